@@ -1,0 +1,21 @@
+"""Cluster backends: one file per way of running the lab's four nodes."""
+
+from __future__ import annotations
+
+from dcalab.backends.base import Cluster, NodeStatus
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.errors import DcalabError
+
+BACKENDS: dict[str, type[Cluster]] = {EmbeddedCluster.name: EmbeddedCluster}
+
+
+def get_cluster(name: str = "embedded") -> Cluster:
+    try:
+        return BACKENDS[name]()
+    except KeyError:
+        raise DcalabError(
+            f"There is no cluster backend called {name!r}.", f"Use one of: {', '.join(BACKENDS)}."
+        ) from None
+
+
+__all__ = ["BACKENDS", "Cluster", "NodeStatus", "get_cluster"]

@@ -1,0 +1,315 @@
+"""The embedded cluster: four docker-in-docker nodes (systemd + Debian's docker.io) on the host engine.
+
+Everything it creates carries the label org.dcalab.cluster=embedded, so `down` removes exactly that.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import docker
+from docker.errors import APIError, NotFound
+from docker.types import IPAMConfig, IPAMPool
+
+from dcalab import hub
+from dcalab.backends.base import Cluster, NodeStatus
+from dcalab.engine import answering_client, docker_cli, ensure_engine
+from dcalab.errors import DcalabError
+from dcalab.images import NODE_TAG, ensure_hub_images, ensure_node_image
+from dcalab.pki import ensure_lab_pki
+from dcalab.progress import step
+from dcalab.settings import image_source
+from dcalab.topology import Node, topology
+
+CLUSTER_LABEL = "org.dcalab.cluster"
+NODE_BOOT_TIMEOUT = 90
+SWARM_READY_TIMEOUT = 60
+
+
+def _parallel(function, items) -> list:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(function, items))
+
+
+class EmbeddedCluster(Cluster):
+    name = "embedded"
+
+    def __init__(self) -> None:
+        self._client: docker.DockerClient | None = None
+        self.labels = {CLUSTER_LABEL: self.name, "org.dcalab.owner": "dcalab"}
+
+    # -- names -------------------------------------------------------------------------------
+    @staticmethod
+    def container_name(node: str) -> str:
+        return f"dcalab-{topology().node(node).name}"
+
+    @staticmethod
+    def volume_name(node: str) -> str:
+        return f"dcalab-{node}-docker"
+
+    def host_spec(self, node: str) -> str:
+        return f"docker://{self.container_name(node)}"
+
+    def shell_command(self, node: str) -> list[str]:
+        container = self._container(topology().node(node))
+        if container is None or container.status != "running":
+            raise DcalabError(f"The node {node} is not running.", "Start the cluster: dcalab cluster up")
+        return [docker_cli(), "exec", "-it", "-w", "/root", container.name, "bash", "-l"]
+
+    # -- engine access -------------------------------------------------------------------------
+    @property
+    def client(self) -> docker.DockerClient:
+        """A client of the engine that answers; never starts one (only `up` does)."""
+        if self._client is None:
+            self._client = answering_client()
+            if self._client is None:
+                raise DcalabError("No Docker engine answers, so the embedded cluster is not running.",
+                                  "Start it: dcalab cluster up")
+        return self._client
+
+    def _container(self, node: Node):
+        try:
+            return self.client.containers.get(self.container_name(node.name))
+        except NotFound:
+            return None
+
+    def run(self, node: Node, *command: str) -> tuple[int, str]:
+        """Run a command inside a node as root; (exit status, combined output)."""
+        container = self.client.containers.get(self.container_name(node.name))
+        code, output = container.exec_run(list(command))
+        return code, output.decode(errors="replace").strip()
+
+    def _must_run(self, node: Node, *command: str) -> str:
+        code, output = self.run(node, *command)
+        if code:
+            raise DcalabError(f"`{' '.join(command)}` failed on {node.name}: {output}",
+                              "See `dcalab cluster status`; `dcalab cluster reset` rebuilds the nodes.")
+        return output
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def up(self) -> None:
+        self._client = ensure_engine()
+        topo = topology()
+        pki = ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
+        ensure_node_image(self.client, pki.ca_cert)
+        self._ensure_network()
+        if image_source() == "offline":
+            self._ensure_hub(pki)
+        with step("Starting the lab nodes"):
+            _parallel(self._ensure_node, topo.nodes)
+        self._ensure_swarm()
+
+    def reset(self) -> None:
+        self._client = ensure_engine()
+        with step("Recreating the lab nodes"):
+            _parallel(self._remove_node, topology().nodes)
+        self.up()
+
+    def down(self) -> None:
+        client = answering_client()
+        if client is None:
+            return
+        self._client = client
+        mine = {"label": f"{CLUSTER_LABEL}={self.name}"}
+        with step("Removing the embedded cluster"):
+            _parallel(lambda c: c.remove(force=True), client.containers.list(all=True, filters=mine))
+            for volume in client.volumes.list(filters=mine):
+                volume.remove(force=True)
+            for network in client.networks.list(filters=mine):
+                network.remove()
+
+    # -- network ------------------------------------------------------------------------------
+    def _ensure_network(self) -> None:
+        topo = topology()
+        try:
+            network = self.client.networks.get(topo.network)
+        except NotFound:
+            network = None
+        if network is not None:
+            if network.attrs.get("Labels", {}).get(CLUSTER_LABEL) != self.name:
+                raise DcalabError(f"A Docker network named {topo.network} exists and was not made by dcalab.",
+                                  f"Remove or rename it (docker network rm {topo.network}), then run: dcalab cluster up")
+            return
+        wanted = ipaddress.ip_network(topo.subnet)
+        for other in self.client.networks.list():
+            for pool in (other.attrs.get("IPAM") or {}).get("Config") or []:
+                subnet = pool.get("Subnet", "")
+                if ":" not in subnet and subnet and ipaddress.ip_network(subnet).overlaps(wanted):
+                    raise DcalabError(
+                        f"The lab's address range {topo.subnet} is already used by the Docker network {other.name}.",
+                        f"Remove that network (docker network rm {other.name}), then run: dcalab cluster up",
+                    )
+        try:
+            self.client.networks.create(
+                topo.network, driver="bridge", labels=self.labels,
+                ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=topo.subnet, gateway=topo.gateway)]),
+            )
+        except APIError as error:
+            raise DcalabError(f"Docker could not create the lab network {topo.subnet}: {error.explanation}",
+                              "Free that address range on this machine, then run: dcalab cluster up") from error
+
+    # -- hub ------------------------------------------------------------------------------------
+    def _ensure_hub(self, pki) -> None:
+        topo = topology()
+        served = ensure_hub_images(self.client)
+        digest = hub.seed_digest(self.client, served, pki)
+        current = hub.hub_container(self.client)
+        if current is not None and current.labels.get(hub.SEEDED_LABEL) == digest:
+            if current.status != "running":
+                current.start()
+            return
+        if current is not None:
+            current.remove(force=True)
+        hub.seed(self.client, served, {**self.labels, "org.dcalab.role": "hub-seed"})
+        hub.create_hub(self.client, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases], pki,
+                       {**self.labels, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest})
+
+    # -- nodes ----------------------------------------------------------------------------------
+    def _ensure_node(self, node: Node) -> None:
+        container = self._container(node)
+        if container is not None and container.labels.get(CLUSTER_LABEL) != self.name:
+            raise DcalabError(f"A container named {container.name} exists and was not made by dcalab.",
+                              f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up")
+        if container is None:
+            self._create_node(node)
+        elif container.status == "paused":
+            container.unpause()
+        elif container.status != "running":
+            container.start()
+        self._wait_docker(node)
+
+    def _create_node(self, node: Node) -> None:
+        topo = topology()
+        api = self.client.api
+        volume = self.volume_name(node.name)
+        self.client.volumes.create(volume, labels=self.labels)
+        container = api.create_container(
+            NODE_TAG, name=self.container_name(node.name), hostname=node.fqdn,
+            labels={**self.labels, "org.dcalab.role": "node", "org.dcalab.node": node.name},
+            host_config=api.create_host_config(
+                privileged=True, tmpfs={"/run": "", "/run/lock": ""},
+                binds={volume: {"bind": "/var/lib/docker", "mode": "rw"}},
+                extra_hosts=topo.hosts_entries(),
+            ),
+            networking_config=api.create_networking_config(
+                {topo.network: api.create_endpoint_config(ipv4_address=node.ip, aliases=[node.fqdn, node.name])}
+            ),
+        )
+        api.start(container["Id"])
+
+    def _remove_node(self, node: Node) -> None:
+        container = self._container(node)
+        if container is not None:
+            container.remove(force=True)
+        try:
+            self.client.volumes.get(self.volume_name(node.name)).remove(force=True)
+        except NotFound:
+            pass
+
+    def _wait_docker(self, node: Node) -> None:
+        deadline = time.monotonic() + NODE_BOOT_TIMEOUT
+        while self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0]:
+            if time.monotonic() > deadline:
+                raise DcalabError(f"Docker inside {node.name} did not start within {NODE_BOOT_TIMEOUT} s.",
+                                  f"Look inside: dcalab shell {node.name}, then `systemctl status docker`.")
+            time.sleep(0.3)
+
+    # -- swarm ----------------------------------------------------------------------------------
+    def swarm_info(self, node: Node) -> dict:
+        return json.loads(self._must_run(node, "docker", "info", "--format", "{{json .Swarm}}"))
+
+    def swarm_nodes(self) -> list[dict]:
+        """`docker node ls` on the manager, one dict per node."""
+        output = self._must_run(topology().manager, "docker", "node", "ls", "--format", "{{json .}}")
+        return [json.loads(line) for line in output.splitlines()]
+
+    def _ensure_swarm(self) -> None:
+        """master leads a swarm that worker1 and worker2 joined; the registry node is left as it is."""
+        topo = topology()
+        manager = topo.manager
+        info = self.swarm_info(manager)
+        if info["LocalNodeState"] != "active" or not info["ControlAvailable"]:
+            if info["LocalNodeState"] != "inactive":
+                self.run(manager, "docker", "swarm", "leave", "--force")
+            self._must_run(manager, "docker", "swarm", "init", "--advertise-addr", manager.ip)
+            info = self.swarm_info(manager)
+        token = self._must_run(manager, "docker", "swarm", "join-token", "-q", "worker")
+        workers = [node for node in topo.nodes if node.swarm == "worker"]
+        with step("Joining the workers to master's swarm"):
+            _parallel(lambda worker: self._join(worker, info["NodeID"], token), workers)
+            self._await_ready({worker.fqdn for worker in workers} | {manager.fqdn})
+
+    def _join(self, worker: Node, manager_id: str, token: str) -> None:
+        info = self.swarm_info(worker)
+        managers = {remote["NodeID"] for remote in info.get("RemoteManagers") or []}
+        if info["LocalNodeState"] == "active" and manager_id in managers:
+            return
+        if info["LocalNodeState"] != "inactive":
+            self.run(worker, "docker", "swarm", "leave", "--force")
+        manager = topology().manager
+        self._must_run(worker, "docker", "swarm", "join", "--token", token, f"{manager.ip}:{topology().swarm_port}")
+
+    def _await_ready(self, hostnames: set[str]) -> None:
+        """Wait until every hostname is Ready, dropping stale Down entries left by recreated nodes."""
+        deadline = time.monotonic() + SWARM_READY_TIMEOUT
+        while True:
+            listed = self.swarm_nodes()
+            ready = {entry["Hostname"] for entry in listed if entry["Status"] == "Ready"}
+            for entry in listed:
+                if entry["Status"] == "Down" and entry["Hostname"] in ready:
+                    self.run(topology().manager, "docker", "node", "rm", "--force", entry["ID"])
+            if hostnames <= ready:
+                return
+            if time.monotonic() > deadline:
+                raise DcalabError(f"These nodes did not become Ready in the swarm: {', '.join(sorted(hostnames - ready))}.",
+                                  "Run `dcalab cluster reset` to rebuild the cluster.")
+            time.sleep(0.5)
+
+    # -- status ---------------------------------------------------------------------------------
+    def status(self) -> list[NodeStatus]:
+        client = answering_client()
+        if client is None:
+            return [NodeStatus("engine", "missing", ["No Docker engine answers: start the cluster with `dcalab cluster up`."])]
+        self._client = client
+        reports = _parallel(self._node_status, topology().nodes)
+        if image_source() == "offline":
+            reports.append(self._hub_status())
+        return reports
+
+    def _hub_status(self) -> NodeStatus:
+        container = hub.hub_container(self.client)
+        if container is None:
+            return NodeStatus("hub", "missing", ["The lab hub is missing: run `dcalab cluster up`."])
+        if container.status != "running":
+            return NodeStatus("hub", container.status, ["The lab hub is not running: run `dcalab cluster up`."])
+        return NodeStatus("hub", "running", notes=["serves library images as registry-1.docker.io"])
+
+    def _node_status(self, node: Node) -> NodeStatus:
+        container = self._container(node)
+        fix = "run `dcalab cluster up`"
+        if container is None:
+            return NodeStatus(node.name, "missing", [f"The node container is missing: {fix}."])
+        if container.status == "paused":
+            return NodeStatus(node.name, "paused", [f"The node is paused: {fix} (or docker unpause {container.name})."])
+        if container.status != "running":
+            return NodeStatus(node.name, container.status, [f"The node is {container.status}: {fix}."])
+        report = NodeStatus(node.name, "running")
+        if container.image.id != self.client.images.get(NODE_TAG).id:
+            report.notes.append("runs an older node image (`dcalab cluster reset` moves it to the new one)")
+        if self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0]:
+            report.problems.append(f"Docker is not running inside it: {fix} "
+                                   f"(or `systemctl start docker` in `dcalab shell {node.name}`).")
+            return report
+        swarm = self.swarm_info(node)
+        state, is_manager = swarm["LocalNodeState"], swarm["ControlAvailable"]
+        role = "manager" if is_manager else "worker"
+        if node.swarm == "none":
+            report.notes.append("not in a swarm" if state == "inactive" else f"swarm: {state} as {role}")
+        elif state != "active" or role != node.swarm:
+            report.problems.append(f"It should be a swarm {node.swarm} but is {state} as {role}: {fix}.")
+        else:
+            report.notes.append(f"swarm {role}")
+        return report

@@ -1,0 +1,85 @@
+"""The `dcalab` command: cluster lifecycle and node shells."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dcalab import engine
+from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.errors import DcalabError
+
+
+def _print_status(reports: list[NodeStatus]) -> int:
+    width = max(len(report.name) for report in reports)
+    for report in reports:
+        mark = "ok " if report.healthy else "!! "
+        print(f"{mark}{report.name:<{width}}  {report.state:<8} {'; '.join(report.notes)}")
+        for problem in report.problems:
+            print(f"   {'':<{width}}  {problem}")
+    healthy = all(report.healthy for report in reports)
+    print("The cluster is ready." if healthy else "The cluster needs attention: see the lines marked !!.")
+    return 0 if healthy else 1
+
+
+def cluster_command(args: argparse.Namespace) -> int:
+    cluster = get_cluster(args.backend)
+    if args.action == "up":
+        cluster.up()
+        return _print_status(cluster.status())
+    if args.action == "status":
+        return _print_status(cluster.status())
+    if args.action == "reset":
+        cluster.reset()
+        return _print_status(cluster.status())
+    cluster.down()
+    if args.engine and engine.stop_engine():
+        print("Stopped the Docker engine dcalab had started.")
+    print(f"The {cluster.name} cluster is removed.")
+    return 0
+
+
+def shell_command(args: argparse.Namespace) -> int:
+    command = get_cluster(args.backend).shell_command(args.node)
+    os.execvp(command[0], command)
+    return 1  # not reached: exec replaces this process
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dcalab", description="Docker Certified Associate labs and exam trainer.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    cluster = commands.add_parser("cluster", help="bring the 4-node lab cluster up, down, back to pristine")
+    cluster.add_argument("action", choices=["up", "down", "status", "reset"])
+    cluster.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
+    cluster.add_argument("--engine", action="store_true",
+                         help="with down: also stop the Docker engine dcalab started (never another one)")
+    cluster.set_defaults(handler=cluster_command)
+
+    shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")
+    shell.add_argument("node", help="master, worker1, worker2 or registry")
+    shell.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
+    shell.set_defaults(handler=shell_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except DcalabError as error:
+        print(f"dcalab: {error.message}", file=sys.stderr)
+        if error.fix:
+            print(f"  {error.fix}", file=sys.stderr)
+        return 1
+    except KeyError as error:  # an unknown node name
+        print(f"dcalab: {error.args[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("dcalab: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The host Docker engine: use the one that answers, or install and start Debian's as root.
+
+dcalab stops only an engine it started itself (its PID is recorded in the state directory).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+from docker.errors import DockerException
+
+from dcalab import runc_wrapper
+from dcalab.errors import DcalabError
+from dcalab.progress import step
+from dcalab.settings import state_dir
+
+WRAPPER_RUNTIME = "dcalab-runc"
+ENGINE_START_TIMEOUT = 60
+
+
+def _pid_file() -> Path:
+    return state_dir() / "dockerd.pid"
+
+
+def answering_client() -> docker.DockerClient | None:
+    """A client of the engine DOCKER_HOST (or the default socket) names, if it answers."""
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+        return client
+    except DockerException:
+        return None
+
+
+def ensure_packages(binaries: dict[str, str]) -> None:
+    """Install with apt the Debian package of each missing binary (binary path -> package)."""
+    missing = sorted({package for binary, package in binaries.items() if not Path(binary).exists()})
+    if not missing:
+        return
+    if os.geteuid() != 0 or not Path("/etc/debian_version").exists():
+        raise DcalabError(
+            f"dcalab needs the Debian packages {', '.join(missing)}, and can install them only as root on Debian.",
+            f"Install them yourself (sudo apt-get install {' '.join(missing)}) or run dcalab as root.",
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with step(f"Installing {', '.join(missing)} with apt"):
+        for command in (["apt-get", "update", "-qq"],
+                        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]):
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            if done.returncode:
+                last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+                raise DcalabError(
+                    f"`{' '.join(command)}` failed ({last[0]}) while installing {', '.join(missing)}.",
+                    "Check the machine's apt sources and network, then run the same command again.",
+                )
+
+
+def needs_runc_wrapper() -> bool:
+    """True where the capability bounding set lacks a capability that --privileged asks for."""
+    last_cap = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
+    missing = runc_wrapper.missing_capabilities(Path("/proc/self/status").read_text())
+    known = {f"CAP_{name}" for name in runc_wrapper.CAPABILITY_NAMES[: last_cap + 1]}
+    return bool(missing & known)
+
+
+def _install_runc_wrapper() -> Path:
+    wrapper = state_dir() / "runc-wrapper"
+    wrapper.write_text(f"#!{sys.executable}\n" + Path(runc_wrapper.__file__).read_text())
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def started_engine_pid() -> int | None:
+    """The PID of the dockerd dcalab started, if it still runs."""
+    try:
+        pid = int(_pid_file().read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"dockerd" in cmdline else None
+
+
+def ensure_engine() -> docker.DockerClient:
+    """A client of an answering engine, starting Debian's dockerd when none answers."""
+    client = answering_client()
+    if client:
+        return client
+    if os.environ.get("DOCKER_HOST"):
+        raise DcalabError(
+            f"The Docker engine at DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer.",
+            "Start that engine, or unset DOCKER_HOST to let dcalab start a local one.",
+        )
+    if os.geteuid() != 0:
+        raise DcalabError(
+            "No Docker engine answers, and dcalab can start one only when run as root.",
+            "Start Docker (sudo systemctl start docker) or run: sudo dcalab cluster up",
+        )
+    ensure_packages({"/usr/sbin/dockerd": "docker.io", "/usr/sbin/iptables": "iptables"})
+    command = ["dockerd", "--pidfile", str(state_dir() / "dockerd.own.pid")]
+    if needs_runc_wrapper():
+        command += ["--add-runtime", f"{WRAPPER_RUNTIME}={_install_runc_wrapper()}",
+                    "--default-runtime", WRAPPER_RUNTIME]
+    log = open(state_dir() / "dockerd.log", "ab")
+    with step("Starting the Docker engine"):
+        process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        _pid_file().write_text(str(process.pid))
+        deadline = time.monotonic() + ENGINE_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise DcalabError(
+                    f"dockerd exited with status {process.returncode} right after starting.",
+                    f"Read {state_dir() / 'dockerd.log'} for the reason.",
+                )
+            client = answering_client()
+            if client:
+                return client
+            time.sleep(0.3)
+    raise DcalabError(
+        f"dockerd did not answer within {ENGINE_START_TIMEOUT} s.",
+        f"Read {state_dir() / 'dockerd.log'}, then run: dcalab cluster down --engine",
+    )
+
+
+def stop_engine() -> bool:
+    """Stop the dockerd dcalab started; returns False when there is none (others are left alone)."""
+    pid = started_engine_pid()
+    if pid is None:
+        _pid_file().unlink(missing_ok=True)
+        return False
+    with step("Stopping the Docker engine dcalab started"):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and started_engine_pid():
+            time.sleep(0.2)
+        if started_engine_pid():
+            os.kill(pid, signal.SIGKILL)
+    _pid_file().unlink(missing_ok=True)
+    return True
+
+
+def docker_cli() -> str:
+    """The docker client program, for interactive shells."""
+    found = shutil.which("docker")
+    if not found:
+        raise DcalabError("The docker command is not installed.", "Install it: sudo apt-get install docker.io")
+    return found

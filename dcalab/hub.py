@@ -1,0 +1,117 @@
+"""The lab hub: a read-only registry that answers as registry-1.docker.io on the lab network.
+
+Each node trusts the lab CA, so a plain `docker pull alpine` inside a node gets the stand-in offline,
+and the learner's /etc/docker/daemon.json stays entirely theirs. The hub is filled by a short-lived
+writable registry sharing its storage, published on the host's loopback only.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+import urllib.error
+import urllib.request
+
+import docker
+from docker.errors import NotFound
+
+from dcalab.errors import DcalabError
+from dcalab.images import REGISTRY_TAG, HubImage
+from dcalab.images.build import HERE, inputs_digest
+from dcalab.pki import LabPki
+from dcalab.progress import step
+
+HUB_CONTAINER = "dcalab-hub"
+SEED_CONTAINER = "dcalab-hub-seed"
+HUB_VOLUME = "dcalab-hub-data"
+SEEDED_LABEL = "org.dcalab.seeded"
+
+
+def seed_digest(client: docker.DockerClient, served: list[HubImage], pki: LabPki) -> str:
+    """Changes whenever a served image, the hub config or its certificate changes."""
+    parts = [(image.name, image.tags, client.images.get(image.local).id) for image in served]
+    return inputs_digest(parts, pki.hub_cert.read_bytes(), (HERE / "hub-config.yml").read_bytes())
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise DcalabError(f"The hub seeding registry did not answer at {url} within {timeout:.0f} s.") from None
+            time.sleep(0.2)
+
+
+def _push(client: docker.DockerClient, repository: str, tag: str) -> None:
+    """Push and read the stream: the engine reports push errors inside a 200 answer."""
+    for chunk in client.images.push(repository, tag=tag, stream=True, decode=True):
+        if "error" in chunk:
+            raise DcalabError(f"Pushing {repository}:{tag} into the lab hub failed: {chunk['error']}")
+
+
+def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, str]) -> None:
+    """Push every served image into the hub's storage as library/<name>:<tag>."""
+    _remove_container(client, SEED_CONTAINER)
+    seeder = client.containers.run(
+        REGISTRY_TAG, name=SEED_CONTAINER, detach=True, labels=labels,
+        volumes={HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "rw"}},
+        ports={"5000/tcp": ("127.0.0.1", None)},
+    )
+    try:
+        seeder.reload()
+        port = seeder.ports["5000/tcp"][0]["HostPort"]
+        _wait_http(f"http://127.0.0.1:{port}/v2/")
+        with step(f"Filling the lab hub with {len(served)} images"):
+            for image in served:
+                repository = f"127.0.0.1:{port}/library/{image.name}"
+                for tag in image.tags:
+                    client.images.get(image.local).tag(repository, tag)
+                    try:
+                        _push(client, repository, tag)
+                    finally:
+                        client.images.remove(f"{repository}:{tag}", noprune=True)
+    finally:
+        seeder.remove(force=True)
+
+
+def _remove_container(client: docker.DockerClient, name: str) -> None:
+    try:
+        client.containers.get(name).remove(force=True)
+    except NotFound:
+        pass
+
+
+def _config_archive(pki: LabPki) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in (("config.yml", (HERE / "hub-config.yml").read_bytes()),
+                           ("hub.crt", pki.hub_cert.read_bytes()), ("hub.key", pki.hub_key.read_bytes())):
+            info = tarfile.TarInfo(f"dcalab-hub/{name}")
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def create_hub(client: docker.DockerClient, network: str, ip: str, aliases: list[str],
+               pki: LabPki, labels: dict[str, str]) -> None:
+    api = client.api
+    container = api.create_container(
+        REGISTRY_TAG, name=HUB_CONTAINER, command=["/etc/dcalab-hub/config.yml"], labels=labels,
+        host_config=api.create_host_config(binds={HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "ro"}}),
+        networking_config=api.create_networking_config(
+            {network: api.create_endpoint_config(ipv4_address=ip, aliases=aliases)}
+        ),
+    )
+    api.put_archive(container["Id"], "/etc", _config_archive(pki))
+    api.start(container["Id"])
+
+
+def hub_container(client: docker.DockerClient):  # -> Container | None
+    try:
+        return client.containers.get(HUB_CONTAINER)
+    except NotFound:
+        return None

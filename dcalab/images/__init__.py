@@ -1,0 +1,64 @@
+"""Every image the lab needs, made offline and cached: bases, registry:2, the node, the stand-ins."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+
+from dcalab.engine import ensure_packages
+from dcalab.images.bases import BUSYBOX_TAG, DEBIAN_TAG, ensure_busybox, ensure_debian
+from dcalab.images.build import HERE, build, render
+
+NODE_TAG = "dcalab/node:latest"
+REGISTRY_TAG = "dcalab/registry:2"
+NODE_PACKAGES = (
+    "docker.io iptables iproute2 procps curl ca-certificates systemd systemd-sysv dbus "
+    "jq tree less vim-tiny sudo iputils-ping netcat-openbsd"
+).split()
+
+
+@dataclass(frozen=True)
+class HubImage:
+    """An image the lab hub serves as library/<name>:<tag>, made locally as `local`."""
+
+    name: str
+    tags: tuple[str, ...]
+    local: str
+
+
+def standins() -> list[dict]:
+    return json.loads((HERE / "standins.json").read_text())["standins"]
+
+
+def ensure_registry_image(client: docker.DockerClient) -> None:
+    ensure_packages({"/usr/bin/docker-registry": "docker-registry"})
+    libs = Path("/lib/x86_64-linux-gnu")
+    files = {
+        "registry": Path("/usr/bin/docker-registry").read_bytes(),
+        "libc.so.6": (libs / "libc.so.6").read_bytes(),
+        "ld-linux-x86-64.so.2": (libs / "ld-linux-x86-64.so.2").read_bytes(),
+        "config.yml": (HERE / "registry-config.yml").read_bytes(),
+        "entrypoint.sh": (HERE / "registry-entrypoint.sh").read_bytes(),
+    }
+    build(client, REGISTRY_TAG, render("registry.Dockerfile", base=BUSYBOX_TAG), files)
+
+
+def ensure_node_image(client: docker.DockerClient, lab_ca: Path) -> None:
+    ensure_debian(client)
+    dockerfile = render("node.Dockerfile", base=DEBIAN_TAG, packages=NODE_PACKAGES)
+    build(client, NODE_TAG, dockerfile, {"lab-ca.crt": lab_ca.read_bytes()})
+
+
+def ensure_hub_images(client: docker.DockerClient) -> list[HubImage]:
+    """Build the stand-ins, registry:2 and busybox; return what the hub must serve."""
+    ensure_busybox(client)
+    ensure_registry_image(client)
+    served = [HubImage("registry", ("2",), REGISTRY_TAG), HubImage("busybox", ("latest",), BUSYBOX_TAG)]
+    for standin in standins():
+        local = f"dcalab/standin-{standin['name']}:{standin['tags'][0]}"
+        build(client, local, render("standin.Dockerfile", base=BUSYBOX_TAG, **standin))
+        served.append(HubImage(standin["name"], tuple(standin["tags"]), local))
+    return served

@@ -1,0 +1,83 @@
+"""Cached image builds: an image is rebuilt only when the digest of its inputs changes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, ImageNotFound
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from dcalab.errors import DcalabError
+from dcalab.progress import step
+
+INPUTS_LABEL = "org.dcalab.inputs"
+OWNER_LABEL = "org.dcalab.owner"
+HERE = Path(__file__).parent
+EXECUTABLES = {"registry", "ld-linux-x86-64.so.2"}  # context files that must keep the x bit
+_templates = Environment(loader=FileSystemLoader(HERE), undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def render(template: str, **values: object) -> str:
+    return _templates.get_template(template).render(**values)
+
+
+def inputs_digest(*parts: object) -> str:
+    """A short digest of everything an image is made from (texts, bytes, base image IDs)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode()
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()[:16]
+
+
+def is_current(client: docker.DockerClient, tag: str, digest: str) -> bool:
+    try:
+        return client.images.get(tag).labels.get(INPUTS_LABEL) == digest
+    except ImageNotFound:
+        return False
+
+
+def image_id(client: docker.DockerClient, tag: str) -> str:
+    return client.images.get(tag).id
+
+
+def _context_tar(dockerfile: str, files: dict[str, bytes]) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in {"Dockerfile": dockerfile.encode(), **files}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o755 if data.startswith(b"#!") or name in EXECUTABLES else 0o644
+            tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[str, bytes] | None = None) -> bool:
+    """Build `tag` from a Dockerfile text and context files unless it is current; True if built."""
+    files = files or {}
+    base = dockerfile.split("FROM", 1)[1].split()[0]
+    digest = inputs_digest(dockerfile, image_id(client, base), *(item for pair in sorted(files.items()) for item in pair))
+    if is_current(client, tag, digest):
+        return False
+    log: list[str] = []
+    with step(f"Building image {tag}"):
+        try:
+            for chunk in client.api.build(
+                fileobj=_context_tar(dockerfile, files), custom_context=True, tag=tag, rm=True,
+                forcerm=True, decode=True, labels={INPUTS_LABEL: digest, OWNER_LABEL: "dcalab"},
+            ):
+                log.append(chunk.get("stream", ""))
+                if "error" in chunk:
+                    raise DcalabError(
+                        f"Building image {tag} failed: {chunk['error'].strip()}",
+                        f"The last build output was: {''.join(log)[-600:].strip()}",
+                    )
+        except APIError as error:
+            raise DcalabError(f"Building image {tag} failed: {error.explanation}") from error
+    return True

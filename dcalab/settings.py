@@ -1,0 +1,29 @@
+"""Where dcalab keeps its state and which image source it uses; both overridable by environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dcalab.errors import DcalabError
+
+IMAGE_SOURCES = ("offline", "dockerhub")
+
+
+def state_dir() -> Path:
+    """dcalab's own files (engine PID, lab CA, logs): $DCALAB_STATE or the XDG state directory."""
+    default = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "dcalab"
+    path = Path(os.environ.get("DCALAB_STATE", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def image_source() -> str:
+    """`offline` (stand-in images served by the lab hub) or `dockerhub` (the real images)."""
+    source = os.environ.get("DCALAB_IMAGES", "offline")
+    if source not in IMAGE_SOURCES:
+        raise DcalabError(
+            f"DCALAB_IMAGES={source!r} is not an image source dcalab knows.",
+            f"Use one of: {', '.join(IMAGE_SOURCES)}.",
+        )
+    return source
