@@ -53,8 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     cluster = commands.add_parser("cluster", help="bring the 4-node lab cluster up, down, back to pristine")
     cluster.add_argument("action", choices=["up", "down", "status", "reset"])
     cluster.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
-    cluster.add_argument("--engine", action="store_true",
-                         help="with down: also stop the Docker engine dcalab started (never another one)")
+    cluster.add_argument(
+        "--engine",
+        action="store_true",
+        help="with down: also stop the Docker engine dcalab started (never another one)",
+    )
     cluster.set_defaults(handler=cluster_command)
 
     shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")

@@ -51,8 +51,10 @@ def ensure_packages(binaries: dict[str, str]) -> None:
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     with step(f"Installing {', '.join(missing)} with apt"):
-        for command in (["apt-get", "update", "-qq"],
-                        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]):
+        for command in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        ):
             done = subprocess.run(command, env=env, capture_output=True, text=True)
             if done.returncode:
                 last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -105,11 +107,15 @@ def ensure_engine() -> docker.DockerClient:
     ensure_packages({"/usr/sbin/dockerd": "docker.io", "/usr/sbin/iptables": "iptables"})
     command = ["dockerd", "--pidfile", str(state_dir() / "dockerd.own.pid")]
     if needs_runc_wrapper():
-        command += ["--add-runtime", f"{WRAPPER_RUNTIME}={_install_runc_wrapper()}",
-                    "--default-runtime", WRAPPER_RUNTIME]
-    log = open(state_dir() / "dockerd.log", "ab")
+        command += [
+            "--add-runtime",
+            f"{WRAPPER_RUNTIME}={_install_runc_wrapper()}",
+            "--default-runtime",
+            WRAPPER_RUNTIME,
+        ]
     with step("Starting the Docker engine"):
-        process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        with open(state_dir() / "dockerd.log", "ab") as log:  # dockerd keeps its own copy of the fd
+            process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
         _pid_file().write_text(str(process.pid))
         deadline = time.monotonic() + ENGINE_START_TIMEOUT
         while time.monotonic() < deadline:

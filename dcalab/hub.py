@@ -7,6 +7,7 @@ writable registry sharing its storage, published on the host's loopback only.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 import time
@@ -57,7 +58,10 @@ def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, 
     """Push every served image into the hub's storage as library/<name>:<tag>."""
     _remove_container(client, SEED_CONTAINER)
     seeder = client.containers.run(
-        REGISTRY_TAG, name=SEED_CONTAINER, detach=True, labels=labels,
+        REGISTRY_TAG,
+        name=SEED_CONTAINER,
+        detach=True,
+        labels=labels,
         volumes={HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "rw"}},
         ports={"5000/tcp": ("127.0.0.1", None)},
     )
@@ -79,28 +83,33 @@ def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, 
 
 
 def _remove_container(client: docker.DockerClient, name: str) -> None:
-    try:
+    with contextlib.suppress(NotFound):
         client.containers.get(name).remove(force=True)
-    except NotFound:
-        pass
 
 
 def _config_archive(pki: LabPki) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in (("config.yml", (HERE / "hub-config.yml").read_bytes()),
-                           ("hub.crt", pki.hub_cert.read_bytes()), ("hub.key", pki.hub_key.read_bytes())):
+        for name, data in (
+            ("config.yml", (HERE / "hub-config.yml").read_bytes()),
+            ("hub.crt", pki.hub_cert.read_bytes()),
+            ("hub.key", pki.hub_key.read_bytes()),
+        ):
             info = tarfile.TarInfo(f"dcalab-hub/{name}")
             info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
-def create_hub(client: docker.DockerClient, network: str, ip: str, aliases: list[str],
-               pki: LabPki, labels: dict[str, str]) -> None:
+def create_hub(
+    client: docker.DockerClient, network: str, ip: str, aliases: list[str], pki: LabPki, labels: dict[str, str]
+) -> None:
     api = client.api
     container = api.create_container(
-        REGISTRY_TAG, name=HUB_CONTAINER, command=["/etc/dcalab-hub/config.yml"], labels=labels,
+        REGISTRY_TAG,
+        name=HUB_CONTAINER,
+        command=["/etc/dcalab-hub/config.yml"],
+        labels=labels,
         host_config=api.create_host_config(binds={HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "ro"}}),
         networking_config=api.create_networking_config(
             {network: api.create_endpoint_config(ipv4_address=ip, aliases=aliases)}

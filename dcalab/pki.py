@@ -34,15 +34,57 @@ def ensure_lab_pki(hub_names: list[str], hub_ip: str) -> LabPki:
     folder.mkdir(exist_ok=True)
     pki = LabPki(folder / "lab-ca.crt", folder / "hub.crt", folder / "hub.key")
     if not pki.ca_cert.exists():
-        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=dcalab lab CA",
-                 "-keyout", "lab-ca.key", "-out", "lab-ca.crt", cwd=folder)
+        _openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=dcalab lab CA",
+            "-keyout",
+            "lab-ca.key",
+            "-out",
+            "lab-ca.crt",
+            cwd=folder,
+        )
     san = ",".join([*(f"DNS:{name}" for name in hub_names), f"IP:{hub_ip}", "IP:127.0.0.1"])
     san_file = folder / "hub.san"
     if not pki.hub_cert.exists() or not san_file.exists() or san_file.read_text() != san:
         (folder / "hub.ext").write_text(f"subjectAltName={san}\n")
-        _openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={hub_names[0]}",
-                 "-keyout", "hub.key", "-out", "hub.csr", cwd=folder)
-        _openssl("x509", "-req", "-in", "hub.csr", "-CA", "lab-ca.crt", "-CAkey", "lab-ca.key", "-CAcreateserial",
-                 "-days", "3650", "-extfile", "hub.ext", "-out", "hub.crt", cwd=folder)
+        _openssl(
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            f"/CN={hub_names[0]}",
+            "-keyout",
+            "hub.key",
+            "-out",
+            "hub.csr",
+            cwd=folder,
+        )
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            "hub.csr",
+            "-CA",
+            "lab-ca.crt",
+            "-CAkey",
+            "lab-ca.key",
+            "-CAcreateserial",
+            "-days",
+            "3650",
+            "-extfile",
+            "hub.ext",
+            "-out",
+            "hub.crt",
+            cwd=folder,
+        )
         san_file.write_text(san)
     return pki

@@ -9,8 +9,12 @@ from dcalab.backends import BACKENDS, Cluster, get_cluster
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dcalab")
-    group.addoption("--cluster", default="embedded", choices=sorted(BACKENDS),
-                    help="the lab cluster to grade or solve on (default: embedded)")
+    group.addoption(
+        "--cluster",
+        default="embedded",
+        choices=sorted(BACKENDS),
+        help="the lab cluster to grade or solve on (default: embedded)",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ Everything it creates carries the label org.dcalab.cluster=embedded, so `down` r
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import time
@@ -66,8 +67,9 @@ class EmbeddedCluster(Cluster):
         if self._client is None:
             self._client = answering_client()
             if self._client is None:
-                raise DcalabError("No Docker engine answers, so the embedded cluster is not running.",
-                                  "Start it: dcalab cluster up")
+                raise DcalabError(
+                    "No Docker engine answers, so the embedded cluster is not running.", "Start it: dcalab cluster up"
+                )
         return self._client
 
     def _container(self, node: Node):
@@ -85,8 +87,10 @@ class EmbeddedCluster(Cluster):
     def _must_run(self, node: Node, *command: str) -> str:
         code, output = self.run(node, *command)
         if code:
-            raise DcalabError(f"`{' '.join(command)}` failed on {node.name}: {output}",
-                              "See `dcalab cluster status`; `dcalab cluster reset` rebuilds the nodes.")
+            raise DcalabError(
+                f"`{' '.join(command)}` failed on {node.name}: {output}",
+                "See `dcalab cluster status`; `dcalab cluster reset` rebuilds the nodes.",
+            )
         return output
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -130,8 +134,10 @@ class EmbeddedCluster(Cluster):
             network = None
         if network is not None:
             if network.attrs.get("Labels", {}).get(CLUSTER_LABEL) != self.name:
-                raise DcalabError(f"A Docker network named {topo.network} exists and was not made by dcalab.",
-                                  f"Remove or rename it (docker network rm {topo.network}), then run: dcalab cluster up")
+                raise DcalabError(
+                    f"A Docker network named {topo.network} exists and was not made by dcalab.",
+                    f"Remove or rename it (docker network rm {topo.network}), then: dcalab cluster up",
+                )
             return
         wanted = ipaddress.ip_network(topo.subnet)
         for other in self.client.networks.list():
@@ -144,12 +150,16 @@ class EmbeddedCluster(Cluster):
                     )
         try:
             self.client.networks.create(
-                topo.network, driver="bridge", labels=self.labels,
+                topo.network,
+                driver="bridge",
+                labels=self.labels,
                 ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=topo.subnet, gateway=topo.gateway)]),
             )
         except APIError as error:
-            raise DcalabError(f"Docker could not create the lab network {topo.subnet}: {error.explanation}",
-                              "Free that address range on this machine, then run: dcalab cluster up") from error
+            raise DcalabError(
+                f"Docker could not create the lab network {topo.subnet}: {error.explanation}",
+                "Free that address range on this machine, then run: dcalab cluster up",
+            ) from error
 
     # -- hub ------------------------------------------------------------------------------------
     def _ensure_hub(self, pki) -> None:
@@ -164,15 +174,23 @@ class EmbeddedCluster(Cluster):
         if current is not None:
             current.remove(force=True)
         hub.seed(self.client, served, {**self.labels, "org.dcalab.role": "hub-seed"})
-        hub.create_hub(self.client, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases], pki,
-                       {**self.labels, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest})
+        hub.create_hub(
+            self.client,
+            topo.network,
+            topo.hub_ip,
+            [topo.hub_fqdn, *topo.hub_aliases],
+            pki,
+            {**self.labels, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest},
+        )
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> None:
         container = self._container(node)
         if container is not None and container.labels.get(CLUSTER_LABEL) != self.name:
-            raise DcalabError(f"A container named {container.name} exists and was not made by dcalab.",
-                              f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up")
+            raise DcalabError(
+                f"A container named {container.name} exists and was not made by dcalab.",
+                f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up",
+            )
         if container is None:
             self._create_node(node)
         elif container.status == "paused":
@@ -187,10 +205,13 @@ class EmbeddedCluster(Cluster):
         volume = self.volume_name(node.name)
         self.client.volumes.create(volume, labels=self.labels)
         container = api.create_container(
-            NODE_TAG, name=self.container_name(node.name), hostname=node.fqdn,
+            NODE_TAG,
+            name=self.container_name(node.name),
+            hostname=node.fqdn,
             labels={**self.labels, "org.dcalab.role": "node", "org.dcalab.node": node.name},
             host_config=api.create_host_config(
-                privileged=True, tmpfs={"/run": "", "/run/lock": ""},
+                privileged=True,
+                tmpfs={"/run": "", "/run/lock": ""},
                 binds={volume: {"bind": "/var/lib/docker", "mode": "rw"}},
                 extra_hosts=topo.hosts_entries(),
             ),
@@ -204,17 +225,17 @@ class EmbeddedCluster(Cluster):
         container = self._container(node)
         if container is not None:
             container.remove(force=True)
-        try:
+        with contextlib.suppress(NotFound):
             self.client.volumes.get(self.volume_name(node.name)).remove(force=True)
-        except NotFound:
-            pass
 
     def _wait_docker(self, node: Node) -> None:
         deadline = time.monotonic() + NODE_BOOT_TIMEOUT
         while self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0]:
             if time.monotonic() > deadline:
-                raise DcalabError(f"Docker inside {node.name} did not start within {NODE_BOOT_TIMEOUT} s.",
-                                  f"Look inside: dcalab shell {node.name}, then `systemctl status docker`.")
+                raise DcalabError(
+                    f"Docker inside {node.name} did not start within {NODE_BOOT_TIMEOUT} s.",
+                    f"Look inside: dcalab shell {node.name}, then `systemctl status docker`.",
+                )
             time.sleep(0.3)
 
     # -- swarm ----------------------------------------------------------------------------------
@@ -264,15 +285,19 @@ class EmbeddedCluster(Cluster):
             if hostnames <= ready:
                 return
             if time.monotonic() > deadline:
-                raise DcalabError(f"These nodes did not become Ready in the swarm: {', '.join(sorted(hostnames - ready))}.",
-                                  "Run `dcalab cluster reset` to rebuild the cluster.")
+                late = ", ".join(sorted(hostnames - ready))
+                raise DcalabError(
+                    f"These nodes did not become Ready in the swarm: {late}.",
+                    "Run `dcalab cluster reset` to rebuild the cluster.",
+                )
             time.sleep(0.5)
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
         client = answering_client()
         if client is None:
-            return [NodeStatus("engine", "missing", ["No Docker engine answers: start the cluster with `dcalab cluster up`."])]
+            problem = "No Docker engine answers: start the cluster with `dcalab cluster up`."
+            return [NodeStatus("engine", "missing", [problem])]
         self._client = client
         reports = _parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
@@ -293,15 +318,17 @@ class EmbeddedCluster(Cluster):
         if container is None:
             return NodeStatus(node.name, "missing", [f"The node container is missing: {fix}."])
         if container.status == "paused":
-            return NodeStatus(node.name, "paused", [f"The node is paused: {fix} (or docker unpause {container.name})."])
+            problem = f"The node is paused: {fix} (or docker unpause {container.name})."
+            return NodeStatus(node.name, "paused", [problem])
         if container.status != "running":
             return NodeStatus(node.name, container.status, [f"The node is {container.status}: {fix}."])
         report = NodeStatus(node.name, "running")
         if container.image.id != self.client.images.get(NODE_TAG).id:
             report.notes.append("runs an older node image (`dcalab cluster reset` moves it to the new one)")
         if self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0]:
-            report.problems.append(f"Docker is not running inside it: {fix} "
-                                   f"(or `systemctl start docker` in `dcalab shell {node.name}`).")
+            report.problems.append(
+                f"Docker is not running inside it: {fix} (or `systemctl start docker` in `dcalab shell {node.name}`)."
+            )
             return report
         swarm = self.swarm_info(node)
         state, is_manager = swarm["LocalNodeState"], swarm["ControlAvailable"]

@@ -20,6 +20,7 @@ from dcalab.settings import state_dir
 
 BUSYBOX = Path("/bin/busybox")
 BUSYBOX_TAG = "dcalab/busybox:latest"
+PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 DEBIAN_TAG = "dcalab/debian:bookworm"
 DEBIAN_SUITE = "bookworm"
 
@@ -31,7 +32,9 @@ def debian_mirror() -> str:
 def _import(client: docker.DockerClient, tag: str, tar_file: io.IOBase, digest: str, cmd: str) -> None:
     repository, image_tag = tag.rsplit(":", 1)
     client.api.import_image(
-        src=tar_file, repository=repository, tag=image_tag,
+        src=tar_file,
+        repository=repository,
+        tag=image_tag,
         changes=[f"CMD {cmd}", f"LABEL {INPUTS_LABEL}={digest} {OWNER_LABEL}=dcalab"],
     )
 
@@ -39,6 +42,7 @@ def _import(client: docker.DockerClient, tag: str, tar_file: io.IOBase, digest: 
 def _busybox_rootfs(busybox: bytes, applets: list[str]) -> io.BytesIO:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
+
         def add(name: str, kind: bytes = tarfile.DIRTYPE, mode: int = 0o755, data: bytes = b"", link: str = "") -> None:
             info = tarfile.TarInfo(name)
             info.type, info.mode, info.size, info.linkname = kind, mode, len(data), link
@@ -51,7 +55,12 @@ def _busybox_rootfs(busybox: bytes, applets: list[str]) -> io.BytesIO:
         for applet in applets:
             if applet.strip("/") != "bin/busybox":
                 add(applet.strip("/"), tarfile.SYMTYPE, mode=0o777, link="/bin/busybox")
-        add("etc/passwd", tarfile.REGTYPE, 0o644, b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+        add(
+            "etc/passwd",
+            tarfile.REGTYPE,
+            0o644,
+            PASSWD,
+        )
         add("etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\nnogroup:x:65534:\n")
     buffer.seek(0)
     return buffer
@@ -72,12 +81,15 @@ def ensure_debian(client: docker.DockerClient) -> None:
     if is_current(client, DEBIAN_TAG, digest):
         return
     ensure_packages({"/usr/sbin/debootstrap": "debootstrap"})
-    with step(f"Making image {DEBIAN_TAG} with debootstrap (about 30 s)"), \
-            tempfile.TemporaryDirectory(dir=state_dir()) as work:
+    with (
+        step(f"Making image {DEBIAN_TAG} with debootstrap (about 30 s)"),
+        tempfile.TemporaryDirectory(dir=state_dir()) as work,
+    ):
         root = Path(work) / "root"
         done = subprocess.run(
             ["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(root), debian_mirror()],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if done.returncode:
             last = (done.stdout + done.stderr).strip().splitlines()[-3:]

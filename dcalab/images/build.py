@@ -62,15 +62,21 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
     """Build `tag` from a Dockerfile text and context files unless it is current; True if built."""
     files = files or {}
     base = dockerfile.split("FROM", 1)[1].split()[0]
-    digest = inputs_digest(dockerfile, image_id(client, base), *(item for pair in sorted(files.items()) for item in pair))
+    context = [item for pair in sorted(files.items()) for item in pair]
+    digest = inputs_digest(dockerfile, image_id(client, base), *context)
     if is_current(client, tag, digest):
         return False
     log: list[str] = []
     with step(f"Building image {tag}"):
         try:
             for chunk in client.api.build(
-                fileobj=_context_tar(dockerfile, files), custom_context=True, tag=tag, rm=True,
-                forcerm=True, decode=True, labels={INPUTS_LABEL: digest, OWNER_LABEL: "dcalab"},
+                fileobj=_context_tar(dockerfile, files),
+                custom_context=True,
+                tag=tag,
+                rm=True,
+                forcerm=True,
+                decode=True,
+                labels={INPUTS_LABEL: digest, OWNER_LABEL: "dcalab"},
             ):
                 log.append(chunk.get("stream", ""))
                 if "error" in chunk:

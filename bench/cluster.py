@@ -1,0 +1,73 @@
+"""Benchmark of the embedded cluster lifecycle on this machine; prints figures beside their targets.
+
+    python bench/cluster.py            # from nothing (images rebuilt), cold up (images cached), reset
+    python bench/cluster.py --cached   # skip the from-nothing run
+
+Peak memory is the sum over the cluster's containers of their cgroup's maximum usage, read after a
+pull and a run of alpine on every node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from dcalab.backends.embedded import CLUSTER_LABEL, EmbeddedCluster
+from dcalab.engine import ensure_engine
+from dcalab.images.build import OWNER_LABEL
+
+
+def timed(action) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def peak_bytes(container) -> int:
+    """The container's peak memory: from the engine's stats, else from its cgroup v1 or v2 files."""
+    stats = container.stats(stream=False)["memory_stats"]
+    if stats.get("max_usage"):
+        return stats["max_usage"]
+    for path in (f"/sys/fs/cgroup/memory/docker/{container.id}/memory.max_usage_in_bytes",
+                 f"/sys/fs/cgroup/system.slice/docker-{container.id}.scope/memory.peak"):
+        if Path(path).exists():
+            return int(Path(path).read_text())
+    return 0
+
+
+def peak_memory_mib(cluster: EmbeddedCluster) -> float:
+    containers = cluster.client.containers.list(filters={"label": CLUSTER_LABEL})
+    return sum(peak_bytes(container) for container in containers) / 2**20
+
+
+def remove_images(cluster: EmbeddedCluster) -> None:
+    for image in cluster.client.images.list(filters={"label": f"{OWNER_LABEL}=dcalab"}):
+        cluster.client.images.remove(image.id, force=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cached", action="store_true", help="skip the run that rebuilds every image")
+    args = parser.parse_args()
+    ensure_engine()
+    cluster = EmbeddedCluster()
+    rows = []
+    if not args.cached:
+        cluster.down()
+        remove_images(cluster)
+        rows.append(("up from nothing (all images built)", timed(cluster.up), 180.0, "s"))
+    cluster.down()
+    rows.append(("cold up, images cached", timed(cluster.up), 20.0, "s"))
+    cluster.host("worker2").check_output("docker pull -q alpine")
+    rows.append(("reset of a used cluster", timed(cluster.reset), 10.0, "s"))
+    for node in ("master", "worker1", "worker2", "registry"):  # some lab work before reading the peak
+        cluster.host(node).check_output("docker pull -q alpine && docker run --rm alpine true")
+    rows.append(("peak memory of the cluster", peak_memory_mib(cluster), 1536.0, "MiB"))
+    print(f"{'figure':<38} {'measured':>10} {'target':>10} {'ratio':>7}")
+    for name, value, target, unit in rows:
+        print(f"{name:<38} {value:>8.1f} {unit:<3} {target:>6.0f} {unit:<3} {value / target:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from dcalab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+"""up repairs, status explains, down removes exactly ours; bad input gets one clear sentence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pexpect
+import pytest
+
+from dcalab.backends.embedded import CLUSTER_LABEL, EmbeddedCluster
+from dcalab.errors import DcalabError
+from dcalab.topology import topology
+from tests.pristine import pristine_violations
+
+
+def dcalab(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dcalab", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_status_cli_reports_a_ready_cluster(embedded: EmbeddedCluster) -> None:
+    done = dcalab("cluster", "status")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "The cluster is ready." in done.stdout
+    assert "registry  running  not in a swarm" in done.stdout
+
+
+def test_up_on_a_running_cluster_changes_nothing(embedded: EmbeddedCluster) -> None:
+    before = {c.name: c.id for c in embedded.client.containers.list(filters={"label": CLUSTER_LABEL})}
+    node_ids = sorted(entry["ID"] for entry in embedded.swarm_nodes())
+    embedded.up()
+    assert {c.name: c.id for c in embedded.client.containers.list(filters={"label": CLUSTER_LABEL})} == before
+    assert sorted(entry["ID"] for entry in embedded.swarm_nodes()) == node_ids
+
+
+def test_up_repairs_a_node_removed_by_hand_and_keeps_learner_work(pristine: EmbeddedCluster) -> None:
+    master, registry = pristine.host("master"), pristine.host("registry")
+    token = master.check_output("docker swarm join-token -q worker")
+    registry.check_output(f"docker swarm join --token {token} 10.10.10.100:2377")  # the learner's task 1
+    pristine.client.containers.get("dcalab-worker1").remove(force=True)
+    pristine.client.containers.get("dcalab-worker2").stop(timeout=1)
+
+    broken = {report.name: report for report in pristine.status()}
+    assert broken["worker1"].state == "missing" and "dcalab cluster up" in broken["worker1"].problems[0]
+    assert broken["worker2"].state == "exited"
+    assert dcalab("cluster", "status").returncode == 1
+
+    pristine.up()
+    assert all(report.healthy for report in pristine.status())
+    ready = {entry["Hostname"] for entry in pristine.swarm_nodes() if entry["Status"] == "Ready"}
+    assert {"worker1.docker-dca.example", "worker2.docker-dca.example", "registry.docker-dca.example"} <= ready
+
+
+def test_status_names_a_stopped_docker_inside_a_node(pristine: EmbeddedCluster) -> None:
+    pristine.host("worker2").check_output("systemctl stop docker.socket docker.service")
+    report = next(r for r in pristine.status() if r.name == "worker2")
+    assert "Docker is not running inside it" in report.problems[0]
+
+
+def test_shell_opens_a_root_shell_on_a_node(embedded: EmbeddedCluster) -> None:
+    shell = pexpect.spawn(sys.executable, ["-m", "dcalab", "shell", "master"], timeout=30, encoding="utf-8")
+    shell.sendline("echo I am $(id -un) on $(hostname -f)")
+    shell.expect("I am root on master.docker-dca.example")
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
+
+
+def test_down_leaves_nothing_and_a_foreign_network_is_refused(embedded: EmbeddedCluster) -> None:
+    client = embedded.client
+    embedded.down()
+    mine = {"label": f"{CLUSTER_LABEL}=embedded"}
+    assert client.containers.list(all=True, filters=mine) == []
+    assert client.volumes.list(filters=mine) == []
+    assert client.networks.list(filters=mine) == []
+
+    foreign = client.networks.create("not-dcalab-test", ipam={"Config": [{"Subnet": topology().subnet}]})
+    try:
+        with pytest.raises(DcalabError, match="already used by the Docker network not-dcalab-test"):
+            embedded.up()
+    finally:
+        foreign.remove()
+    embedded.up()
+    assert pristine_violations(embedded) == []
