@@ -1,23 +1,117 @@
-"""The pytest plugin: options that choose the cluster, and fixtures that hand tests its nodes."""
+"""The pytest plugin: chooses the cluster and the mode, hands each lab test its task, reports.
+
+A lab test module sets TASK = "<task id>" and takes the `task` fixture; see labs/registry/.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from checks import EnvironmentFault, SolveError
 from dcalab.backends import BACKENDS, Cluster, get_cluster
+from dcalab.errors import DcalabError
+from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
+from dcalab.lab import LAB_FILE, Lab, load_lab
+from dcalab.report import print_summary, results_json, save_progress
+from dcalab.runner import TaskRun
+
+RESULTS = pytest.StashKey[dict]()  # lab id -> {task id: TaskResult}
+LABS = pytest.StashKey[dict]()  # folder -> Lab
+REACHABLE = pytest.StashKey[dict]()  # node -> problem sentence, or "" when reachable
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dcalab")
-    group.addoption(
-        "--cluster",
-        default="embedded",
-        choices=sorted(BACKENDS),
-        help="the lab cluster to grade or solve on (default: embedded)",
-    )
+    group.addoption("--cluster", default="embedded", choices=sorted(BACKENDS),
+                    help="the lab cluster to grade or solve on (default: embedded)")
+    group.addoption("--lab-mode", default="grade", choices=["grade", "solve"],
+                    help="grade (read-only, default) or solve each task, then grade it")
+    group.addoption("--lab-report-json", metavar="PATH", help="write the grade as JSON (Gradescope results.json shape)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[RESULTS], config.stash[LABS], config.stash[REACHABLE] = {}, {}, {}
 
 
 @pytest.fixture(scope="session")
 def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
-    """The lab cluster chosen by --cluster, as it is (grading never starts or changes it)."""
-    return get_cluster(request.config.getoption("--cluster"))
+    """The lab cluster chosen by --cluster; solve mode brings it up, grade mode takes it as it is."""
+    cluster = get_cluster(request.config.getoption("--cluster"))
+    if request.config.getoption("--lab-mode") == "solve":
+        cluster.up()
+    return cluster
+
+
+def _lab_of(config: pytest.Config, path: Path) -> Lab:
+    folder = next(parent for parent in path.parents if (parent / LAB_FILE).exists())
+    labs = config.stash[LABS]
+    if folder not in labs:
+        labs[folder] = load_lab(folder)
+    return labs[folder]
+
+
+def _unreachable(config: pytest.Config, cluster: Cluster, nodes: tuple[str, ...]) -> str:
+    """A sentence naming the first node the harness cannot reach, or ""; each node is tried once."""
+    reachable = config.stash[REACHABLE]
+    for node in nodes:
+        if node not in reachable:
+            try:
+                result = cluster.host(node).run("true")
+                reachable[node] = "" if result.rc == 0 else f"{(result.stderr or result.stdout).strip()}"
+            except Exception as error:  # any transport failure means we could not look
+                reachable[node] = str(error)
+        if reachable[node]:
+            return f"The harness cannot reach {node} ({reachable[node][:160]}). Start it: dcalab cluster up"
+    return ""
+
+
+@pytest.fixture
+def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> TaskRun:
+    config = request.config
+    lab = _lab_of(config, request.path)
+    definition = lab.task(request.module.TASK)
+    results = config.stash[RESULTS].setdefault(lab.id, {})
+    for dependency in definition.depends:
+        earlier = results.get(dependency)
+        if earlier is not None and earlier.status != PASS:
+            reason = f"Blocked: it needs task {dependency}, which is {earlier.status}. Do {dependency} first."
+            results[definition.id] = TaskResult(definition, BLOCKED, reason=reason)
+            pytest.skip(reason)
+    problem = _unreachable(config, lab_cluster, definition.nodes)
+    if problem:
+        results[definition.id] = TaskResult(definition, ENV_ERROR, reason=problem)
+        pytest.fail(results[definition.id].describe(), pytrace=False)
+    solving = config.getoption("--lab-mode") == "solve"
+    run = TaskRun(lab, definition, lab_cluster, solving, record=lambda result: results.update({definition.id: result}))
+    yield run
+    if run.result is None:
+        raise RuntimeError(f"The test of task {definition.id} ended without calling task.grade().")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Turn a fault of the environment or of a solve step into one clear line, no traceback."""
+    run = item.funcargs.get("task") if hasattr(item, "funcargs") else None
+    try:
+        return (yield)
+    except EnvironmentFault as fault:
+        if run is None:
+            raise
+        run.finish(TaskResult(run.task, ENV_ERROR, reason=f"{fault.message} {fault.fix}"))
+    except (SolveError, DcalabError) as error:
+        if run is None:
+            raise
+        run.finish(TaskResult(run.task, FAIL, reason=f"Solving it failed: {error}"))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    for lab in config.stash[LABS].values():
+        results = config.stash[RESULTS].get(lab.id, {})
+        if results:
+            print_summary(terminalreporter, lab, results, config.getoption("--lab-mode"))
+            save_progress(lab, results)
+            if config.getoption("--lab-report-json"):
+                Path(config.getoption("--lab-report-json")).write_text(json.dumps(results_json(lab, results), indent=2))

@@ -1,0 +1,44 @@
+"""Reusable checks: plain functions over a testinfra host that return a Verdict.
+
+Each resource module also offers idempotent `ensure_*` actions that the lab's solve mode uses.
+Checks never change a node; a check that cannot look raises EnvironmentFault instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One sub-check's outcome on one node: what was expected and what was found."""
+
+    passed: bool
+    expected: str
+    found: str
+
+
+def verdict(passed: bool, expected: str, found: str) -> Verdict:
+    return Verdict(bool(passed), expected, found)
+
+
+class EnvironmentFault(Exception):
+    """The harness could not look (node down, daemon not answering): never the learner's fault."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+class SolveError(Exception):
+    """A solve step failed; the message says which command and why."""
+
+
+def run_or_raise(host, command: str, *args: str) -> str:  # host: testinfra Host
+    """Run a solve command on a host; raise SolveError with its output when it fails."""
+    result = host.run(command, *args)
+    if result.rc != 0:
+        raise SolveError(f"`{result.command.decode() if isinstance(result.command, bytes) else result.command}` "
+                         f"failed: {(result.stderr or result.stdout).strip()}")
+    return result.stdout.strip()

@@ -1,0 +1,104 @@
+"""The Docker daemon's configuration: /etc/docker/daemon.json and what the running daemon loaded.
+
+>>> config = read_config(host("worker1")); lists_insecure_registry(config, "registry.docker-dca.example:5000")
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+
+from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
+from checks.docker_cli import docker_json
+
+DAEMON_JSON = "/etc/docker/daemon.json"
+RESTART_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    exists: bool
+    text: str
+    data: dict | None  # None when the file is missing or not valid JSON
+    error: str  # the JSON error with its line and column, or ""
+
+
+def parse_config(text: str | None) -> DaemonConfig:
+    if text is None:
+        return DaemonConfig(False, "", None, f"there is no {DAEMON_JSON}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return DaemonConfig(True, text, None, f"{DAEMON_JSON} line {error.lineno} column {error.colno}: {error.msg}")
+    if not isinstance(data, dict):
+        return DaemonConfig(True, text, None, f"{DAEMON_JSON} holds a JSON {type(data).__name__}, not an object")
+    return DaemonConfig(True, text, data, "")
+
+
+def read_config(host) -> DaemonConfig:
+    config = host.file(DAEMON_JSON)
+    return parse_config(config.content_string if config.exists else None)
+
+
+def valid_json(config: DaemonConfig) -> Verdict:
+    return verdict(config.data is not None, f"{DAEMON_JSON} is valid JSON", config.error or "valid JSON")
+
+
+def lists_insecure_registry(config: DaemonConfig, registry: str) -> Verdict:
+    expected = f'"insecure-registries" lists {registry}'
+    if config.data is None:
+        found = f"the file is not valid JSON: {config.error}" if config.exists else config.error
+        return verdict(False, expected, found)
+    listed = config.data.get("insecure-registries")
+    return verdict(isinstance(listed, list) and registry in listed, expected,
+                   f'"insecure-registries" is {json.dumps(listed)}' if listed is not None
+                   else '"insecure-registries" is not set')
+
+
+def loaded_insecure_registries(host) -> list[str]:
+    """The insecure registries the running daemon uses (from docker info)."""
+    configs = docker_json(host, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'") or {}
+    return sorted(name for name, config in configs.items() if not config.get("Secure", True))
+
+
+def daemon_loaded(host, config: DaemonConfig, registry: str) -> Verdict:
+    expected = f"the running docker lists {registry} as insecure"
+    try:
+        loaded = loaded_insecure_registries(host)
+    except EnvironmentFault:
+        if config.exists and config.data is None:  # dockerd refuses to start on a broken daemon.json
+            return verdict(False, expected, f"docker is not running: it refused {config.error}")
+        raise
+    found = f"docker info lists {', '.join(loaded)}" if loaded else "docker info lists no insecure registry"
+    return verdict(registry in loaded, expected, found)
+
+
+def ensure_insecure_registry(host, registry: str) -> None:
+    """Add the registry to daemon.json, keeping every other key, and restart docker if needed."""
+    config = read_config(host)
+    data = dict(config.data or {})
+    if config.exists and config.data is None:  # keep the learner's broken file, dated
+        run_or_raise(host, "cp -p %s %s.broken-$(date +%%Y%%m%%d-%%H%%M%%S)", DAEMON_JSON, DAEMON_JSON)
+    listed = data.get("insecure-registries") if isinstance(data.get("insecure-registries"), list) else []
+    if registry not in listed or config.data is None:
+        data["insecure-registries"] = [*listed, registry] if registry not in listed else listed
+        encoded = base64.b64encode((json.dumps(data, indent=2) + "\n").encode()).decode()
+        run_or_raise(host, "mkdir -p /etc/docker && echo %s | base64 -d > %s", encoded, DAEMON_JSON)
+    try:
+        loaded = loaded_insecure_registries(host)
+    except EnvironmentFault:  # e.g. docker stopped after the learner's broken daemon.json
+        loaded = []
+    if registry not in loaded:
+        restart_docker(host)
+
+
+def restart_docker(host) -> None:
+    """Restart docker and wait for it; reset-failed first, as systemd allows only 3 starts a minute."""
+    run_or_raise(host, "systemctl reset-failed docker.service docker.socket; systemctl restart docker")
+    deadline = time.monotonic() + RESTART_TIMEOUT
+    while host.run("docker info --format '{{.ServerVersion}}'").rc != 0:
+        if time.monotonic() > deadline:
+            raise SolveError(f"docker did not answer within {RESTART_TIMEOUT} s after its restart.")
+        time.sleep(0.3)

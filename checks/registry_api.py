@@ -1,0 +1,109 @@
+"""The registry's HTTP API (/v2/_catalog, /v2/<name>/tags/list, manifests), fetched with curl on a node.
+
+>>> catalog = get(host("master"), "http://registry.docker-dca.example:5000/v2/_catalog"); catalog.status
+200
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from checks import Verdict, verdict
+
+MANIFEST_TYPES = ",".join([
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+])
+HTTP_MEANINGS = {
+    404: "not found",
+    500: "the registry failed inside (often its storage: see docker logs on the registry node)",
+    503: "the registry is unavailable",
+}
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int | None  # None when no HTTP answer came
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    error: str = ""  # curl's message when there was no answer
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        if self.status is None:
+            return f"no answer ({self.error})"
+        meaning = HTTP_MEANINGS.get(self.status, "")
+        return f"HTTP {self.status}" + (f": {meaning}" if meaning else "")
+
+
+def get(host, url: str, accept: str = "", timeout: int = 5) -> Response:
+    """GET a URL from a node with curl; the answer as status, headers and body."""
+    header = ["-H", f"Accept: {accept}"] if accept else []
+    result = host.run("curl -sS -i -m %s " + "%s " * len(header) + "%s", str(timeout), *header, url)
+    if result.rc != 0:
+        return Response(None, error=result.stderr.strip().removeprefix("curl: ") or f"curl exit {result.rc}")
+    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+    lines = head.splitlines()
+    headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+    return Response(int(lines[0].split()[1]), {k.strip().lower(): v.strip() for k, v in headers.items()}, body)
+
+
+def base_url(registry: str) -> str:
+    return f"http://{registry}/v2"
+
+
+def catalog(host, registry: str) -> Response:
+    return get(host, f"{base_url(registry)}/_catalog")
+
+
+def tags(host, registry: str, name: str) -> Response:
+    return get(host, f"{base_url(registry)}/{name}/tags/list")
+
+
+def manifest(host, registry: str, name: str, tag: str) -> Response:
+    return get(host, f"{base_url(registry)}/{name}/manifests/{tag}", accept=MANIFEST_TYPES)
+
+
+def answers(response: Response, what: str) -> Verdict:
+    return verdict(response.status == 200, f"{what} answers HTTP 200", response.describe())
+
+
+def lists_repository(response: Response, name: str) -> Verdict:
+    expected = f"the catalog lists {name}"
+    listed = (response.json() or {}).get("repositories") if response.status == 200 else None
+    if listed is None:
+        return verdict(False, expected, response.describe())
+    return verdict(name in listed, expected, f"repositories: {json.dumps(listed)}")
+
+
+def has_exact_tags(response: Response, name: str, expected_tags: list[str]) -> Verdict:
+    expected = f"{name} with tags {json.dumps(expected_tags)}"
+    if response.status == 404:
+        return verdict(False, expected, f"{name} is not in the registry")
+    listed = (response.json() or {}).get("tags") if response.status == 200 else None
+    if response.status != 200:
+        return verdict(False, expected, f"{name}: {response.describe()}")
+    return verdict(sorted(listed or []) == sorted(expected_tags), expected, f"{name} with tags {json.dumps(listed)}")
+
+
+def manifest_digest(response: Response) -> str | None:
+    return response.headers.get("docker-content-digest") if response.status == 200 else None
+
+
+def config_digest(response: Response) -> str | None:
+    """The image ID the manifest describes (its config blob's digest)."""
+    return ((response.json() or {}).get("config") or {}).get("digest") if response.status == 200 else None
+
+
+def has_manifest(response: Response, reference: str) -> Verdict:
+    digest = manifest_digest(response)
+    return verdict(digest is not None, f"{reference} in the registry",
+                   f"digest {digest}" if digest else f"{reference}: {response.describe()}")

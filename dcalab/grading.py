@@ -1,0 +1,72 @@
+"""Turning a task's verdicts into points, a status and a message a learner can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checks import Verdict
+from dcalab.lab import SubCheck, Task
+
+PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: SubCheck
+    verdicts: dict[str, Verdict]  # by node ("" when the check is about the cluster as a whole)
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for v in self.verdicts.values())
+
+    @property
+    def earned(self) -> int:
+        return self.check.points if self.passed else 0
+
+    def describe(self, hints: bool = True) -> str:
+        failing = {node: v for node, v in self.verdicts.items() if not v.passed}
+        first = next(iter(failing.values()))
+        lines = [f"  {self.check.id} ({self.earned}/{self.check.points}): expected {first.expected}"]
+        lines += [f"      found{f' on {node}' if node else ''}: {v.found}" for node, v in failing.items()]
+        if hints:
+            lines.append(f"    hint: {self.check.hint}")
+        return "\n".join(lines)
+
+
+@dataclass
+class TaskResult:
+    task: Task
+    status: str
+    checks: list[CheckResult] = field(default_factory=list)
+    reason: str = ""  # for BLOCKED and ENV-ERROR: why, with the fix
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return sum(check.earned for check in self.checks)
+
+    @property
+    def hint(self) -> str:
+        failing = next((check for check in self.checks if not check.passed), None)
+        return failing.check.hint if failing else self.reason
+
+    def describe(self, hints: bool = True) -> str:
+        head = f"{self.status} {self.task.id}: {self.task.title} ({self.score}/{self.task.points} points)"
+        body = [check.describe(hints) for check in self.checks if not check.passed]
+        if self.reason:
+            body.append(f"  {self.reason}")
+        body += [f"  note: {note}" for note in self.notes]
+        return "\n".join([head, *body])
+
+
+def grade_task(task: Task, results: dict[str, Verdict | dict[str, Verdict]], notes: list[str]) -> TaskResult:
+    """Score a task from its sub-checks' verdicts; every declared sub-check must be graded, no other."""
+    declared = [check.id for check in task.checks]
+    if sorted(results) != sorted(declared):
+        raise ValueError(f"task {task.id} declares checks {declared} but its test graded {sorted(results)}")
+    checks = []
+    for check in task.checks:
+        outcome = results[check.id]
+        checks.append(CheckResult(check, outcome if isinstance(outcome, dict) else {"": outcome}))
+    status = PASS if all(check.passed for check in checks) else FAIL
+    return TaskResult(task, status, checks, notes=notes)
