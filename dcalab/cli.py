@@ -9,6 +9,8 @@ import sys
 from dcalab import engine
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
+from dcalab.lab import find_lab
+from dcalab.report import load_progress
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -46,6 +48,20 @@ def shell_command(args: argparse.Namespace) -> int:
     return 1  # not reached: exec replaces this process
 
 
+def lab_command(args: argparse.Namespace) -> int:
+    lab = find_lab(args.lab)
+    progress = load_progress(lab.id)
+    print(f"Lab {lab.id}: {lab.title} ({lab.points} points, pass mark {lab.pass_mark} %)")
+    for number, task in enumerate(lab.tasks, 1):
+        last = progress.get(task.id)
+        state = f"{last['status']} {last['score']}/{last['points']} ({last['at']})" if last else "not graded yet"
+        print(f"\n{number}. {task.title} [{task.id}] on {', '.join(task.nodes)} — {state}")
+        print(f"   {task.domain}: {task.objective}")
+        print("   " + task.instructions.replace("\n", "\n   "))
+    print(f"\nGrade it: pytest {lab.folder}   (one task: pytest {lab.folder} -k {lab.tasks[0].id.replace('-', '_')})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dcalab", description="Docker Certified Associate labs and exam trainer.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with down: also stop the Docker engine dcalab started (never another one)",
     )
     cluster.set_defaults(handler=cluster_command)
+
+    lab = commands.add_parser("lab", help="show a lab's tasks and your progress")
+    lab.add_argument("action", choices=["show"])
+    lab.add_argument("lab", help="the lab's name, e.g. registry")
+    lab.set_defaults(handler=lab_command)
 
     shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")
     shell.add_argument("node", help="master, worker1, worker2 or registry")

@@ -1,0 +1,89 @@
+"""The registry lab on the real cluster: every task fails on pristine, passes after solve; solve is
+idempotent; grade is read-only; each learner mistake gets the right failing task and hint."""
+
+from __future__ import annotations
+
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.lab import load_lab
+from tests.labrun import LAB, fingerprint, run_lab
+
+TASKS = [task.id for task in load_lab(LAB).tasks]
+REGISTRY = "registry.docker-dca.example:5000"
+WRITE_DAEMON_JSON = f"""echo '{{"insecure-registries": ["{REGISTRY}"]}}' > /etc/docker/daemon.json"""
+
+
+def test_pristine_fails_every_task_read_only(pristine: EmbeddedCluster) -> None:
+    before = fingerprint(pristine)
+    graded = run_lab("grade")
+    assert fingerprint(pristine) == before
+    assert [graded[task]["verdict"] for task in TASKS] == ["FAIL"] * 3 + ["BLOCKED"] * 5
+    assert all(entry["score"] == 0 for entry in graded.values())
+    for task in TASKS[3:]:  # graded alone, a task's own checks fail with a hint, not an error
+        alone = run_lab("grade", select=task.replace("-", "_"))
+        assert alone[task]["verdict"] == "FAIL", alone[task]["output"]
+        assert "hint:" in alone[task]["output"]
+
+
+def test_solve_passes_everything_idempotently_and_grade_is_read_only(pristine: EmbeddedCluster) -> None:
+    solved = run_lab("solve")
+    assert {task: entry["verdict"] for task, entry in solved.items()} == dict.fromkeys(TASKS, "PASS")
+    after_solve = fingerprint(pristine)
+    graded = run_lab("grade")
+    assert all(entry["verdict"] == "PASS" for entry in graded.values())
+    assert fingerprint(pristine) == after_solve
+    run_lab("solve")
+    assert fingerprint(pristine) == after_solve, "a second solve changed the cluster"
+
+
+def test_solve_keeps_the_learners_daemon_json_keys(pristine: EmbeddedCluster) -> None:
+    worker1 = pristine.host("worker1")
+    worker1.check_output("""echo '{"log-level": "warn", "insecure-registries": ["other:5000"]}' > /etc/docker/daemon.json""")
+    assert run_lab("solve", select="daemon_json")["daemon-json"]["verdict"] == "PASS"
+    kept = worker1.check_output("jq -c . /etc/docker/daemon.json")
+    assert kept == f'{{"log-level":"warn","insecure-registries":["other:5000","{REGISTRY}"]}}'
+
+
+def test_daemon_json_written_but_docker_not_restarted(pristine: EmbeddedCluster) -> None:
+    for node in ("master", "worker1", "worker2", "registry"):
+        pristine.host(node).check_output(WRITE_DAEMON_JSON)
+    entry = run_lab("grade", select="daemon_json")["daemon-json"]
+    assert entry["verdict"] == "FAIL" and entry["score"] == 3
+    assert "daemon-loaded (0/2)" in entry["output"] and "systemctl restart docker" in entry["output"]
+
+
+def test_daemon_json_only_on_master_and_a_trailing_comma_on_worker1(pristine: EmbeddedCluster) -> None:
+    pristine.host("master").check_output(WRITE_DAEMON_JSON + " && systemctl restart docker")
+    pristine.host("worker1").check_output(
+        f"""printf '{{\\n  "insecure-registries": ["{REGISTRY}"],\\n}}\\n' > /etc/docker/daemon.json""")
+    output = run_lab("grade", select="daemon_json")["daemon-json"]["output"]
+    assert "found on worker1: /etc/docker/daemon.json line 3 column 1: Expecting property name" in output
+    assert "found on worker2: there is no /etc/docker/daemon.json" in output
+    assert "found on registry: there is no /etc/docker/daemon.json" in output
+    assert "found on master" not in output.split("daemon-loaded")[0]
+    assert "not only on master" in output
+
+
+def test_registry_on_port_5001_without_a_volume(pristine: EmbeddedCluster) -> None:
+    pristine.host("registry").check_output(
+        "docker run -d --name registry -p 5001:5000 --tmpfs /var/lib/registry registry:2")
+    output = run_lab("grade", select="registry_running")["registry-running"]["output"]
+    assert "found: published on host port 5001" in output
+    assert "found: /var/lib/registry is a tmpfs" in output
+    assert "running (" not in output  # it runs: that sub-check passed
+
+
+def test_wrong_pushes_and_a_manager_join(pristine: EmbeddedCluster) -> None:
+    run_lab("solve", select="daemon_json or registry_running")
+    registry, master = pristine.host("registry"), pristine.host("master")
+    token = master.check_output("docker swarm join-token -q manager")
+    registry.check_output(f"docker swarm join --token {token} 10.10.10.100:2377")
+    registry.check_output(f"docker pull -q mysql:5.7 && docker tag mysql:5.7 {REGISTRY}/mysql && docker push {REGISTRY}/mysql")
+    registry.check_output("docker pull -q alpine")
+    assert registry.run("docker push alpine").rc != 0  # untagged: goes to Docker Hub, which refuses it
+    graded = run_lab("grade")
+    assert "registry.docker-dca.example is a manager" in graded["swarm-join"]["output"]
+    assert graded["push-alpine"]["verdict"] == "FAIL"
+    assert "not found" in graded["push-alpine"]["output"] and "an untagged push goes to Docker Hub" in graded[
+        "push-alpine"]["output"]
+    assert 'found: mysql with tags ["latest"]' in graded["batch-mirror"]["output"]
+    assert "mysql:5.7" in graded["batch-mirror"]["output"]
