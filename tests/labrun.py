@@ -19,10 +19,20 @@ def run_lab(mode: str = "grade", select: str = "") -> dict[str, dict]:
     """Grade or solve the lab (optionally one -k selection); each task's report entry by task id."""
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
-        command = [sys.executable, "-m", "pytest", str(LAB), f"--lab-mode={mode}", "-p", "no:cacheprovider", "-q",
-                   f"--lab-report-json={report}"]
-        done = subprocess.run(command + (["-k", select] if select else []), capture_output=True, text=True,
-                              cwd=ROOT, timeout=600)
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(LAB),
+            f"--lab-mode={mode}",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--lab-report-json={report}",
+        ]
+        done = subprocess.run(
+            command + (["-k", select] if select else []), capture_output=True, text=True, cwd=ROOT, timeout=600
+        )
         assert "Traceback" not in done.stdout, done.stdout
         assert report.exists(), done.stdout + done.stderr
         return {test["task"]: test for test in json.loads(report.read_text())["tests"]}
@@ -37,11 +47,15 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
             "cat /etc/docker/daemon.json 2>/dev/null; systemctl show docker -p ActiveEnterTimestamp; "
             "docker ps -a --no-trunc --format '{{.ID}} {{.Image}} {{.Names}} {{.State}}'; "
             "docker image ls -a --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' | sort; "
-            "docker volume ls -q; docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}'")
+            "docker volume ls -q; docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}'"
+        )
     master = cluster.host("master")
-    state["swarm"] = master.check_output("docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'")
+    state["swarm"] = master.check_output(
+        "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'"
+    )
     state["registry-contents"] = master.check_output(
         "base=http://registry.docker-dca.example:5000/v2; curl -s -m 5 $base/_catalog; "
         "for repo in $(curl -s -m 5 $base/_catalog | jq -r '.repositories[]?'); do curl -s -m 5 $base/$repo/tags/list;"
-        " done")
+        " done"
+    )
     return state

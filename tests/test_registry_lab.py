@@ -37,7 +37,9 @@ def test_solve_passes_everything_idempotently_and_grade_is_read_only(pristine: E
 
 def test_solve_keeps_the_learners_daemon_json_keys(pristine: EmbeddedCluster) -> None:
     worker1 = pristine.host("worker1")
-    worker1.check_output("""echo '{"log-level": "warn", "insecure-registries": ["other:5000"]}' > /etc/docker/daemon.json""")
+    worker1.check_output(
+        """echo '{"log-level": "warn", "insecure-registries": ["other:5000"]}' > /etc/docker/daemon.json"""
+    )
     assert run_lab("solve", select="daemon_json")["daemon-json"]["verdict"] == "PASS"
     kept = worker1.check_output("jq -c . /etc/docker/daemon.json")
     assert kept == f'{{"log-level":"warn","insecure-registries":["other:5000","{REGISTRY}"]}}'
@@ -54,7 +56,8 @@ def test_daemon_json_written_but_docker_not_restarted(pristine: EmbeddedCluster)
 def test_daemon_json_only_on_master_and_a_trailing_comma_on_worker1(pristine: EmbeddedCluster) -> None:
     pristine.host("master").check_output(WRITE_DAEMON_JSON + " && systemctl restart docker")
     pristine.host("worker1").check_output(
-        f"""printf '{{\\n  "insecure-registries": ["{REGISTRY}"],\\n}}\\n' > /etc/docker/daemon.json""")
+        f"""printf '{{\\n  "insecure-registries": ["{REGISTRY}"],\\n}}\\n' > /etc/docker/daemon.json"""
+    )
     output = run_lab("grade", select="daemon_json")["daemon-json"]["output"]
     assert "found on worker1: /etc/docker/daemon.json line 3 column 1: Expecting property name" in output
     assert "found on worker2: there is no /etc/docker/daemon.json" in output
@@ -65,7 +68,8 @@ def test_daemon_json_only_on_master_and_a_trailing_comma_on_worker1(pristine: Em
 
 def test_registry_on_port_5001_without_a_volume(pristine: EmbeddedCluster) -> None:
     pristine.host("registry").check_output(
-        "docker run -d --name registry -p 5001:5000 --tmpfs /var/lib/registry registry:2")
+        "docker run -d --name registry -p 5001:5000 --tmpfs /var/lib/registry registry:2"
+    )
     output = run_lab("grade", select="registry_running")["registry-running"]["output"]
     assert "found: published on host port 5001" in output
     assert "found: /var/lib/registry is a tmpfs" in output
@@ -77,13 +81,17 @@ def test_wrong_pushes_and_a_manager_join(pristine: EmbeddedCluster) -> None:
     registry, master = pristine.host("registry"), pristine.host("master")
     token = master.check_output("docker swarm join-token -q manager")
     registry.check_output(f"docker swarm join --token {token} 10.10.10.100:2377")
-    registry.check_output(f"docker pull -q mysql:5.7 && docker tag mysql:5.7 {REGISTRY}/mysql && docker push {REGISTRY}/mysql")
+    registry.check_output(
+        f"docker pull -q mysql:5.7 && docker tag mysql:5.7 {REGISTRY}/mysql && docker push {REGISTRY}/mysql"
+    )
     registry.check_output("docker pull -q alpine")
     assert registry.run("docker push alpine").rc != 0  # untagged: goes to Docker Hub, which refuses it
     graded = run_lab("grade")
     assert "registry.docker-dca.example is a manager" in graded["swarm-join"]["output"]
     assert graded["push-alpine"]["verdict"] == "FAIL"
-    assert "not found" in graded["push-alpine"]["output"] and "an untagged push goes to Docker Hub" in graded[
-        "push-alpine"]["output"]
+    assert (
+        "not found" in graded["push-alpine"]["output"]
+        and "an untagged push goes to Docker Hub" in graded["push-alpine"]["output"]
+    )
     assert 'found: mysql with tags ["latest"]' in graded["batch-mirror"]["output"]
     assert "mysql:5.7" in graded["batch-mirror"]["output"]
