@@ -6,11 +6,11 @@ import argparse
 import os
 import sys
 
-from dcalab import engine
+from dcalab import engine, history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.lab import find_lab
-from dcalab.report import load_progress
+from dcalab.quiz.cli import add_quiz_parser
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -50,15 +50,37 @@ def shell_command(args: argparse.Namespace) -> int:
 
 def lab_command(args: argparse.Namespace) -> int:
     lab = find_lab(args.lab)
-    progress = load_progress(lab.id)
+    progress = {entry.item: entry for entry in history.progress(lab.id)}
     print(f"Lab {lab.id}: {lab.title} ({lab.points} points, pass mark {lab.pass_mark} %)")
     for number, task in enumerate(lab.tasks, 1):
         last = progress.get(task.id)
-        state = f"{last['status']} {last['score']}/{last['points']} ({last['at']})" if last else "not graded yet"
+        state = f"last {last.last_status} {last.last}/{task.points}" if last else "not graded yet"
         print(f"\n{number}. {task.title} [{task.id}] on {', '.join(task.nodes)} — {state}")
         print(f"   {task.domain}: {task.objective}")
         print("   " + task.instructions.replace("\n", "\n   "))
     print(f"\nGrade it: pytest {lab.folder}   (one task: pytest {lab.folder} -k {lab.tasks[0].id.replace('-', '_')})")
+    return 0
+
+
+def history_command(args: argparse.Namespace) -> int:
+    attempts = history.runs(args.subject)
+    if not attempts:
+        print("No graded run yet. Grade a lab first: pytest labs/registry")
+        return 0
+    print("Runs (oldest first):")
+    for kind, subject, mode, backend, finished, score, maximum in attempts:
+        print(f"  {finished}  {kind} {subject:<10} {mode:<6} {backend:<9} {score:>3}/{maximum}")
+    for subject in sorted({row[1] for row in attempts}):
+        print(f"\n{subject}: item, attempts, first pass, best, last")
+        for entry in history.progress(subject):
+            first = entry.first_pass or "not yet"
+            print(f"  {entry.item:<18} {entry.attempts:>3}  {first:<16}  {entry.best}/{entry.max_score}  "
+                  f"{entry.last}/{entry.max_score} {entry.last_status}")
+    weakest = history.weakest_objectives()
+    if weakest:
+        print("\nStudy next (lowest share of points so far):")
+        for domain, objective, scored, possible in weakest:
+            print(f"  {scored}/{possible}  {domain}: {objective}")
     return 0
 
 
@@ -81,10 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("lab", help="the lab's name, e.g. registry")
     lab.set_defaults(handler=lab_command)
 
+    past = commands.add_parser("history", help="your graded runs over time, per lab and task")
+    past.add_argument("subject", nargs="?", help="only this lab (e.g. registry)")
+    past.set_defaults(handler=history_command)
+
     shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")
     shell.add_argument("node", help="master, worker1, worker2 or registry")
     shell.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
     shell.set_defaults(handler=shell_command)
+
+    add_quiz_parser(commands)
     return parser
 
 

@@ -53,7 +53,7 @@ class TaskResult:
     def describe(self, hints: bool = True) -> str:
         head = f"{self.status} {self.task.id}: {self.task.title} ({self.score}/{self.task.points} points)"
         body = [check.describe(hints) for check in self.checks if not check.passed]
-        if self.reason:
+        if self.reason:  # why it was blocked or could not be graded: always shown, even without hints
             body.append(f"  {self.reason}")
         body += [f"  note: {note}" for note in self.notes]
         return "\n".join([head, *body])

@@ -14,8 +14,9 @@ from checks import EnvironmentFault, SolveError
 from dcalab.backends import BACKENDS, Cluster, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
+from dcalab.history import record_lab
 from dcalab.lab import LAB_FILE, Lab, load_lab
-from dcalab.report import print_summary, results_json, save_progress
+from dcalab.report import print_summary, render_html, results_json
 from dcalab.runner import TaskRun
 
 RESULTS = pytest.StashKey[dict]()  # lab id -> {task id: TaskResult}
@@ -30,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-mode", default="grade", choices=["grade", "solve"],
                     help="grade (read-only, default) or solve each task, then grade it")
     group.addoption("--lab-report-json", metavar="PATH", help="write the grade as JSON (Gradescope results.json shape)")
+    group.addoption("--lab-report-html", metavar="PATH", help="write the grade as one self-contained HTML page")
+    group.addoption("--lab-transport", default="shell", choices=["shell", "exec"],
+                    help="shell: one persistent shell per node (default); exec: one docker exec/ssh per command")
+    group.addoption("--no-hints", action="store_true", help="hide hints (exam use)")
+    group.addoption("--lab-history", metavar="PATH", help="the SQLite history file (default: $DCALAB_HISTORY or "
+                    "~/.local/share/dcalab/history.sqlite3)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,8 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
     """The lab cluster chosen by --cluster; solve mode brings it up, grade mode takes it as it is."""
-    cluster = get_cluster(request.config.getoption("--cluster"))
-    if request.config.getoption("--lab-mode") == "solve":
+    config = request.config
+    solving = config.getoption("--lab-mode") == "solve"
+    cluster = get_cluster(config.getoption("--cluster"), config.getoption("--lab-transport"), read_only=not solving)
+    if solving:
         cluster.up()
     return cluster
 
@@ -83,9 +92,10 @@ def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> TaskRun:
     problem = _unreachable(config, lab_cluster, definition.nodes)
     if problem:
         results[definition.id] = TaskResult(definition, ENV_ERROR, reason=problem)
-        pytest.fail(results[definition.id].describe(), pytrace=False)
+        pytest.fail(results[definition.id].describe(not config.getoption("--no-hints")), pytrace=False)
     solving = config.getoption("--lab-mode") == "solve"
-    run = TaskRun(lab, definition, lab_cluster, solving, record=lambda result: results.update({definition.id: result}))
+    run = TaskRun(lab, definition, lab_cluster, solving, record=lambda result: results.update({definition.id: result}),
+                  hints=not config.getoption("--no-hints"))
     yield run
     if run.result is None:
         raise RuntimeError(f"The test of task {definition.id} ended without calling task.grade().")
@@ -108,10 +118,28 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    mode, hints = config.getoption("--lab-mode"), not config.getoption("--no-hints")
     for lab in config.stash[LABS].values():
         results = config.stash[RESULTS].get(lab.id, {})
         if results:
-            print_summary(terminalreporter, lab, results, config.getoption("--lab-mode"))
-            save_progress(lab, results)
-            if config.getoption("--lab-report-json"):
-                Path(config.getoption("--lab-report-json")).write_text(json.dumps(results_json(lab, results), indent=2))
+            print_summary(terminalreporter, lab, results, mode, hints)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the reports and the history row, unless the learner interrupted the run."""
+    config = session.config
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return
+    mode, backend = config.getoption("--lab-mode"), config.getoption("--cluster")
+    hints = not config.getoption("--no-hints")
+    for lab in config.stash[LABS].values():
+        results = config.stash[RESULTS].get(lab.id, {})
+        if not results:
+            continue
+        history_path = config.getoption("--lab-history")
+        record_lab(lab, results, mode, backend, Path(history_path) if history_path else None)
+        if config.getoption("--lab-report-json"):
+            report = json.dumps(results_json(lab, results, hints), indent=2)
+            Path(config.getoption("--lab-report-json")).write_text(report)
+        if config.getoption("--lab-report-html"):
+            Path(config.getoption("--lab-report-html")).write_text(render_html(lab, results, mode, backend, hints))

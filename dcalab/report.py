@@ -1,13 +1,13 @@
-"""The lab summary printed after a grade, and the learner's last progress kept for `dcalab lab show`."""
+"""What a grade shows: the terminal summary, a JSON report (results.json shape) and an HTML report."""
 
 from __future__ import annotations
 
-import json
 import time
+
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
-from dcalab.settings import state_dir
 
 COLOURS = {"PASS": "green", "FAIL": "red", "BLOCKED": "yellow", "ENV-ERROR": "purple"}
 
@@ -18,7 +18,7 @@ def totals(lab: Lab, results: dict[str, TaskResult]) -> tuple[int, int, float]:
     return score, maximum, 100.0 * score / maximum if maximum else 0.0
 
 
-def print_summary(reporter, lab: Lab, results: dict[str, TaskResult], mode: str) -> None:
+def print_summary(reporter, lab: Lab, results: dict[str, TaskResult], mode: str, hints: bool = True) -> None:
     """One compact table: task, points, verdict, hint (in colour on a terminal)."""
     reporter.section(f"lab {lab.id}: {lab.title} ({mode})", sep="=")
     width = max(len(task.id) for task in lab.tasks)
@@ -26,34 +26,13 @@ def print_summary(reporter, lab: Lab, results: dict[str, TaskResult], mode: str)
         result = results.get(task.id)
         if result is None:
             continue
-        hint = "" if result.status == PASS else result.hint
+        hint = "" if result.status == PASS or not (hints or result.reason) else result.hint
         reporter.write(f"{number:>2} {task.id:<{width}} {result.score:>2}/{task.points:<2} ")
         reporter.write(f"{result.status:<9}" if hint else result.status, **{COLOURS[result.status]: True, "bold": True})
         reporter.write(f" {hint}\n" if hint else "\n")
     score, maximum, percent = totals(lab, results)
     verdict = "PASSED" if percent >= lab.pass_mark else "not passed yet"
     reporter.write(f"Total {score}/{maximum} points ({percent:.0f} %), pass mark {lab.pass_mark} %: {verdict}.\n")
-
-
-def progress_file(lab_id: str):
-    folder = state_dir() / "progress"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{lab_id}.json"
-
-
-def save_progress(lab: Lab, results: dict[str, TaskResult]) -> None:
-    """Remember each task's last status and score, merged with what earlier runs graded."""
-    path = progress_file(lab.id)
-    known = json.loads(path.read_text()) if path.exists() else {}
-    stamp = time.strftime("%Y-%m-%d %H:%M")
-    for task_id, result in results.items():
-        known[task_id] = {"status": result.status, "score": result.score, "points": result.task.points, "at": stamp}
-    path.write_text(json.dumps(known, indent=2))
-
-
-def load_progress(lab_id: str) -> dict:
-    path = progress_file(lab_id)
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -> dict:
@@ -69,3 +48,16 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -
         for task in lab.tasks if task.id in results
     ]
     return {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
+
+
+_html = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True) -> str:
+    """One self-contained HTML page: per-task cards with expected vs found and hints, the total."""
+    score, maximum, percent = totals(lab, results)
+    ordered = [results[task.id] for task in lab.tasks if task.id in results]
+    return _html.get_template("report.html.j2").render(
+        lab=lab, results=ordered, score=score, max_score=maximum, percent=percent, mode=mode, backend=backend,
+        hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    )

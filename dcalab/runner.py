@@ -18,9 +18,9 @@ class TaskRun:
     """One task being solved and/or graded on a cluster."""
 
     def __init__(self, lab: Lab, task: Task, cluster: Cluster, solving: bool,
-                 record: Callable[[TaskResult], None]) -> None:
+                 record: Callable[[TaskResult], None], hints: bool = True) -> None:
         self.lab, self.task, self.cluster, self.solving = lab, task, cluster, solving
-        self.record = record
+        self.record, self.hints = record, hints
         self.settings = lab.settings
         self.notes: list[str] = []
         self.result: TaskResult | None = None
@@ -54,4 +54,4 @@ class TaskRun:
         self.result = result
         self.record(result)
         if result.status != PASS:
-            pytest.fail(result.describe(), pytrace=False)
+            pytest.fail(result.describe(self.hints), pytrace=False)

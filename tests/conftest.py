@@ -9,9 +9,10 @@ from dcalab.backends.embedded import EmbeddedCluster
 
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedCluster:
-    """The embedded cluster, up and healthy (started if needed)."""
+    """The embedded cluster, up, healthy and pristine at the start of the session."""
     cluster = EmbeddedCluster()
     cluster.up()
+    cluster.reset()
     return cluster
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -15,10 +16,12 @@ ROOT = Path(__file__).parent.parent
 LAB = ROOT / "labs" / "registry"
 
 
-def run_lab(mode: str = "grade", select: str = "") -> dict[str, dict]:
-    """Grade or solve the lab (optionally one -k selection); each task's report entry by task id."""
+def run_lab(mode: str = "grade", select: str = "", *options: str, history: Path | None = None) -> dict[str, dict]:
+    """Grade or solve the lab (optionally one -k selection); each task's report entry by task id.
+    The history goes to `history` (a throw-away file by default), never to the learner's own."""
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
+        env = {**os.environ, "DCALAB_HISTORY": str(history or Path(folder) / "history.sqlite3")}
         command = [
             sys.executable,
             "-m",
@@ -31,7 +34,8 @@ def run_lab(mode: str = "grade", select: str = "") -> dict[str, dict]:
             f"--lab-report-json={report}",
         ]
         done = subprocess.run(
-            command + (["-k", select] if select else []), capture_output=True, text=True, cwd=ROOT, timeout=600
+            [*command, *(["-k", select] if select else []), *options],
+            capture_output=True, text=True, cwd=ROOT, timeout=600, env=env,
         )
         assert "Traceback" not in done.stdout, done.stdout
         assert report.exists(), done.stdout + done.stderr

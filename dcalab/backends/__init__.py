@@ -9,9 +9,9 @@ from dcalab.errors import DcalabError
 BACKENDS: dict[str, type[Cluster]] = {EmbeddedCluster.name: EmbeddedCluster}
 
 
-def get_cluster(name: str = "embedded") -> Cluster:
+def get_cluster(name: str = "embedded", transport: str = "shell", read_only: bool = False) -> Cluster:
     try:
-        return BACKENDS[name]()
+        return BACKENDS[name](transport, read_only)
     except KeyError:
         raise DcalabError(
             f"There is no cluster backend called {name!r}.", f"Use one of: {', '.join(BACKENDS)}."

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import testinfra
 from testinfra.host import Host
 
+from dcalab.backends.shell import shell_host
+
 
 @dataclass
 class NodeStatus:
@@ -27,6 +29,11 @@ class Cluster(ABC):
     """A lab cluster: master, worker1, worker2 and registry, brought to the seed's starting point."""
 
     name: str
+
+    def __init__(self, transport: str = "shell", read_only: bool = False) -> None:
+        self.transport = transport  # "shell": one persistent shell per node; "exec": one process per command
+        self.read_only = read_only  # while grading: a command repeated on a node is answered once
+        self._hosts: dict[str, Host] = {}
 
     @abstractmethod
     def up(self) -> None:
@@ -52,5 +59,15 @@ class Cluster(ABC):
     def shell_command(self, node: str) -> list[str]:
         """The command that opens an interactive root shell on a node."""
 
+    @abstractmethod
+    def pipe_command(self, node: str) -> list[str]:
+        """The command that runs a non-interactive root shell on a node, reading stdin."""
+
     def host(self, node: str) -> Host:
-        return testinfra.get_host(self.host_spec(node))
+        """The node as a testinfra host, over the cluster's transport (kept for the session)."""
+        if node not in self._hosts:
+            if self.transport == "exec":
+                self._hosts[node] = testinfra.get_host(self.host_spec(node))
+            else:
+                self._hosts[node] = shell_host(self.pipe_command(node), node, cache=self.read_only)
+        return self._hosts[node]

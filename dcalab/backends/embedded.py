@@ -38,7 +38,8 @@ def _parallel(function, items) -> list:
 class EmbeddedCluster(Cluster):
     name = "embedded"
 
-    def __init__(self) -> None:
+    def __init__(self, transport: str = "shell", read_only: bool = False) -> None:
+        super().__init__(transport, read_only)
         self._client: docker.DockerClient | None = None
         self.labels = {CLUSTER_LABEL: self.name, "org.dcalab.owner": "dcalab"}
 
@@ -53,6 +54,9 @@ class EmbeddedCluster(Cluster):
 
     def host_spec(self, node: str) -> str:
         return f"docker://{self.container_name(node)}"
+
+    def pipe_command(self, node: str) -> list[str]:
+        return [docker_cli(), "exec", "-i", self.container_name(node), "/bin/sh"]
 
     def shell_command(self, node: str) -> list[str]:
         container = self._container(topology().node(node))

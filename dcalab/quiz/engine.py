@@ -1,0 +1,170 @@
+"""A quiz session as pure logic: the current item, how each answer scores, when time is up. No I/O.
+
+DOMC is scored the way the exam does it: options come one at a time in shuffled order, the candidate
+says yes or no to each, and the item ends as soon as its result is decided. mcq and multi are
+all-or-nothing.
+
+>>> from dcalab.quiz.bank import Option, Question
+>>> q = Question("img-999", "image-registry", "tags", "domc", "Which are true?",
+...              (Option("right", True), Option("wrong", False)), "why", "https://docs.docker.com/")
+>>> session = Session([q])
+>>> session.answer_domc(yes=not session.current.offered_option.correct).outcome  # any wrong answer ends it
+'wrong'
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from dcalab.quiz.bank import DOMAINS, Option, Question
+
+CORRECT, WRONG, UNANSWERED = "correct", "wrong", "unanswered"
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one question ended: what a history database stores and a timed exam mixes in."""
+
+    question_id: str
+    domain: str
+    objective: str
+    kind: str
+    outcome: str  # CORRECT, WRONG or UNANSWERED
+    accepted: tuple[int, ...]  # options (bank order) answered yes, or selected
+    rejected: tuple[int, ...]  # DOMC options answered no
+    seconds: float  # time spent on the item
+
+    @property
+    def correct(self) -> bool:
+        return self.outcome == CORRECT
+
+
+@dataclass
+class Item:
+    """A question as presented: its options in shuffled order and the DOMC answers given so far."""
+
+    question: Question
+    order: tuple[int, ...]  # bank indices of the options, in the order they are shown
+    accepted: list[int] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
+
+    @property
+    def options(self) -> list[Option]:
+        """mcq and multi: every option, in the order shown (a, b, c...)."""
+        return [self.question.options[index] for index in self.order]
+
+    @property
+    def offered(self) -> int:
+        """DOMC: the bank index of the option shown now."""
+        return self.order[len(self.accepted) + len(self.rejected)]
+
+    @property
+    def offered_option(self) -> Option:
+        return self.question.options[self.offered]
+
+
+def select(questions: Iterable[Question], *, rng: random.Random, domain: str | None = None,
+           kind: str | None = None, count: int | None = None) -> list[Question]:
+    """Up to `count` questions of the domain and kind asked for (any when None), in random order."""
+    pool = [q for q in questions if (domain is None or q.domain == domain) and (kind is None or q.kind == kind)]
+    rng.shuffle(pool)
+    return pool if count is None else pool[:count]
+
+
+def tally(results: Iterable[Result]) -> dict[str, tuple[int, int]]:
+    """Correct answers and questions per domain, in the study guide's order."""
+    counts = {domain: [0, 0] for domain in DOMAINS}
+    for result in results:
+        counts[result.domain][0] += result.correct
+        counts[result.domain][1] += 1
+    return {domain: (right, total) for domain, (right, total) in counts.items() if total}
+
+
+class Session:
+    """Questions asked in order; `deadline` is a time.monotonic() value after which answers no longer count."""
+
+    def __init__(self, questions: Sequence[Question], *, rng: random.Random | None = None,
+                 deadline: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        rng = rng or random.Random()
+        self.items = [Item(q, tuple(rng.sample(range(len(q.options)), len(q.options)))) for q in questions]
+        self.results: list[Result] = []
+        self.deadline = deadline
+        self.clock = clock
+        self.timed_out = False
+        self.stopped = False
+        self._item_started = clock()
+
+    @property
+    def finished(self) -> bool:
+        return self.stopped or len(self.results) == len(self.items)
+
+    @property
+    def current(self) -> Item | None:
+        return None if self.finished else self.items[len(self.results)]
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline, or None without one."""
+        return None if self.deadline is None else max(0.0, self.deadline - self.clock())
+
+    def expire(self) -> None:
+        """Time is up: the current item and every later one end unanswered."""
+        self.timed_out = True
+        while (item := self.current) is not None:
+            self._finish(item, UNANSWERED)
+
+    def stop(self) -> None:
+        """End early (the candidate quit): only the items already decided have results."""
+        self.stopped = True
+
+    def answer_domc(self, yes: bool) -> Result | None:
+        """Yes or no to the offered option; the item's Result once decided, None while it goes on."""
+        item, position = self._current(domc=True), len(self.results)
+        if self._late():
+            return self.results[position]
+        index = item.offered
+        (item.accepted if yes else item.rejected).append(index)
+        if yes != item.question.options[index].correct:  # a wrong yes or a wrong no ends the item at once
+            return self._finish(item, WRONG)
+        if set(item.accepted) == item.question.correct_indices:
+            return self._finish(item, CORRECT)
+        return None
+
+    def answer_choice(self, picks: Iterable[int]) -> Result:
+        """mcq or multi: the positions picked (0 for a, 1 for b...), scored all-or-nothing."""
+        item, position = self._current(domc=False), len(self.results)
+        positions = set(picks)
+        if not positions or not positions <= set(range(len(item.order))):
+            raise ValueError(f"{item.question.id}: pick positions between 0 and {len(item.order) - 1}")
+        if item.question.kind == "mcq" and len(positions) != 1:
+            raise ValueError(f"{item.question.id}: an mcq takes exactly one answer")
+        if self._late():
+            return self.results[position]
+        item.accepted = sorted(item.order[p] for p in positions)
+        return self._finish(item, CORRECT if set(item.accepted) == item.question.correct_indices else WRONG)
+
+    def _current(self, *, domc: bool) -> Item:
+        item = self.current
+        if item is None:
+            raise ValueError("the session is over: there is no question to answer")
+        if (item.question.kind == "domc") != domc:
+            method = "answer_domc" if item.question.kind == "domc" else "answer_choice"
+            raise ValueError(f"{item.question.id} is a {item.question.kind} question: answer it with {method}()")
+        return item
+
+    def _late(self) -> bool:
+        """True (and the session expired) when an answer arrives after the deadline."""
+        if self.deadline is not None and self.clock() >= self.deadline:
+            self.expire()
+        return self.timed_out
+
+    def _finish(self, item: Item, outcome: str) -> Result:
+        now = self.clock()
+        q = item.question
+        result = Result(q.id, q.domain, q.objective, q.kind, outcome, tuple(item.accepted), tuple(item.rejected),
+                        now - self._item_started)
+        self.results.append(result)
+        self._item_started = now
+        return result

@@ -1,0 +1,222 @@
+"""The real quiz in a pseudo-terminal: keypresses in, screens out; the right answers come from the bank."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pytest
+from pexpect.popen_spawn import PopenSpawn
+
+from dcalab.quiz.bank import Question, load_bank
+
+ROOT = Path(__file__).resolve().parent.parent
+BANK = {q.id: q for q in load_bank()}
+HEADER = re.compile(r"Question (\d+) of (\d+)  \[.*, ([a-z]{3}-\d{3})\]")
+CHOICE_PROMPT = re.compile(r"Your answers? \[a-[a-h]\](, then Enter)?: ")
+DOMC_PROMPT = re.compile(r"Correct\? \[y/n\] ")
+VERDICT = re.compile(r"\n(Correct|Wrong)\.\r?\n")
+SCORE = re.compile(r"Score: (\d+) of (\d+) correct")
+
+# A strategy gets the question and the option on screen (DOMC) or the options by letter; it returns keys to send.
+Strategy = Callable[[Question, dict[str, str]], str]
+
+
+def spawn(*args: str, columns: int = 100) -> pexpect.spawn:
+    """`python -m dcalab quiz ARGS` in a pty: the real CLI."""
+    child = pexpect.spawn(sys.executable, ["-m", "dcalab", "quiz", *args], cwd=str(ROOT), encoding="utf-8",
+                          timeout=15, dimensions=(40, columns))
+    child.delaybeforesend = None  # keys as fast as a quick typist, and a fast test
+    return child
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _truth(question: Question, shown: str) -> bool:
+    """Whether the option text on screen is a correct option of the question, from the bank."""
+    matches = [option.correct for option in question.options if _plain(option.text) == _plain(shown)]
+    assert len(matches) == 1, f"{shown!r} is not an option of {question.id}"
+    return matches[0]
+
+
+def shown_options(screen: str, marker: str) -> dict[str, str]:
+    """The options on screen (marker `([a-h])\\) ` or `Option (\\d+): `), joined back from wrapped lines."""
+    options: dict[str, str] = {}
+    label = None
+    for line in screen.splitlines():
+        found = re.match(rf"\s+{marker}(.*)", line)
+        if found:
+            label = found.group(1)
+            options[label] = found.group(2)
+        elif label and line.startswith("     ") and line.strip():
+            options[label] += " " + line.strip()
+        else:
+            label = None
+    return options
+
+
+def right(question: Question, options: dict[str, str]) -> str:
+    if question.kind == "domc":
+        (text,) = options.values()
+        return "y" if _truth(question, text) else "n"
+    letters = "".join(letter for letter, text in options.items() if _truth(question, text))
+    return letters if question.kind == "mcq" else letters + "\r"
+
+
+def wrong(question: Question, options: dict[str, str]) -> str:
+    if question.kind == "domc":
+        return "n" if right(question, options) == "y" else "y"
+    letters = [letter for letter, text in options.items() if not _truth(question, text)]
+    return letters[0] + ("" if question.kind == "mcq" else "\r")
+
+
+def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "",
+           lines: bool = False) -> tuple[Question, str, list[str]]:
+    """Answer the question on screen; returns it, its verdict and the DOMC options shown, in order.
+
+    With `noise`, an invalid key goes in first (after the first letter of a multi): the test checks the re-prompt.
+    With `lines`, answers go as lines (stdin is a pipe, not a TTY).
+    """
+    child.expect(HEADER)
+    question = BANK[child.match.group(3)]
+    shown: list[str] = []
+    while True:
+        if question.kind == "domc":
+            if child.expect([DOMC_PROMPT, VERDICT]) == 1:
+                return question, child.match.group(1), shown
+            (text,) = shown_options(child.before, r"Option (\d+): ").values()
+            shown.append(text)
+            keys = strategy(question, {"1": text})
+        else:
+            child.expect(CHOICE_PROMPT)
+            keys = strategy(question, shown_options(child.before, r"([a-h])\) "))
+        if lines:
+            child.sendline(keys.rstrip("\r"))
+        else:
+            if noise:
+                first = keys[0] if question.kind == "multi" else ""
+                child.send(first + noise)
+                child.expect(f"{re.escape(repr(noise))} is not an answer here: press")
+                child.expect(DOMC_PROMPT if question.kind == "domc" else CHOICE_PROMPT)
+                if first:
+                    child.expect_exact(first)  # the letter typed before the invalid key is still chosen
+                keys = keys[len(first):]
+            child.send(keys)
+        if question.kind != "domc":
+            child.expect(VERDICT)
+            return question, child.match.group(1), shown
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+@pytest.mark.parametrize("kind", ["domc", "mcq", "multi"])
+def test_a_fully_correct_run(kind: str) -> None:
+    child = spawn("--kind", kind, "--count", "4", "--seed", "11")
+    verdicts = [answer(child, right)[1] for _ in range(4)]
+    child.expect(SCORE)
+    assert verdicts == ["Correct"] * 4 and child.match.groups() == ("4", "4")
+    child.expect("By domain:")
+    assert finish(child) == 0
+
+
+def test_every_question_can_be_answered_right_on_a_narrow_terminal() -> None:
+    child = spawn("--count", str(len(BANK)), "--seed", "1", columns=60)  # options wrap over several lines
+    verdicts = {question.id: verdict for question, verdict, _ in (answer(child, right) for _ in BANK)}
+    child.expect(SCORE)
+    assert verdicts == dict.fromkeys(BANK, "Correct")
+    assert finish(child) == 0
+
+
+def test_a_wrong_run_scores_zero_and_shows_the_right_answers() -> None:
+    child = spawn("--count", "5", "--seed", "3")
+    for _ in range(5):
+        question, verdict, _ = answer(child, wrong)
+        assert verdict == "Wrong"
+        child.expect(r"The correct answers?:")
+        child.expect_exact("Source: " + question.source)
+    child.expect(SCORE)
+    assert child.match.groups() == ("0", "5")
+    assert finish(child) == 0
+
+
+def test_a_multi_with_one_letter_missing_is_wrong() -> None:
+    child = spawn("--kind", "multi", "--count", "1", "--seed", "1")
+    _, verdict, _ = answer(child, lambda q, options: right(q, options)[1:])
+    assert verdict == "Wrong"
+    assert finish(child) == 0
+
+
+def test_a_domc_item_ends_at_the_first_wrong_answer() -> None:
+    child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
+    question, verdict, shown = answer(child, wrong)
+    assert verdict == "Wrong" and len(shown) == 1 < len(question.options)  # the other options never came
+    assert finish(child) == 0
+
+
+def test_a_domc_item_passes_once_every_correct_option_is_accepted() -> None:
+    child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
+    question, verdict, shown = answer(child, right)
+    correct = {_plain(option.text) for option in question.options if option.correct}
+    assert verdict == "Correct" and correct <= {_plain(text) for text in shown}
+    assert _plain(shown[-1]) in correct  # it ended right after the last correct option was accepted
+    assert finish(child) == 0
+
+
+@pytest.mark.parametrize("kind", ["domc", "mcq", "multi"])
+def test_an_invalid_key_reprompts_and_loses_nothing(kind: str) -> None:
+    child = spawn("--kind", kind, "--count", "2", "--seed", "2")
+    assert [answer(child, right, noise="z")[1] for _ in range(2)] == ["Correct", "Correct"]
+    child.expect(SCORE)
+    assert child.match.groups() == ("2", "2")
+    assert finish(child) == 0
+
+
+def test_ctrl_c_stops_cleanly_with_the_progress_so_far() -> None:
+    child = spawn("--count", "5", "--seed", "8")
+    assert answer(child, right)[1] == "Correct"
+    child.expect(HEADER)
+    child.expect([CHOICE_PROMPT, DOMC_PROMPT])
+    child.sendintr()
+    child.expect("Stopped: here is your progress so far.")
+    child.expect_exact("You answered 1 of 5 questions: 1 correct.")
+    child.expect("By domain:")
+    assert finish(child) == 130
+
+
+def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
+    child = spawn("--count", "3", "--seed", "4", "--time-limit", "3")
+    assert answer(child, right)[1] == "Correct"
+    child.expect(HEADER)  # then wait without answering
+    child.expect("Time is up: the questions left count as unanswered.", timeout=10)
+    child.expect(SCORE)
+    assert child.match.groups() == ("1", "3")
+    child.expect_exact("2 of them unanswered because the time ran out.")
+    assert finish(child) == 0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pexpect's PopenSpawn calls Thread.setDaemon
+def test_without_a_tty_it_reads_one_answer_per_line() -> None:
+    child = PopenSpawn([sys.executable, "-m", "dcalab", "quiz", "--count", "6", "--seed", "9"], cwd=str(ROOT),
+                       encoding="utf-8", timeout=15)
+    verdicts = [answer(child, right, lines=True)[1] for _ in range(6)]
+    child.expect(SCORE)
+    assert verdicts == ["Correct"] * 6 and child.match.groups() == ("6", "6")
+    child.expect(pexpect.EOF)
+    assert child.wait() == 0
+
+
+def test_without_a_tty_the_end_of_input_stops_the_quiz() -> None:
+    run = subprocess.run([sys.executable, "-m", "dcalab", "quiz", "--count", "2"], input="a\n", capture_output=True,
+                         text=True, cwd=ROOT, timeout=30)
+    assert run.returncode == 1
+    assert "The input ended before the quiz did: here is your progress so far." in run.stdout

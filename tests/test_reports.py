@@ -1,0 +1,102 @@
+"""Reports a learner trusts: the results.json shape, the HTML page (escaped, read in Chromium),
+the history of attempts, and ENV-ERROR kept apart from the learner's mistakes on the real cluster."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checks import verdict
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.grading import BLOCKED, TaskResult, grade_task
+from dcalab.lab import load_lab
+from dcalab.report import render_html, results_json
+from tests.labrun import LAB, ROOT, run_lab
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def sample_results() -> dict[str, TaskResult]:
+    lab = load_lab(LAB)
+    swarm = grade_task(lab.task("swarm-join"), {
+        "registry-joined": verdict(True, "registry Ready", "Ready"),
+        "joined-as-worker": verdict(False, "a worker", "a manager"),
+        "four-ready": verdict(True, "4 Ready", "4 Ready"),
+    }, notes=[])
+    daemon = grade_task(lab.task("daemon-json"), {
+        "valid-json": {"master": verdict(True, "valid", "valid")},
+        "lists-registry": {"master": verdict(False, "lists it", '"insecure-registries" is ["<script>x</script>"]')},
+        "daemon-loaded": {"master": verdict(False, "loaded", "docker info lists no insecure registry")},
+    }, notes=[])
+    blocked = TaskResult(lab.task("push-alpine"), BLOCKED, reason="Blocked: it needs task daemon-json.")
+    return {"swarm-join": swarm, "daemon-json": daemon, "push-alpine": blocked}
+
+
+def assert_gradescope_shape(report: dict) -> None:
+    assert isinstance(report["score"], int | float) and isinstance(report["max_score"], int | float)
+    assert report["tests"], "a report with no tests"
+    for test in report["tests"]:
+        assert {"name", "score", "max_score", "status", "output"} <= set(test)
+        assert test["status"] in ("passed", "failed") and 0 <= test["score"] <= test["max_score"]
+    assert report["score"] == sum(test["score"] for test in report["tests"])
+
+
+def test_results_json_has_gradescope_shape_and_partial_credit() -> None:
+    report = results_json(load_lab(LAB), sample_results())
+    assert_gradescope_shape(report)
+    assert [test["score"] for test in report["tests"]] == [3, 1, 0]
+    assert report["max_score"] == 4 + 5 + 4
+
+
+def test_html_escapes_the_learners_text_and_hides_hints_on_request() -> None:
+    page = render_html(load_lab(LAB), sample_results(), "grade", "embedded")
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "Hint:" in page and "4/13 points" in page
+    assert "Hint:" not in render_html(load_lab(LAB), sample_results(), "grade", "embedded", hints=False)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = shutil.which("chromium")
+    if not found:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    return found
+
+
+def headless(chromium: str, *args: str) -> str:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=/tmp/dcalab-chromium"]
+    return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120).stdout
+
+
+def test_lab_grade_reports_env_error_apart_from_mistakes(pristine: EmbeddedCluster, chromium: str, tmp_path) -> None:
+    history = tmp_path / "history.sqlite3"
+    run_lab("grade", history=history)
+    run_lab("solve", "daemon_json or registry_running", history=history)
+    pristine.client.containers.get("dcalab-worker2").stop(timeout=1)
+    html = tmp_path / "report.html"
+    graded = run_lab("grade", "", f"--lab-report-html={html}", history=history)
+    assert graded["daemon-json"]["verdict"] == "ENV-ERROR"  # needs worker2, which is down
+    assert "cannot reach worker2" in graded["daemon-json"]["output"] and "dcalab cluster up" in graded[
+        "daemon-json"]["output"]
+    assert graded["registry-running"]["verdict"] == "PASS"  # other nodes are still graded
+    assert graded["swarm-join"]["verdict"] == "FAIL"
+
+    dom = headless(chromium, "--dump-dom", html.as_uri())
+    assert "/30 points" in dom and "registry-running" in dom
+    assert "Hint: On master run `docker swarm join-token worker`" in dom
+    ARTIFACTS.mkdir(exist_ok=True)
+    headless(chromium, f"--screenshot={ARTIFACTS / 'registry-report.png'}", "--window-size=1200,1600", html.as_uri())
+    assert (ARTIFACTS / "registry-report.png").stat().st_size > 10_000
+
+    shown = subprocess.run([sys.executable, "-m", "dcalab", "history", "registry"], capture_output=True, text=True,
+                           env={"DCALAB_HISTORY": str(history), "PATH": "/usr/bin:/bin"}, cwd=ROOT)
+    lines = shown.stdout.splitlines()
+    assert sum(" lab registry " in line for line in lines) == 3, shown.stdout
+    registry_running = next(line for line in lines if line.strip().startswith("registry-running"))
+    assert "0/5 FAIL" not in registry_running and "5/5 PASS" in registry_running  # progress: last is a pass
+    assert Path(history).exists()
