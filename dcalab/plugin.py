@@ -34,6 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-report-html", metavar="PATH", help="write the grade as one self-contained HTML page")
     group.addoption("--lab-transport", default="shell", choices=["shell", "exec"],
                     help="shell: one persistent shell per node (default); exec: one docker exec/ssh per command")
+    group.addoption("--lab-debug", action="store_true", help="show the traceback of a grader that breaks")
     group.addoption("--no-hints", action="store_true", help="hide hints (exam use)")
     group.addoption("--lab-history", metavar="PATH", help="the SQLite history file (default: $DCALAB_HISTORY or "
                     "~/.local/share/dcalab/history.sqlite3)")
@@ -69,11 +70,14 @@ def _unreachable(config: pytest.Config, cluster: Cluster, nodes: tuple[str, ...]
         if node not in reachable:
             try:
                 result = cluster.host(node).run("true")
-                reachable[node] = "" if result.rc == 0 else f"{(result.stderr or result.stdout).strip()}"
-            except Exception as error:  # any transport failure means we could not look
-                reachable[node] = str(error)
+                problem = (result.stderr or result.stdout).strip()
+                reachable[node] = "" if result.rc == 0 else f"The harness cannot reach {node} ({problem[:160]})."
+            except EnvironmentFault as fault:
+                reachable[node] = fault.message
+            except Exception as error:  # any other transport failure: we could not look either
+                reachable[node] = f"The harness cannot reach {node} ({str(error)[:160]})."
         if reachable[node]:
-            return f"The harness cannot reach {node} ({reachable[node][:160]}). Start it: dcalab cluster up"
+            return f"{reachable[node]} Start it: dcalab cluster up"
     return ""
 
 
@@ -115,6 +119,12 @@ def pytest_runtest_call(item: pytest.Item):
         if run is None:
             raise
         run.finish(TaskResult(run.task, FAIL, reason=f"Solving it failed: {error}"))
+    except Exception as error:  # a grader that breaks must not show the learner a traceback
+        if run is None or item.config.getoption("--lab-debug"):
+            raise
+        reason = (f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}). "
+                  "Run again with --lab-debug for the details.")
+        run.finish(TaskResult(run.task, ENV_ERROR, reason=reason))
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

@@ -6,6 +6,8 @@ import pytest
 
 from dcalab.backends.embedded import EmbeddedCluster
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedCluster:
