@@ -6,6 +6,7 @@ A lab test module sets TASK = "<task id>" and takes the `task` fixture; see labs
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from dcalab.runner import TaskRun
 RESULTS = pytest.StashKey[dict]()  # lab id -> {task id: TaskResult}
 LABS = pytest.StashKey[dict]()  # folder -> Lab
 REACHABLE = pytest.StashKey[dict]()  # node -> problem sentence, or "" when reachable
+STARTED = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS], config.stash[LABS], config.stash[REACHABLE] = {}, {}, {}
+    config.stash[STARTED] = time.monotonic()
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +152,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         history_path = config.getoption("--lab-history")
         record_lab(lab, results, mode, backend, Path(history_path) if history_path else None)
         if config.getoption("--lab-report-json"):
-            report = json.dumps(results_json(lab, results, hints), indent=2)
+            elapsed = time.monotonic() - config.stash[STARTED]
+            report = json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
             Path(config.getoption("--lab-report-json")).write_text(report)
         if config.getoption("--lab-report-html"):
             Path(config.getoption("--lab-report-html")).write_text(render_html(lab, results, mode, backend, hints))

@@ -100,6 +100,7 @@ class EmbeddedCluster(Cluster):
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
         self._client = ensure_engine()
+        self._hosts.clear()  # shells to nodes that were down or recreated start afresh
         topo = topology()
         pki = ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
         ensure_node_image(self.client, pki.ca_cert)

@@ -2,8 +2,8 @@
 
 One `docker exec -i NODE sh` (or `ssh ... sh`) costs one process start; every command after it is a
 round trip on that shell's pipes instead of a new `docker exec` (~90 ms) or SSH connection. Each
-command has a timeout: a node that does not answer in time raises NodeTimeout and its shell is
-replaced, so a frozen node costs the timeout once per command, never a hang.
+command has a timeout: a node that does not answer in time raises NodeTimeout, and every later
+command on that node fails at once, so a frozen node costs the timeout once, never a hang.
 
 >>> host = shell_host(["docker", "exec", "-i", "dcalab-master", "/bin/sh"], "master")
 >>> host.check_output("hostname")
@@ -39,6 +39,7 @@ class PersistentShell:
         self.argv, self.node = argv, node
         self.process: subprocess.Popen | None = None
         self.lock = threading.Lock()
+        self.timed_out: NodeTimeout | None = None  # once a node hangs, later commands fail at once
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
@@ -56,9 +57,12 @@ class PersistentShell:
 
     def run(self, command: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bytes, bytes]:
         with self.lock:
+            if self.timed_out:
+                raise self.timed_out
             try:
                 return self._run(command, timeout)
-            except NodeTimeout:
+            except NodeTimeout as fault:
+                self.timed_out = fault
                 raise
             except EnvironmentFault:  # a shell left over from a node since recreated: one fresh try
                 return self._run(command, timeout)
@@ -66,7 +70,8 @@ class PersistentShell:
     def _run(self, command: str, timeout: float) -> tuple[int, bytes, bytes]:
         process = self._start()
         marker = f"__dcalab_{uuid.uuid4().hex}__".encode()
-        script = (f"{{ {command}\n}} </dev/null; printf '\\n%s %d\\n' {marker.decode()} $?; "
+        # A subshell per command: `exit`, `cd` or variables in one command do not touch the next.
+        script = (f"( {command}\n) </dev/null; printf '\\n%s %d\\n' {marker.decode()} $?; "
                   f"printf '\\n%s\\n' {marker.decode()} >&2\n")
         try:
             process.stdin.write(script.encode())

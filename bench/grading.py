@@ -1,0 +1,76 @@
+"""Grading speed of the registry lab: the persistent-shell transport against one `docker exec` per
+command (testinfra's docker backend), on the same warm solved embedded cluster, in the same run.
+Also: a grade of the pristine cluster (every task fails) and one with a node down.
+
+    python bench/grading.py [--repeat 5]
+
+`grade` is the pytest session's own time (the JSON report's execution_time: collection, the eight
+tasks, reports); `wall` adds the interpreter's start and imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dcalab.backends.embedded import EmbeddedCluster
+
+LAB = Path(__file__).parent.parent / "labs" / "registry"
+
+
+def grade(*options: str) -> tuple[float, float, list[str]]:
+    """(session seconds, wall seconds, verdicts) of one grade."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "pytest", str(LAB), "-q", "-p", "no:cacheprovider",
+                        f"--lab-report-json={report}", f"--lab-history={Path(folder) / 'h.sqlite3'}", *options],
+                       capture_output=True, check=False)
+        wall = time.monotonic() - started
+        data = json.loads(report.read_text())
+        return data["execution_time"], wall, [test["verdict"] for test in data["tests"]]
+
+
+def medians(repeat: int, *options: str) -> tuple[float, float, list[str]]:
+    runs = [grade(*options) for _ in range(repeat)]
+    assert len({tuple(run[2]) for run in runs}) == 1, "the same cluster graded differently"
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), runs[0][2]
+
+
+def row(name: str, seconds: float, wall: float, note: str = "") -> None:
+    print(f"{name:<46} {seconds:>7.2f} s {wall:>7.2f} s  {note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    cluster = EmbeddedCluster()
+    cluster.reset()
+    print(f"{'figure (median of ' + str(args.repeat) + ')':<46} {'grade':>9} {'wall':>9}")
+    pristine = medians(args.repeat)
+    row("pristine cluster, shell transport", pristine[0], pristine[1], f"verdicts {sorted(set(pristine[2]))}")
+    subprocess.run([sys.executable, "-m", "pytest", str(LAB), "-q", "-p", "no:cacheprovider", "--lab-mode=solve"],
+                   capture_output=True, check=True)
+    fast = medians(args.repeat, "--lab-transport=shell")
+    slow = medians(args.repeat, "--lab-transport=exec")
+    assert fast[2] == slow[2] == ["PASS"] * 8, (fast[2], slow[2])
+    row("solved cluster, (a) shell transport", fast[0], fast[1], "target grade <= 1.5 s")
+    row("solved cluster, (b) one docker exec per command", slow[0], slow[1])
+    print(f"{'ratio (b)/(a)':<46} {slow[0] / fast[0]:>7.1f} x {slow[1] / fast[1]:>7.1f} x  target >= 10x")
+    cluster.client.containers.get("dcalab-worker1").stop(timeout=1)
+    try:
+        down = medians(1)
+        row("solved cluster with worker1 stopped", down[0], down[1], f"verdicts {down[2]}")
+    finally:
+        cluster.up()
+
+
+if __name__ == "__main__":
+    main()
