@@ -9,6 +9,7 @@ import sys
 from dcalab import engine, history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
+from dcalab.exam.cli import add_exam_parser
 from dcalab.lab import find_lab
 from dcalab.quiz.cli import add_quiz_parser
 
@@ -65,11 +66,12 @@ def lab_command(args: argparse.Namespace) -> int:
 def history_command(args: argparse.Namespace) -> int:
     attempts = history.runs(args.subject)
     if not attempts:
-        print("No graded run yet. Grade a lab first: pytest labs/registry")
+        print("No graded run yet. Grade a lab (pytest labs/registry), or take a quiz (dcalab quiz) or an exam "
+              "(dcalab exam).")
         return 0
     print("Runs (oldest first):")
     for kind, subject, mode, backend, finished, score, maximum in attempts:
-        print(f"  {finished}  {kind} {subject:<10} {mode:<6} {backend:<9} {score:>3}/{maximum}")
+        print(f"  {finished}  {kind:<4} {subject:<10} {mode:<11} {backend:<9} {score:>3}/{maximum}")
     for subject in sorted({row[1] for row in attempts}):
         print(f"\n{subject}: item, attempts, first pass, best, last")
         for entry in history.progress(subject):
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     shell.set_defaults(handler=shell_command)
 
     add_quiz_parser(commands)
+    add_exam_parser(commands)
     return parser
 
 

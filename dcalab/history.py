@@ -1,7 +1,7 @@
 """Every completed grade, kept in SQLite so a learner sees attempts over time.
 
 The database is $DCALAB_HISTORY, else history.sqlite3 in the user's data directory. An interrupted
-run records nothing.
+lab grade or exam records nothing; an interrupted quiz keeps the answers given (mode "interrupted").
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
+from dcalab.quiz.engine import CORRECT
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -52,8 +53,8 @@ class Item:
     objective: str
 
 
-def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None) -> None:
-    """Store one completed run (a lab grade, a quiz or an exam) with its items."""
+def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None) -> int:
+    """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id."""
     with connect(path) as db:
         run = db.execute(
             "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score) VALUES (?,?,?,?,?,?,?)",
@@ -63,6 +64,7 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
             "INSERT INTO items (run_id, item, status, score, max_score, domain, objective) VALUES (?,?,?,?,?,?,?)",
             [(run, i.item, i.status, i.score, i.max_score, i.domain, i.objective) for i in items],
         )
+    return run
 
 
 def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, path: Path | None = None) -> None:
@@ -72,14 +74,16 @@ def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str
     record_run("lab", lab.id, mode, backend, items, path)
 
 
-def weakest_objectives(limit: int = 5, path: Path | None = None) -> list[tuple[str, str, int, int]]:
-    """(domain, objective, scored, possible) over every run, the lowest share first: what to study next."""
+def weakest_objectives(limit: int = 5, path: Path | None = None,
+                       run: int | None = None) -> list[tuple[str, str, int, int]]:
+    """(domain, objective, scored, possible) over every run (or one), the lowest share first: what to study next."""
     with connect(path) as db:
         return db.execute(
-            """SELECT domain, objective, SUM(score), SUM(max_score) FROM items WHERE max_score > 0
+            """SELECT domain, objective, SUM(score), SUM(max_score) FROM items
+               WHERE max_score > 0 AND (? IS NULL OR run_id = ?)
                GROUP BY domain, objective HAVING SUM(score) < SUM(max_score)
                ORDER BY 1.0 * SUM(score) / SUM(max_score), SUM(max_score) DESC LIMIT ?""",
-            (limit,),
+            (run, run, limit),
         ).fetchall()
 
 
@@ -87,7 +91,7 @@ def weakest_objectives(limit: int = 5, path: Path | None = None) -> list[tuple[s
 class Progress:
     item: str
     attempts: int
-    first_pass: str  # date of the first PASS, or ""
+    first_pass: str  # date of the first PASS (a task) or correct answer (a question), or ""
     best: int
     last: int
     last_status: str
@@ -102,13 +106,13 @@ def progress(subject: str, path: Path | None = None) -> list[Progress]:
     """Per item (task or question objective) of a lab or quiz: attempts, first pass, best and last score."""
     with connect(path) as db:
         rows = db.execute(
-            """SELECT i.item, COUNT(*), MIN(CASE WHEN i.status = ? THEN r.finished_at END), MAX(i.score),
+            """SELECT i.item, COUNT(*), MIN(CASE WHEN i.status IN (?, ?) THEN r.finished_at END), MAX(i.score),
                       (SELECT i2.score || ' ' || i2.status FROM items i2 JOIN runs r2 ON r2.id = i2.run_id
                         WHERE r2.subject = r.subject AND i2.item = i.item ORDER BY r2.id DESC LIMIT 1),
                       MAX(i.max_score), MIN(i.rowid)
                FROM items i JOIN runs r ON r.id = i.run_id WHERE r.subject = ?
                GROUP BY i.item ORDER BY MIN(i.rowid)""",
-            (PASS, subject),
+            (PASS, CORRECT, subject),
         ).fetchall()
     result = []
     for item, attempts, first_pass, best, last, max_score, _ in rows:

@@ -12,6 +12,7 @@ import pexpect
 import pytest
 from pexpect.popen_spawn import PopenSpawn
 
+from dcalab import history
 from dcalab.quiz.bank import Question, load_bank
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,17 @@ SCORE = re.compile(r"Score: (\d+) of (\d+) correct")
 Strategy = Callable[[Question, dict[str, str]], str]
 
 
-def spawn(*args: str, columns: int = 100) -> pexpect.spawn:
-    """`python -m dcalab quiz ARGS` in a pty: the real CLI."""
-    child = pexpect.spawn(sys.executable, ["-m", "dcalab", "quiz", *args], cwd=str(ROOT), encoding="utf-8",
+@pytest.fixture(autouse=True)
+def history_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every run records into a throw-away history ($DCALAB_HISTORY), never the learner's own."""
+    path = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    return path
+
+
+def spawn(*args: str, columns: int = 100, command: str = "quiz") -> pexpect.spawn:
+    """`python -m dcalab quiz ARGS` (or another command) in a pty: the real CLI."""
+    child = pexpect.spawn(sys.executable, ["-m", "dcalab", command, *args], cwd=str(ROOT), encoding="utf-8",
                           timeout=15, dimensions=(40, columns))
     child.delaybeforesend = None  # keys as fast as a quick typist, and a fast test
     return child
@@ -191,6 +200,8 @@ def test_ctrl_c_stops_cleanly_with_the_progress_so_far() -> None:
     child.expect_exact("You answered 1 of 5 questions: 1 correct.")
     child.expect("By domain:")
     assert finish(child) == 130
+    (run,) = history.runs()  # the answer given is kept, as an interrupted run
+    assert run[:4] == ("quiz", "quiz", "interrupted", "-") and run[5:] == (1, 1)
 
 
 def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
@@ -202,6 +213,8 @@ def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
     assert child.match.groups() == ("1", "3")
     child.expect_exact("2 of them unanswered because the time ran out.")
     assert finish(child) == 0
+    assert [run[2] for run in history.runs()] == ["timed-out"]
+    assert sorted(entry.last_status for entry in history.progress("quiz")) == ["correct", "unanswered", "unanswered"]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pexpect's PopenSpawn calls Thread.setDaemon
@@ -220,3 +233,19 @@ def test_without_a_tty_the_end_of_input_stops_the_quiz() -> None:
                          text=True, cwd=ROOT, timeout=30)
     assert run.returncode == 1
     assert "The input ended before the quiz did: here is your progress so far." in run.stdout
+
+
+def test_each_quiz_goes_to_the_history_with_its_weakest_objective() -> None:
+    child = spawn("--count", "2", "--seed", "6")
+    missed, _, _ = answer(child, wrong)
+    answer(child, right)
+    child.expect_exact("Saved in your history: dcalab history")
+    assert finish(child) == 0
+    (run,) = history.runs()
+    assert run[:4] == ("quiz", "quiz", "done", "-") and run[5:] == (1, 2)
+    shown = subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True, cwd=ROOT,
+                           timeout=30).stdout
+    assert re.search(r"quiz quiz\s+done\s+-\s+1/2", shown), shown
+    assert re.search(rf"{missed.id}\s+1  not yet\s+0/1  0/1 wrong", shown), shown
+    study = shown.split("Study next")[1]
+    assert f"0/1  {missed.domain_title}: {missed.objective}" in study, shown

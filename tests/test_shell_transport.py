@@ -63,3 +63,20 @@ def test_read_only_hosts_answer_a_repeated_command_once(tmp_path) -> None:
     command = f"echo x >> {counter}; wc -l < {counter}"
     assert cached.check_output(command) == cached.check_output(command) == "1"
     assert live.check_output(command) == "2" and live.check_output(command) == "3"
+
+
+def test_many_commands_in_one_round_trip_keep_their_own_answers(shell) -> None:
+    commands = ["echo one", "echo two >&2; exit 4", "printf three", "head -c 100000 /dev/zero | tr '\\0' y"]
+    answers = shell.run_many(commands)
+    assert answers[:3] == [(0, b"one\n", b""), (4, b"", b"two\n"), (0, b"three", b"")]
+    assert answers[3] == (0, b"y" * 100000, b"")
+    assert shell.run("echo after") == (0, b"after\n", b"")
+
+
+def test_prefetch_fills_a_read_only_cache_that_grading_then_reads(tmp_path) -> None:
+    counter = tmp_path / "count"
+    host = shell_host(["/bin/sh"], "local", cache=True)
+    command = f"echo x >> {counter}; wc -l < {counter}"
+    host.backend.prefetch([command, "echo other"])
+    assert host.check_output(command) == "1" and host.check_output(command) == "1"
+    assert list(host.backend.asked) == [command]

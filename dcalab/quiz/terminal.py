@@ -34,7 +34,13 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _shown(key: str) -> str:
+def clock(seconds: float) -> str:
+    """`1:05` for 65 seconds: the time left, as the quiz and the exam show it."""
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def key_name(key: str) -> str:
+    """How an invalid key is named back to the candidate."""
     if key in ENTER or not key:
         return "Enter"
     return repr(key) if key.isprintable() else "That key"
@@ -87,7 +93,7 @@ class Quiz:
         header = f"Question {number} of {len(self.session.items)}  [{question.domain_title}, {question.id}]"
         remaining = self.session.remaining()
         if remaining is not None:
-            header += f"  {int(remaining) // 60}:{int(remaining) % 60:02d} left"
+            header += f"  {clock(remaining)} left"
         self._say(f"\n{header}\n{wrap(question.stem)}\n")
         result = self._domc(item) if question.kind == "domc" else self._choice(item)
         if result.outcome != UNANSWERED:
@@ -120,7 +126,7 @@ class Quiz:
             if len(key) == 1 and key.lower() in valid:
                 self._say(key.lower())
                 return key.lower()
-            self._say(f"\n{_shown(key)} is not an answer here: {self._verb} {hint}.")
+            self._say(f"\n{key_name(key)} is not an answer here: {self._verb} {hint}.")
 
     def _letters(self, letters: str) -> list[str]:
         """multi: letters then Enter on a TTY (Backspace erases), or one line such as "ac" when scripted."""
@@ -133,7 +139,7 @@ class Quiz:
                 if picked and set(picked) <= set(letters) and len(set(picked)) == len(picked):
                     self._say("".join(picked))
                     return picked
-                self._say(f"\n{_shown(line)} is not an answer here: type {hint}, such as ac.")
+                self._say(f"\n{key_name(line)} is not an answer here: type {hint}, such as ac.")
         chosen: list[str] = []
         self._say(prompt, end="")
         while True:
@@ -154,7 +160,7 @@ class Quiz:
             elif len(key) == 1 and key.lower() in chosen:
                 problem = f"You chose {key.lower()} already; Backspace erases the last letter."
             else:
-                problem = f"{_shown(key)} is not an answer here: press {hint}, then Enter."
+                problem = f"{key_name(key)} is not an answer here: press {hint}, then Enter."
             self._say(f"\n{problem}")
             self._say(prompt + "".join(chosen), end="")
 

@@ -1,0 +1,98 @@
+"""The exam's hands-on part: a lab's tasks without hints, worked on the cluster, graded once by pytest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dcalab.grading import ENV_ERROR
+from dcalab.history import Item
+from dcalab.lab import Lab
+from dcalab.quiz.keys import Keys, TimeUp
+from dcalab.quiz.terminal import clock, key_name, wrap
+
+GRADE_KEY = "g"
+
+
+def show_tasks(lab: Lab, cluster: str) -> None:
+    """Each task's title, nodes and instructions: what the candidate must do, never how to fix it."""
+    shell = "dcalab shell NODE" + ("" if cluster == "embedded" else f" --backend {cluster}")
+    print(f"\nHands-on tasks from the lab {lab.id!r} ({lab.points} points), graded on the {cluster} cluster "
+          f"as you leave them. Work in another terminal: {shell}.")
+    for number, task in enumerate(lab.tasks, 1):
+        print(f"\n{number}. {task.title} [{task.id}] on {', '.join(task.nodes)} ({task.points} points)")
+        print(wrap(task.instructions, "   "))
+    print(flush=True)
+
+
+def wait_for_grading(keys: Keys, deadline: float) -> bool:
+    """Until the candidate presses g (True) or the time runs out (False); the time left ticks on a terminal."""
+    prompt = f"Press {GRADE_KEY} when your tasks are done to have them graded"
+    with keys:
+        while (left := deadline - time.monotonic()) > 0:
+            if keys.tty:  # redraw the same line every second
+                print(f"\r{prompt} ({clock(left)} left): ", end="", flush=True)
+            else:
+                print(f"Type {GRADE_KEY} when your tasks are done to have them graded ({clock(left)} left): ",
+                      flush=True)
+            try:
+                key = keys.read(min(left, 1.0) if keys.tty else left)
+            except TimeUp:
+                continue
+            if key.lower() == GRADE_KEY:
+                print(flush=True)
+                return True
+            print(f"\n{key_name(key)} is not a choice here: {prompt.lower()}, or Ctrl-C to stop the exam.",
+                  flush=True)
+    print(flush=True)
+    return False
+
+
+def grade(lab: Lab, cluster: str) -> tuple[list[Item], str]:
+    """Grade every task once, read-only and without hints, as `pytest labs/<lab>` does; the items and a problem.
+
+    The lab run writes its own history row to a throw-away file: the exam records one row of its own.
+    A task that could not be graded is ENV-ERROR with no points, and the problem says why.
+    """
+    with tempfile.TemporaryDirectory(prefix="dcalab-exam-") as folder:
+        report = Path(folder) / "report.json"
+        command = [sys.executable, "-m", "pytest", str(lab.folder), "--cluster", cluster, "--no-hints",
+                   "--lab-report-json", str(report), "-p", "no:cacheprovider", "-q"]
+        env = {**os.environ, "DCALAB_HISTORY": str(Path(folder) / "history.sqlite3")}
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                                  timeout=900)
+            output = (done.stdout + done.stderr).strip()
+        except subprocess.TimeoutExpired:
+            output = "the grading took longer than 15 minutes"
+        graded = {test["task"]: test for test in json.loads(report.read_text())["tests"]} if report.exists() else {}
+    items = []
+    for task in lab.tasks:
+        test = graded.get(task.id, {"verdict": ENV_ERROR, "score": 0, "max_score": task.points})
+        items.append(Item(task.id, test["verdict"], test["score"], test["max_score"], task.domain, task.objective))
+    problem = ""
+    if len(graded) < len(lab.tasks):
+        lines = output.splitlines() or ["no output"]
+        said = next((line for line in reversed(lines) if "error" in line.lower()), lines[-1]).strip()
+        problem = (f"{len(lab.tasks) - len(graded)} task(s) could not be graded ({said}). "
+                   "Check the cluster: dcalab cluster status")
+    return items, problem
+
+
+def show_grades(lab: Lab, items: list[Item], problem: str) -> None:
+    """One line per task: points and verdict, no hint (the exam gives none)."""
+    width = max(len(task.id) for task in lab.tasks)
+    for number, item in enumerate(items, 1):
+        print(f"{number:>2} {item.item:<{width}} {item.score:>2}/{item.max_score:<2} {item.status}")
+    scored, possible = sum(i.score for i in items), sum(i.max_score for i in items)
+    print(f"Hands-on: {scored}/{possible} points.")
+    if problem:
+        print(problem)
+    elif any(item.status == ENV_ERROR for item in items):
+        print("ENV-ERROR: the harness could not look at a node. Check the cluster: dcalab cluster status")
+    print(flush=True)

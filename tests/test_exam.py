@@ -1,0 +1,140 @@
+"""The real `dcalab exam` in a pseudo-terminal: hands-on tasks graded without hints, then questions on one clock."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+
+import pexpect
+import pytest
+
+from dcalab import history
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.lab import load_lab
+from tests import test_quiz_cli as quiz
+from tests.labrun import LAB
+from tests.test_quiz_cli import CHOICE_PROMPT, DOMC_PROMPT, HEADER, ROOT, answer, finish, right, spawn, wrong
+
+history_file = quiz.history_file  # the autouse fixture: every run records into a throw-away history
+REGISTRY = load_lab(LAB)
+HINTS = [check.hint for task in REGISTRY.tasks for check in task.checks]
+VERDICTS = ("PASS", "FAIL", "BLOCKED", "ENV-ERROR")
+STOPPED = "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam"
+
+
+def exam(*args: str) -> pexpect.spawn:
+    """`python -m dcalab exam ARGS` in a pty, its whole screen kept in `child.screen`."""
+    child = spawn(*args, command="exam")
+    child.screen = child.logfile_read = io.StringIO()
+    return child
+
+
+def dcalab_history() -> str:
+    return subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=30).stdout
+
+
+def test_a_short_timer_expires_and_leaves_every_question_unanswered() -> None:
+    child = exam("--lab", "none", "--minutes", "0.05", "--seed", "4")  # 3 seconds, 55 questions
+    child.expect_exact("55 questions in 0:03.")
+    child.expect(HEADER)  # then wait without answering
+    child.expect("Time is up: the questions left count as unanswered.", timeout=10)
+    child.expect_exact("Questions: 0 of 55 correct, 55 unanswered because the time ran out")
+    child.expect_exact("Total: 0/55 points (0 %), pass mark 65 % (a practice threshold): not passed yet.")
+    child.expect_exact("Weighted readiness: 0 % over the domains tested (100 % of the exam's weight).")
+    assert finish(child) == 0
+    (run,) = history.runs()
+    assert run[:4] == ("exam", "exam", "timed-out", "-") and run[5:] == (0, 55)
+    assert {entry.last_status for entry in history.progress("exam")} == {"unanswered"}
+
+
+def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain() -> None:
+    child = exam("--lab", "none", "--questions", "4", "--seed", "3", "--minutes", "5")
+    asked = [answer(child, right)[:2] for _ in range(4)]
+    assert [verdict for _, verdict in asked] == ["Correct"] * 4
+    child.expect_exact("Questions: 4 of 4 correct")
+    child.expect_exact("Total: 4/4 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
+    # four questions go to the four heaviest domains, one each
+    tested = ["Orchestration", "Image Creation, Management and Registry", "Installation and Configuration",
+              "Networking"]
+    assert sorted(question.domain_title for question, _ in asked) == sorted(tested)
+    for title, weight in [*zip(tested, (25, 20, 15, 15), strict=True), ("Security", 15), ("Storage and Volumes", 10)]:
+        result = r"100 %  \(1/1 points\)" if title in tested else "not tested"
+        child.expect(rf"  {re.escape(title)} +{weight} %  +{result}\r?\n")
+    child.expect_exact("Weighted readiness: 100 % over the domains tested (75 % of the exam's weight).")
+    child.expect_exact("Saved in your history: dcalab history")
+    assert finish(child) == 0
+    assert "Study next" not in child.screen.getvalue()
+    (run,) = history.runs()
+    assert run[:4] == ("exam", "exam", "done", "-") and run[5:] == (4, 4)
+
+
+def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
+    child = exam("--lab", "none", "--questions", "5", "--seed", "8")
+    assert answer(child, right)[1] == "Correct"
+    child.expect(HEADER)
+    child.expect([CHOICE_PROMPT, DOMC_PROMPT])
+    child.sendintr()
+    child.expect_exact(STOPPED)
+    assert finish(child) == 130
+    assert history.runs() == []
+
+
+def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
+    child = exam("--seed", "1")  # the registry lab; nothing is graded, so the cluster is not needed
+    child.expect_exact("8 hands-on tasks (lab registry) and 47 questions in 90:00.")
+    child.expect(r"Press g when your tasks are done to have them graded \(\d+:\d\d left\): ")
+    child.send("x")
+    child.expect_exact("'x' is not a choice here: press g when your tasks are done")
+    child.expect("left\\): ")
+    child.sendintr()
+    child.expect_exact(STOPPED)
+    assert finish(child) == 130
+    screen = child.screen.getvalue()
+    for number, task in enumerate(REGISTRY.tasks, 1):
+        assert f"{number}. {task.title} [{task.id}] on {', '.join(task.nodes)}" in screen
+    assert [hint for hint in HINTS if hint in screen] == []
+    assert history.runs() == []
+
+
+def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> None:
+    child = spawn("--count", "1", "--seed", "2")
+    missed, verdict, _ = answer(child, wrong)
+    assert verdict == "Wrong" and finish(child) == 0
+    child = exam("--lab", "none", "--questions", "2", "--seed", "7", "--minutes", "5")
+    exam_missed, _, _ = answer(child, wrong)
+    answer(child, right)
+    child.expect_exact("Study next (this exam's weakest objectives):")
+    child.expect_exact(f"0/1  {exam_missed.domain_title}: {exam_missed.objective}")
+    assert finish(child) == 0
+    shown = dcalab_history()
+    assert re.search(r"quiz quiz +done +- +0/1\n.*exam exam +done +- +1/2\n", shown), shown
+    assert re.search(rf"\n  {missed.id} +1  not yet +0/1  0/1 wrong\n", shown), shown
+    study = shown.split("Study next (lowest share of points so far):")[1]
+    for question in (missed, exam_missed):
+        assert f"0/1  {question.domain_title}: {question.objective}" in study, shown
+
+
+@pytest.mark.cluster
+def test_the_hands_on_part_is_graded_on_the_cluster_without_hints(embedded: EmbeddedCluster) -> None:
+    """Grade only (read-only): the cluster's state is whatever it is, so verdicts are checked, not their values."""
+    child = exam("--lab", "registry", "--questions", "2", "--seed", "5", "--minutes", "20")
+    child.expect("Press g when your tasks are done")
+    child.send("g")
+    child.expect_exact("Grading the tasks on the embedded cluster (read-only, no hints)...")
+    for number, task in enumerate(REGISTRY.tasks, 1):
+        child.expect(rf"{number:>2} {task.id} +\d+/{task.points} +({'|'.join(VERDICTS)})\r?\n", timeout=600)
+    child.expect(r"Hands-on: \d+/30 points\.")
+    for _ in range(2):
+        answer(child, right)
+    child.expect_exact("Saved in your history: dcalab history")
+    assert finish(child) == 0
+    screen = child.screen.getvalue()
+    assert [hint for hint in HINTS if hint in screen] == [] and "hint:" not in screen
+    (run,) = history.runs()  # the exam's own row: the lab run inside it wrote to a throw-away history
+    assert run[:4] == ("exam", "exam", "done", "embedded") and run[6] == 30 + 2
+    items = {entry.item: entry.last_status for entry in history.progress("exam")}
+    assert [task.id for task in REGISTRY.tasks if items.get(task.id) in VERDICTS] == [t.id for t in REGISTRY.tasks]
+    assert len(items) == len(REGISTRY.tasks) + 2
