@@ -11,30 +11,19 @@ tasks, reports); `wall` adds the interpreter's start and imports.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.labrun import run_lab
 
 LAB = Path(__file__).parent.parent / "labs" / "registry"
 
 
 def grade(*options: str) -> tuple[float, float, list[str]]:
     """(session seconds, wall seconds, verdicts) of one grade."""
-    with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.json"
-        started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "pytest", str(LAB), "-q", "-p", "no:cacheprovider",
-                        f"--lab-report-json={report}", f"--lab-history={Path(folder) / 'h.sqlite3'}", *options],
-                       capture_output=True, check=False)
-        wall = time.monotonic() - started
-        data = json.loads(report.read_text())
-        return data["execution_time"], wall, [test["verdict"] for test in data["tests"]]
+    run = run_lab(LAB, *options)
+    return run.report["execution_time"], run.wall, [test["verdict"] for test in run.report["tests"]]
 
 
 def medians(repeat: int, *options: str) -> tuple[float, float, list[str]]:
@@ -56,8 +45,7 @@ def main() -> None:
     print(f"{'figure (median of ' + str(args.repeat) + ')':<46} {'grade':>9} {'wall':>9}")
     pristine = medians(args.repeat)
     row("pristine cluster, shell transport", pristine[0], pristine[1], f"verdicts {sorted(set(pristine[2]))}")
-    subprocess.run([sys.executable, "-m", "pytest", str(LAB), "-q", "-p", "no:cacheprovider", "--lab-mode=solve"],
-                   capture_output=True, check=True)
+    run_lab(LAB, "--lab-mode=solve")
     fast = medians(args.repeat, "--lab-transport=shell")
     slow = medians(args.repeat, "--lab-transport=exec")
     assert fast[2] == slow[2] == ["PASS"] * 8, (fast[2], slow[2])

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.labrun import run_lab
 
 LAB = Path(__file__).parent.parent / "labs" / "registry"
 
 
 def timed_lab(*options: str) -> float:
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "pytest", str(LAB), "-q", "-p", "no:cacheprovider", *options],
-                   capture_output=True, check=False)
-    return time.monotonic() - started
+    return run_lab(LAB, *options).wall
 
 
 def main() -> None:

@@ -1,14 +1,10 @@
-"""Running the registry lab the way a learner does (`pytest labs/registry ...`), reading its JSON report."""
+"""The registry lab run as a learner runs it, and the node-state fingerprint the tests compare."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
+from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.topology import topology
 
@@ -17,29 +13,11 @@ LAB = ROOT / "labs" / "registry"
 
 
 def run_lab(mode: str = "grade", select: str = "", *options: str, history: Path | None = None) -> dict[str, dict]:
-    """Grade or solve the lab (optionally one -k selection); each task's report entry by task id.
-    The history goes to `history` (a throw-away file by default), never to the learner's own."""
-    with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.json"
-        env = {**os.environ, "DCALAB_HISTORY": str(history or Path(folder) / "history.sqlite3")}
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(LAB),
-            f"--lab-mode={mode}",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            f"--lab-report-json={report}",
-        ]
-        done = subprocess.run(
-            [*command, *(["-k", select] if select else []), *options],
-            capture_output=True, text=True, cwd=ROOT, timeout=600, env=env,
-        )
-        assert "Traceback" not in done.stdout, done.stdout
-        assert report.exists(), done.stdout + done.stderr
-        return {test["task"]: test for test in json.loads(report.read_text())["tests"]}
+    """Grade or solve the lab (optionally one -k selection); each task's report entry by task id."""
+    run = labrun.run_lab(LAB, f"--lab-mode={mode}", *(["-k", select] if select else []), *options, history=history)
+    assert "Traceback" not in run.output, run.output
+    assert run.report is not None, run.output
+    return run.tasks
 
 
 def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:

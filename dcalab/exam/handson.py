@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 from dcalab.grading import ENV_ERROR
 from dcalab.history import Item
 from dcalab.lab import Lab
+from dcalab.labrun import run_lab
 from dcalab.quiz.keys import Keys, TimeUp
 from dcalab.quiz.terminal import clock, key_name, wrap
 
@@ -59,18 +54,8 @@ def grade(lab: Lab, cluster: str) -> tuple[list[Item], str]:
     The lab run writes its own history row to a throw-away file: the exam records one row of its own.
     A task that could not be graded is ENV-ERROR with no points, and the problem says why.
     """
-    with tempfile.TemporaryDirectory(prefix="dcalab-exam-") as folder:
-        report = Path(folder) / "report.json"
-        command = [sys.executable, "-m", "pytest", str(lab.folder), "--cluster", cluster, "--no-hints",
-                   "--lab-report-json", str(report), "-p", "no:cacheprovider", "-q"]
-        env = {**os.environ, "DCALAB_HISTORY": str(Path(folder) / "history.sqlite3")}
-        try:
-            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                                  timeout=900)
-            output = (done.stdout + done.stderr).strip()
-        except subprocess.TimeoutExpired:
-            output = "the grading took longer than 15 minutes"
-        graded = {test["task"]: test for test in json.loads(report.read_text())["tests"]} if report.exists() else {}
+    run = run_lab(lab.folder, "--cluster", cluster, "--no-hints")
+    output, graded = run.output, run.tasks
     items = []
     for task in lab.tasks:
         test = graded.get(task.id, {"verdict": ENV_ERROR, "score": 0, "max_score": task.points})
