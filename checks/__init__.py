@@ -6,6 +6,7 @@ Checks never change a node; a check that cannot look raises EnvironmentFault ins
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -35,10 +36,18 @@ class SolveError(Exception):
     """A solve step failed; the message says which command and why."""
 
 
+SECRET = re.compile(r"SWMTKN-[\w-]+")
+
+
+def redact(text: str) -> str:
+    """Hide swarm join tokens: reports and history must never hold a credential."""
+    return SECRET.sub("SWMTKN-(hidden)", text)
+
+
 def run_or_raise(host, command: str, *args: str) -> str:  # host: testinfra Host
-    """Run a solve command on a host; raise SolveError with its output when it fails."""
+    """Run a solve command on a host; raise SolveError with its output (tokens hidden) when it fails."""
     result = host.run(command, *args)
     if result.rc != 0:
-        raise SolveError(f"`{result.command.decode() if isinstance(result.command, bytes) else result.command}` "
-                         f"failed: {(result.stderr or result.stdout).strip()}")
+        shown = result.command.decode() if isinstance(result.command, bytes) else result.command
+        raise SolveError(redact(f"`{shown}` failed: {(result.stderr or result.stdout).strip()}"))
     return result.stdout.strip()

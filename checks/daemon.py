@@ -75,12 +75,17 @@ def daemon_loaded(host, config: DaemonConfig, registry: str) -> Verdict:
     return verdict(registry in loaded, expected, found)
 
 
-def ensure_insecure_registry(host, registry: str) -> None:
-    """Add the registry to daemon.json, keeping every other key, and restart docker if needed."""
+def ensure_insecure_registry(host, registry: str) -> str:
+    """Add the registry to daemon.json, keeping every other key, and restart docker if needed.
+
+    A file that is not valid JSON is kept as a dated copy first; the sentence returned says where."""
     config = read_config(host)
     data = dict(config.data or {})
-    if config.exists and config.data is None:  # keep the learner's broken file, dated
-        run_or_raise(host, "cp -p %s %s.broken-$(date +%%Y%%m%%d-%%H%%M%%S)", DAEMON_JSON, DAEMON_JSON)
+    kept = ""
+    if config.exists and config.data is None:
+        backup = run_or_raise(host, "b=%s.broken-$(date +%%Y%%m%%d-%%H%%M%%S); cp -p %s $b; echo $b",
+                              DAEMON_JSON, DAEMON_JSON)
+        kept = f"your daemon.json was not valid JSON ({config.error}); it is kept as {backup}"
     listed = data.get("insecure-registries") if isinstance(data.get("insecure-registries"), list) else []
     if registry not in listed or config.data is None:
         data["insecure-registries"] = [*listed, registry] if registry not in listed else listed
@@ -92,6 +97,7 @@ def ensure_insecure_registry(host, registry: str) -> None:
         loaded = []
     if registry not in loaded:
         restart_docker(host)
+    return kept
 
 
 def restart_docker(host) -> None:

@@ -7,14 +7,32 @@ import json
 from checks import EnvironmentFault
 
 DAEMON_DOWN = ("Cannot connect to the Docker daemon", "Is the docker daemon running")
+SOCKET_DENIED = "permission denied while trying to connect to the Docker daemon socket"
+
+
+def node_of(host) -> str:
+    """The lab node a testinfra host stands for (set by the cluster backend)."""
+    return getattr(host.backend, "node", host.backend.hostname)
 
 
 def docker_output(host, command: str, *args: str) -> str | None:
-    """The stdout of a docker command, or None when docker answered with an error."""
+    """The stdout of a docker command, or None when docker answered with an error.
+
+    A daemon that does not answer, or a socket the grading user may not use, is an EnvironmentFault:
+    the harness could not look, which is never the learner's mistake."""
     result = host.run(command, *args)
     if result.rc != 0:
-        if any(sign in result.stderr for sign in DAEMON_DOWN):
-            raise EnvironmentFault("Docker is not running on this node.", "Start it there: systemctl start docker")
+        node = node_of(host)
+        # `docker info --format` with no daemon prints a template error, not the reason: ask docker version
+        error = result.stderr + host.run("docker version --format '{{.Server.Version}}'").stderr
+        if any(sign in error for sign in DAEMON_DOWN):
+            raise EnvironmentFault(f"Docker is not running on {node}.", f"Start it: dcalab shell {node}, then: "
+                                   "systemctl reset-failed docker; systemctl start docker")
+        if SOCKET_DENIED in error:
+            raise EnvironmentFault(f"The grading user may not use docker on {node} (permission denied on "
+                                   "/var/run/docker.sock).",
+                                   "Grade as root (sudo), or add the user to the docker group: "
+                                   "sudo usermod -aG docker USER, then log in again.")
         return None
     return result.stdout
 

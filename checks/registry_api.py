@@ -103,7 +103,11 @@ def config_digest(response: Response) -> str | None:
     return ((response.json() or {}).get("config") or {}).get("digest") if response.status == 200 else None
 
 
-def has_manifest(response: Response, reference: str) -> Verdict:
+def has_manifest(response: Response, reference: str, catalog_response: Response | None = None) -> Verdict:
+    """The manifest is served; when it is not, say what the catalog does hold (a push to the wrong name)."""
     digest = manifest_digest(response)
-    return verdict(digest is not None, f"{reference} in the registry",
-                   f"digest {digest}" if digest else f"{reference}: {response.describe()}")
+    found = f"digest {digest}" if digest else f"{reference}: {response.describe()}"
+    listed = (catalog_response.json() or {}).get("repositories") if catalog_response is not None else None
+    if not digest and listed is not None:
+        found += f"; the catalog lists {json.dumps(listed)}"
+    return verdict(digest is not None, f"{reference} in the registry", found)

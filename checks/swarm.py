@@ -9,18 +9,18 @@ import json
 import time
 
 from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_json
+from checks.docker_cli import docker_json, docker_output, node_of
 
 READY_TIMEOUT = 30
 
 
 def node_list(manager) -> list[dict]:
     """`docker node ls` on the manager, one dict per node."""
-    result = manager.run("docker node ls --format '{{json .}}'")
-    if result.rc != 0:
-        raise EnvironmentFault(f"docker node ls failed on the manager: {result.stderr.strip()}",
+    output = docker_output(manager, "docker node ls --format '{{json .}}'")
+    if output is None:
+        raise EnvironmentFault(f"docker node ls failed on {node_of(manager)}: it is not a swarm manager.",
                                "Check the swarm: dcalab cluster status")
-    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
 def _entry(listing: list[dict], hostname: str) -> dict | None:

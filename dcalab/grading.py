@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from checks import Verdict
+from checks import Verdict, redact
 from dcalab.lab import SubCheck, Task
 
 PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
@@ -41,6 +41,10 @@ class TaskResult:
     reason: str = ""  # for BLOCKED and ENV-ERROR: why, with the fix
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.reason = redact(self.reason)
+        self.notes = [redact(note) for note in self.notes]
+
     @property
     def score(self) -> int:
         return sum(check.earned for check in self.checks)
@@ -67,6 +71,7 @@ def grade_task(task: Task, results: dict[str, Verdict | dict[str, Verdict]], not
     checks = []
     for check in task.checks:
         outcome = results[check.id]
-        checks.append(CheckResult(check, outcome if isinstance(outcome, dict) else {"": outcome}))
+        by_node = outcome if isinstance(outcome, dict) else {"": outcome}
+        checks.append(CheckResult(check, {node: replace(v, found=redact(v.found)) for node, v in by_node.items()}))
     status = PASS if all(check.passed for check in checks) else FAIL
     return TaskResult(task, status, checks, notes=notes)

@@ -13,6 +13,7 @@ import pytest
 
 from checks import EnvironmentFault, SolveError
 from dcalab.backends import BACKENDS, Cluster, get_cluster
+from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
 from dcalab.errors import DcalabError
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
 from dcalab.history import record_lab
@@ -37,6 +38,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-report-html", metavar="PATH", help="write the grade as one self-contained HTML page")
     group.addoption("--lab-transport", default="shell", choices=["shell", "exec"],
                     help="shell: one persistent shell per node (default); exec: one docker exec/ssh per command")
+    group.addoption("--lab-timeout", type=float, metavar="SECONDS",
+                    help=f"per node command (default {GRADE_TIMEOUT:.0f} s when grading, {SOLVE_TIMEOUT:.0f} s when "
+                    "solving); a node that does not answer in time is ENV-ERROR and is not asked again")
+    group.addoption("--lab-user", default="", metavar="USER", help="run node commands as this user, not root")
     group.addoption("--lab-debug", action="store_true", help="show the traceback of a grader that breaks")
     group.addoption("--no-hints", action="store_true", help="hide hints (exam use)")
     group.addoption("--lab-history", metavar="PATH", help="the SQLite history file (default: $DCALAB_HISTORY or "
@@ -56,10 +61,15 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
     and leaves its own list for the next one; the answers are identical, as a grade changes nothing."""
     config = request.config
     solving = config.getoption("--lab-mode") == "solve"
-    cluster = get_cluster(config.getoption("--cluster"), config.getoption("--lab-transport"), read_only=not solving)
+    cluster = get_cluster(config.getoption("--cluster"), transport=config.getoption("--lab-transport"),
+                          read_only=not solving, timeout=config.getoption("--lab-timeout"),
+                          user=config.getoption("--lab-user"))
     plan = state_dir() / f"grade-plan-{cluster.name}.json"
     if solving:
-        cluster.up()
+        try:
+            cluster.up()
+        except DcalabError as error:
+            pytest.fail(f"ENV-ERROR: the cluster could not be brought up: {error}", pytrace=False)
     elif plan.exists():
         cluster.prefetch(json.loads(plan.read_text()))
     yield cluster
@@ -112,31 +122,33 @@ def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> TaskRun:
     solving = config.getoption("--lab-mode") == "solve"
     run = TaskRun(lab, definition, lab_cluster, solving, record=lambda result: results.update({definition.id: result}),
                   hints=not config.getoption("--no-hints"))
-    yield run
-    if run.result is None:
-        raise RuntimeError(f"The test of task {definition.id} ended without calling task.grade().")
+    return run
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """Turn a fault of the environment or of a solve step into one clear line, no traceback."""
+    """Turn a fault of the environment, of a solve step or of a grader into one clear line, no traceback."""
     run = item.funcargs.get("task") if hasattr(item, "funcargs") else None
     try:
-        return (yield)
+        outcome = yield
+        if run is not None and run.result is None:  # a lab test that graded nothing is a defect, not a pass
+            raise RuntimeError(f"The test of task {run.task.id} ended without calling task.grade().")
+        return outcome
     except EnvironmentFault as fault:
         if run is None:
             raise
-        run.finish(TaskResult(run.task, ENV_ERROR, reason=f"{fault.message} {fault.fix}"))
+        result = TaskResult(run.task, ENV_ERROR, reason=f"{fault.message} {fault.fix}")
     except (SolveError, DcalabError) as error:
         if run is None:
             raise
-        run.finish(TaskResult(run.task, FAIL, reason=f"Solving it failed: {error}"))
+        result = TaskResult(run.task, FAIL, reason=f"Solving it failed: {error}")
     except Exception as error:  # a grader that breaks must not show the learner a traceback
         if run is None or item.config.getoption("--lab-debug"):
             raise
-        reason = (f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}). "
-                  "Run again with --lab-debug for the details.")
-        run.finish(TaskResult(run.task, ENV_ERROR, reason=reason))
+        result = TaskResult(run.task, ENV_ERROR, reason=(
+            f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}). "
+            "Run again with --lab-debug for the details."))
+    run.finish(result)  # outside the except blocks, so pytest shows no chained traceback
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

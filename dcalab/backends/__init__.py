@@ -9,9 +9,10 @@ from dcalab.errors import DcalabError
 BACKENDS: dict[str, type[Cluster]] = {EmbeddedCluster.name: EmbeddedCluster}
 
 
-def get_cluster(name: str = "embedded", transport: str = "shell", read_only: bool = False) -> Cluster:
+def get_cluster(name: str = "embedded", **options) -> Cluster:
+    """The cluster backend called `name`; options as Cluster.__init__ takes them."""
     try:
-        return BACKENDS[name](transport, read_only)
+        return BACKENDS[name](**options)
     except KeyError:
         raise DcalabError(
             f"There is no cluster backend called {name!r}.", f"Use one of: {', '.join(BACKENDS)}."

@@ -11,7 +11,7 @@ import testinfra
 from testinfra.host import Host
 
 from checks import EnvironmentFault
-from dcalab.backends.shell import ShellBackend, shell_host
+from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, shell_host
 
 
 @dataclass
@@ -33,9 +33,12 @@ class Cluster(ABC):
 
     name: str
 
-    def __init__(self, transport: str = "shell", read_only: bool = False) -> None:
+    def __init__(self, transport: str = "shell", read_only: bool = False, timeout: float | None = None,
+                 user: str = "") -> None:
         self.transport = transport  # "shell": one persistent shell per node; "exec": one process per command
         self.read_only = read_only  # while grading: a command repeated on a node is answered once
+        self.timeout = timeout or (GRADE_TIMEOUT if read_only else SOLVE_TIMEOUT)  # per command (shell transport)
+        self.user = user  # run node commands as this user instead of root
         self._hosts: dict[str, Host] = {}
 
     @abstractmethod
@@ -66,6 +69,14 @@ class Cluster(ABC):
     def pipe_command(self, node: str) -> list[str]:
         """The command that runs a non-interactive root shell on a node, reading stdin."""
 
+    def reconnect(self) -> None:
+        """Forget the open shells: the next command on a node opens a new one (after a node was recreated,
+        paused or cut off)."""
+        for host in self._hosts.values():
+            if isinstance(host.backend, ShellBackend):
+                host.backend.shell.close()
+        self._hosts.clear()
+
     def prefetch(self, plan: dict[str, list[str]]) -> None:
         """Answer a read-only grade's expected commands with one round trip per node, all nodes at once."""
         if self.transport != "shell" or not self.read_only:
@@ -88,6 +99,7 @@ class Cluster(ABC):
         if node not in self._hosts:
             if self.transport == "exec":
                 self._hosts[node] = testinfra.get_host(self.host_spec(node))
+                self._hosts[node].backend.node = node
             else:
-                self._hosts[node] = shell_host(self.pipe_command(node), node, cache=self.read_only)
+                self._hosts[node] = shell_host(self.pipe_command(node), node, self.read_only, self.timeout)
         return self._hosts[node]

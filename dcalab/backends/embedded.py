@@ -38,8 +38,8 @@ def _parallel(function, items) -> list:
 class EmbeddedCluster(Cluster):
     name = "embedded"
 
-    def __init__(self, transport: str = "shell", read_only: bool = False) -> None:
-        super().__init__(transport, read_only)
+    def __init__(self, **options) -> None:  # see Cluster.__init__
+        super().__init__(**options)
         self._client: docker.DockerClient | None = None
         self.labels = {CLUSTER_LABEL: self.name, "org.dcalab.owner": "dcalab"}
 
@@ -53,10 +53,11 @@ class EmbeddedCluster(Cluster):
         return f"dcalab-{node}-docker"
 
     def host_spec(self, node: str) -> str:
-        return f"docker://{self.container_name(node)}"
+        return f"docker://{self.user + '@' if self.user else ''}{self.container_name(node)}"
 
     def pipe_command(self, node: str) -> list[str]:
-        return [docker_cli(), "exec", "-i", self.container_name(node), "/bin/sh"]
+        as_user = ["-u", self.user] if self.user else []
+        return [docker_cli(), "exec", *as_user, "-i", self.container_name(node), "/bin/sh"]
 
     def shell_command(self, node: str) -> list[str]:
         container = self._container(topology().node(node))
@@ -100,7 +101,7 @@ class EmbeddedCluster(Cluster):
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
         self._client = ensure_engine()
-        self._hosts.clear()  # shells to nodes that were down or recreated start afresh
+        self.reconnect()  # shells to nodes that were down or recreated start afresh
         topo = topology()
         pki = ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
         ensure_node_image(self.client, pki.ca_cert)
@@ -108,8 +109,8 @@ class EmbeddedCluster(Cluster):
         if image_source() == "offline":
             self._ensure_hub(pki)
         with step("Starting the lab nodes"):
-            _parallel(self._ensure_node, topo.nodes)
-        self._ensure_swarm()
+            answering = _parallel(self._ensure_node, topo.nodes)
+        self._ensure_swarm({node.name for node, ok in zip(topo.nodes, answering, strict=True) if not ok})
 
     def reset(self) -> None:
         self._client = ensure_engine()
@@ -189,7 +190,8 @@ class EmbeddedCluster(Cluster):
         )
 
     # -- nodes ----------------------------------------------------------------------------------
-    def _ensure_node(self, node: Node) -> None:
+    def _ensure_node(self, node: Node) -> bool:
+        """Create, start or unpause the node; True when its docker answers."""
         container = self._container(node)
         if container is not None and container.labels.get(CLUSTER_LABEL) != self.name:
             raise DcalabError(
@@ -202,7 +204,16 @@ class EmbeddedCluster(Cluster):
             container.unpause()
         elif container.status != "running":
             container.start()
+        elif not self._docker_answers(node):
+            # A running node whose docker is down (often the learner's daemon.json): one start, no
+            # waiting for a docker that refuses its configuration; the lab's daemon-json task repairs that.
+            self.run(node, "sh", "-c", "systemctl reset-failed docker docker.socket; systemctl start docker")
+            return self._docker_answers(node)
         self._wait_docker(node)
+        return True
+
+    def _docker_answers(self, node: Node) -> bool:
+        return self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0] == 0
 
     def _create_node(self, node: Node) -> None:
         topo = topology()
@@ -235,7 +246,7 @@ class EmbeddedCluster(Cluster):
 
     def _wait_docker(self, node: Node) -> None:
         deadline = time.monotonic() + NODE_BOOT_TIMEOUT
-        while self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0]:
+        while not self._docker_answers(node):
             if time.monotonic() > deadline:
                 raise DcalabError(
                     f"Docker inside {node.name} did not start within {NODE_BOOT_TIMEOUT} s.",
@@ -252,10 +263,14 @@ class EmbeddedCluster(Cluster):
         output = self._must_run(topology().manager, "docker", "node", "ls", "--format", "{{json .}}")
         return [json.loads(line) for line in output.splitlines()]
 
-    def _ensure_swarm(self) -> None:
-        """master leads a swarm that worker1 and worker2 joined; the registry node is left as it is."""
+    def _ensure_swarm(self, docker_down: set[str]) -> None:
+        """master leads a swarm that worker1 and worker2 joined; the registry node is left as it is.
+        Workers whose docker is down are left for `status` to report."""
         topo = topology()
         manager = topo.manager
+        if manager.name in docker_down:
+            raise DcalabError(f"Docker does not start on {manager.name}, so its swarm cannot be checked.",
+                              f"Look inside: dcalab shell {manager.name}, then `systemctl status docker`.")
         info = self.swarm_info(manager)
         if info["LocalNodeState"] != "active" or not info["ControlAvailable"]:
             if info["LocalNodeState"] != "inactive":
@@ -263,7 +278,7 @@ class EmbeddedCluster(Cluster):
             self._must_run(manager, "docker", "swarm", "init", "--advertise-addr", manager.ip)
             info = self.swarm_info(manager)
         token = self._must_run(manager, "docker", "swarm", "join-token", "-q", "worker")
-        workers = [node for node in topo.nodes if node.swarm == "worker"]
+        workers = [node for node in topo.nodes if node.swarm == "worker" and node.name not in docker_down]
         with step("Joining the workers to master's swarm"):
             _parallel(lambda worker: self._join(worker, info["NodeID"], token), workers)
             self._await_ready({worker.fqdn for worker in workers} | {manager.fqdn})

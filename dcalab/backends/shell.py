@@ -25,7 +25,7 @@ from testinfra.host import Host
 
 from checks import EnvironmentFault
 
-DEFAULT_TIMEOUT = float(os.environ.get("DCALAB_COMMAND_TIMEOUT", "20"))
+GRADE_TIMEOUT, SOLVE_TIMEOUT = 10.0, 180.0  # seconds per command: checks are quick, pushes and pulls are not
 
 
 class NodeTimeout(EnvironmentFault):
@@ -55,10 +55,10 @@ class PersistentShell:
             self.process.wait()
         self.process = None
 
-    def run(self, command: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bytes, bytes]:
+    def run(self, command: str, timeout: float = GRADE_TIMEOUT) -> tuple[int, bytes, bytes]:
         return self.run_many([command], timeout)[0]
 
-    def run_many(self, commands: list[str], timeout: float = DEFAULT_TIMEOUT) -> list[tuple[int, bytes, bytes]]:
+    def run_many(self, commands: list[str], timeout: float = GRADE_TIMEOUT) -> list[tuple[int, bytes, bytes]]:
         """Run commands one after another in one round trip: all are written, then all answers read."""
         with self.lock:
             if self.timed_out:
@@ -127,8 +127,10 @@ class ShellBackend(BaseBackend):
 
     NAME = "dcalab-shell"
 
-    def __init__(self, argv: list[str], node: str, cache: bool = False, **kwargs: Any) -> None:
+    def __init__(self, argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
+                 **kwargs: Any) -> None:
         super().__init__(node, **kwargs)
+        self.node, self.timeout = node, timeout
         self.shell = PersistentShell(argv, node)
         self.cache: dict[str, CommandResult] | None = {} if cache else None
         self.asked: dict[str, None] = {}  # every command asked for, in order: the next grade's prefetch plan
@@ -138,7 +140,7 @@ class ShellBackend(BaseBackend):
         self.asked[cmd] = None
         if self.cache is not None and cmd in self.cache:
             return self.cache[cmd]
-        rc, stdout, stderr = self.shell.run(cmd)
+        rc, stdout, stderr = self.shell.run(cmd, self.timeout)
         result = self.result(rc, self.encode(cmd), stdout, stderr)
         if self.cache is not None:
             self.cache[cmd] = result
@@ -148,10 +150,10 @@ class ShellBackend(BaseBackend):
         """Answer, in one round trip, the commands a read-only grade will ask (the last grade's plan)."""
         wanted = [cmd for cmd in commands if cmd not in self.cache] if self.cache is not None else []
         if wanted:
-            for cmd, (rc, stdout, stderr) in zip(wanted, self.shell.run_many(wanted), strict=True):
+            for cmd, (rc, stdout, stderr) in zip(wanted, self.shell.run_many(wanted, self.timeout), strict=True):
                 self.cache[cmd] = self.result(rc, self.encode(cmd), stdout, stderr)
 
 
-def shell_host(argv: list[str], node: str, cache: bool = False) -> Host:
+def shell_host(argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT) -> Host:
     """A testinfra Host whose commands go through one persistent shell."""
-    return Host(ShellBackend(argv, node, cache=cache))
+    return Host(ShellBackend(argv, node, cache=cache, timeout=timeout))

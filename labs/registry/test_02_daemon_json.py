@@ -8,7 +8,9 @@ TASK = "daemon-json"
 def test_daemon_json(task) -> None:
     registry = task.settings["registry"]
     if task.solving:
-        task.each(lambda host: daemon.ensure_insecure_registry(host, registry))
+        for node, kept in task.each(lambda host: daemon.ensure_insecure_registry(host, registry)).items():
+            if kept:
+                task.note(f"{node}: {kept}")
     configs = task.each(daemon.read_config)
     task.grade({
         "valid-json": {node: daemon.valid_json(config) for node, config in configs.items()},

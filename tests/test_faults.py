@@ -1,0 +1,175 @@
+"""The fault matrix on the real cluster: each row breaks one thing on a solved cluster, grades it,
+and checks the verdict, that the grade ended in bounded time and changed nothing, then repairs."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+import pexpect
+import pytest
+
+from dcalab.backends.embedded import EmbeddedCluster
+from tests.labrun import LAB, ROOT, fingerprint, run_lab
+
+REGISTRY = "registry.docker-dca.example:5000"
+
+
+@pytest.fixture(scope="module")
+def solved(embedded: EmbeddedCluster) -> EmbeddedCluster:
+    embedded.reset()
+    assert {entry["verdict"] for entry in run_lab("solve").values()} == {"PASS"}
+    yield embedded
+    embedded.reset()
+
+
+def grade_read_only(cluster: EmbeddedCluster, *options: str, limit: float = 30) -> dict[str, dict]:
+    before = fingerprint(cluster)
+    started = time.monotonic()
+    graded = run_lab("grade", "", *options)
+    assert time.monotonic() - started < limit, "the grade did not end in bounded time"
+    assert fingerprint(cluster) == before, "the grade changed the cluster"
+    return graded
+
+
+def test_docker_stopped_inside_a_node_is_env_error_naming_it(solved: EmbeddedCluster) -> None:
+    worker1 = solved.host("worker1")
+    worker1.check_output("systemctl stop docker.socket docker.service")
+    try:
+        graded = run_lab("grade")
+        assert graded["daemon-json"]["verdict"] == "ENV-ERROR"
+        assert "Docker is not running on worker1." in graded["daemon-json"]["output"]
+        assert "systemctl start docker" in graded["daemon-json"]["output"]
+        assert graded["registry-running"]["verdict"] == "PASS"
+    finally:
+        worker1.check_output("systemctl reset-failed docker; systemctl start docker")
+
+
+def test_broken_daemon_json_that_stops_docker_is_a_fail_and_solve_keeps_a_backup(solved: EmbeddedCluster) -> None:
+    worker2 = solved.host("worker2")
+    worker2.check_output(f"""printf '{{"insecure-registries": ["{REGISTRY}"],}}' > /etc/docker/daemon.json""")
+    assert worker2.run("systemctl reset-failed docker; systemctl restart docker").rc != 0  # dockerd refuses it
+    graded = run_lab("grade")
+    output = graded["daemon-json"]["output"]
+    assert graded["daemon-json"]["verdict"] == "FAIL"
+    column = len(f'{{"insecure-registries": ["{REGISTRY}"],') + 1  # where the trailing comma's } stands
+    assert f"found on worker2: /etc/docker/daemon.json line 1 column {column}: Expecting property name" in output
+    assert "found on worker2: docker is not running: it refused" in output
+
+    solved_again = run_lab("solve", "daemon_json")["daemon-json"]
+    assert solved_again["verdict"] == "PASS"
+    assert "worker2: your daemon.json was not valid JSON" in solved_again["output"]
+    assert worker2.check_output("ls /etc/docker/ | grep -c 'daemon.json.broken-'") == "1"
+
+
+def test_daemon_json_missing_on_one_node_fails_naming_only_that_node(solved: EmbeddedCluster) -> None:
+    registry = solved.host("registry")
+    registry.check_output("mv /etc/docker/daemon.json /root/daemon.json.moved")
+    try:
+        output = grade_read_only(solved)["daemon-json"]["output"]
+        assert "found on registry: there is no /etc/docker/daemon.json" in output
+        assert not any(f"found on {node}" in output for node in ("master", "worker1", "worker2"))
+    finally:
+        registry.check_output("mv /root/daemon.json.moved /etc/docker/daemon.json")
+
+
+def test_registry_stopped_is_a_fail_and_solve_restarts_the_same_container(solved: EmbeddedCluster) -> None:
+    registry = solved.host("registry")
+    before = registry.check_output("docker inspect -f '{{.Id}}' registry")
+    registry.check_output("docker stop registry")
+    graded = grade_read_only(solved)
+    assert graded["registry-running"]["verdict"] == "FAIL"
+    assert "found: registry is exited (exit code" in graded["registry-running"]["output"]
+    assert run_lab("solve", "registry_running")["registry-running"]["verdict"] == "PASS"
+    assert registry.check_output("docker inspect -f '{{.Id}}' registry") == before
+    assert run_lab("grade")["catalog"]["verdict"] == "PASS"  # its volume and images were kept
+
+
+def test_registry_answering_500_is_a_fail_with_the_status(solved: EmbeddedCluster) -> None:
+    registry = solved.host("registry")
+    data = registry.check_output("docker inspect -f '{{range .Mounts}}{{.Source}}{{end}}' registry")
+    v2 = f"{data}/docker/registry/v2"
+    registry.check_output(f"mv {v2}/repositories {data}/repositories.aside && touch {v2}/repositories")
+    try:
+        graded = grade_read_only(solved)
+        assert graded["push-alpine"]["verdict"] == "FAIL" and graded["catalog"]["verdict"] == "BLOCKED"
+        assert "HTTP 500: the registry failed inside" in graded["push-alpine"]["output"]
+        alone = run_lab("grade", "catalog")["catalog"]  # graded on its own, the catalog says the same
+        assert alone["verdict"] == "FAIL" and "HTTP 500: the registry failed inside" in alone["output"]
+    finally:
+        registry.check_output(f"rm {v2}/repositories && mv {data}/repositories.aside {v2}/repositories")
+
+
+def test_node_cut_off_the_network_is_graded_in_bounded_time(solved: EmbeddedCluster) -> None:
+    network = solved.client.networks.get("dcalab-lab")
+    network.disconnect("dcalab-worker2")
+    try:
+        graded = grade_read_only(solved, limit=40)
+        assert graded["cross-node-pull"]["verdict"] == "FAIL"
+        assert "no answer" in graded["cross-node-pull"]["output"]
+    finally:
+        network.connect("dcalab-worker2", ipv4_address="10.10.10.120",
+                        aliases=["worker2.docker-dca.example", "worker2"])
+        solved.reconnect()
+
+
+def test_a_paused_node_is_env_error_and_the_grade_still_ends(solved: EmbeddedCluster) -> None:
+    solved.client.containers.get("dcalab-worker1").pause()
+    try:
+        started = time.monotonic()
+        graded = run_lab("grade", "", "--lab-timeout=3")  # no fingerprint: a paused node cannot be read
+        assert time.monotonic() - started < 20
+        assert graded["daemon-json"]["verdict"] == "ENV-ERROR" and "worker1" in graded["daemon-json"]["output"]
+        assert graded["registry-running"]["verdict"] == "PASS"  # the other nodes are graded normally
+    finally:
+        solved.client.containers.get("dcalab-worker1").unpause()
+        solved.reconnect()
+
+
+def test_a_hung_docker_costs_the_timeout_once(solved: EmbeddedCluster) -> None:
+    registry = solved.host("registry")
+    registry.check_output("pkill -STOP -x dockerd")
+    try:
+        started = time.monotonic()
+        graded = run_lab("grade", "", "--lab-timeout=3")
+        assert time.monotonic() - started < 20  # four tasks ask the registry node's docker: one timeout
+        assert graded["registry-running"]["verdict"] == "ENV-ERROR"
+        assert "registry did not answer within 3 s" in graded["registry-running"]["output"]
+    finally:
+        registry.check_output("pkill -CONT -x dockerd")
+
+
+def test_docker_socket_closed_to_the_grading_user_is_env_error_with_the_fix(solved: EmbeddedCluster) -> None:
+    for node in ("master", "registry"):  # a user that exists but is not in the docker group
+        solved.host(node).check_output("id learner >/dev/null 2>&1 || useradd -m learner")
+    graded = run_lab("grade", "swarm_join", "--lab-user=learner")
+    assert graded["swarm-join"]["verdict"] == "ENV-ERROR"
+    assert "may not use docker on master" in graded["swarm-join"]["output"]
+    assert "usermod -aG docker" in graded["swarm-join"]["output"]
+
+
+def test_ctrl_c_ends_cleanly_and_records_no_score(solved: EmbeddedCluster, tmp_path) -> None:
+    history = tmp_path / "history.sqlite3"
+    registry = solved.host("registry")
+    registry.check_output("pkill -STOP -x dockerd")  # a slow grade to interrupt
+    try:
+        grade = pexpect.spawn(sys.executable, ["-m", "pytest", str(LAB), "-p", "no:cacheprovider",
+                                               "--lab-timeout=30"], cwd=str(ROOT), encoding="utf-8", timeout=60,
+                              env={"DCALAB_HISTORY": str(history), "PATH": "/usr/local/bin:/usr/bin:/bin"})
+        grade.expect("test_02_daemon_json.py")
+        time.sleep(1)
+        grade.kill(signal.SIGINT)
+        grade.expect(pexpect.EOF)
+        grade.close()
+        assert "Traceback" not in grade.before and grade.exitstatus == 2  # pytest's "interrupted"
+    finally:
+        registry.check_output("pkill -CONT -x dockerd")
+    assert not history.exists() or "lab registry" not in run_history(history)
+
+
+def run_history(history) -> str:
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True,
+                          env={"DCALAB_HISTORY": str(history), "PATH": "/usr/bin:/bin"}).stdout
