@@ -7,9 +7,14 @@ import json
 
 import pytest
 
+from checks import redact
 from dcalab import engine, progress, runc_wrapper
 from dcalab.errors import DcalabError
+from dcalab.grading import BLOCKED, TaskResult
+from dcalab.lab import load_lab
+from dcalab.settings import image_source
 from dcalab.topology import TOPOLOGY_FILE, topology
+from tests.labrun import LAB
 
 SANDBOX_STATUS = "Name:\tx\nCapBnd:\t000001fffeffffff\n"  # CAP_SYS_RESOURCE (bit 24) missing
 
@@ -71,3 +76,17 @@ def test_progress_is_silent_when_not_a_tty(capsys) -> None:
     with progress.step("Building something"):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_an_unknown_image_source_is_refused(monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_IMAGES", "quay")
+    with pytest.raises(DcalabError, match="not an image source") as raised:
+        image_source()
+    assert "offline, dockerhub" in raised.value.fix
+
+
+def test_join_tokens_never_reach_a_report() -> None:
+    token = "SWMTKN-1-5uadpu9vr0rcq1hbjtzv7exb34vyreuc9l4gkgggg0y1x0c471-75b4qqhg4ez89w5h49x0dwdz3"
+    assert token not in redact(f"docker swarm join --token {token} 10.10.10.100:2377")
+    result = TaskResult(load_lab(LAB).task("swarm-join"), BLOCKED, reason=f"`join --token {token}` failed")
+    assert token not in result.describe() and "SWMTKN-(hidden)" in result.describe()
