@@ -95,3 +95,17 @@ def test_wrong_pushes_and_a_manager_join(pristine: EmbeddedCluster) -> None:
     )
     assert 'found: mysql with tags ["latest"]' in graded["batch-mirror"]["output"]
     assert "mysql:5.7" in graded["batch-mirror"]["output"]
+
+
+def test_equivalent_solutions_pass_a_swarm_service_and_a_push_through_localhost(pristine: EmbeddedCluster) -> None:
+    run_lab("solve", "swarm_join or daemon_json")
+    master, registry = pristine.host("master"), pristine.host("registry")
+    master.check_output(  # Docker's own docs run the registry as a service; no routing mesh here: host mode
+        "docker service create -d --name registry --constraint node.hostname==registry.docker-dca.example "
+        "--publish mode=host,published=5000,target=5000 registry:2")
+    registry.check_output("for i in $(seq 60); do curl -sf localhost:5000/v2/ && break; sleep 1; done")
+    registry.check_output("docker pull -q alpine && docker tag alpine localhost:5000/alpine && "
+                          "docker push localhost:5000/alpine")
+    graded = run_lab("grade")
+    for task in ("registry-running", "push-alpine", "catalog", "storage-layout"):
+        assert graded[task]["verdict"] == "PASS", graded[task]["output"]
