@@ -53,6 +53,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STARTED] = time.monotonic()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A run of lab tasks only ends with the lab's own table: pytest's one-line failure list would repeat it."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and items and all("task" in getattr(item, "fixturenames", ()) for item in items):
+        reporter.reportchars = ""
+
+
 @pytest.fixture(scope="session")
 def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
     """The lab cluster chosen by --cluster; solve mode brings it up, grade mode takes it as it is.

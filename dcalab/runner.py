@@ -38,7 +38,7 @@ class TaskRun:
 
     def each(self, action: Callable) -> dict:
         """Run action(host) on every node of the task in parallel; results by node."""
-        with ThreadPoolExecutor(max_workers=len(self.task.nodes)) as pool:
+        with ThreadPoolExecutor(max_workers=max(len(self.task.nodes), 1)) as pool:
             futures = {node: pool.submit(action, self.host(node)) for node in self.task.nodes}
             return {node: future.result() for node, future in futures.items()}
 

@@ -63,6 +63,7 @@ def test_a_new_lab_runs_with_no_harness_change_and_hides_tracebacks(pytester, tm
     assert "ENV-ERROR break" in output and "ZeroDivisionError: a bug in the grader" in output
     assert "Traceback" not in output and "raise ZeroDivisionError" not in output
     assert "Total 2/3 points (67 %), pass mark 50 %: PASSED." in output
+    assert "short test summary info" not in output  # the lab's table is the summary
 
     debug = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lab-debug").stdout.str()
     assert "raise ZeroDivisionError" in debug
