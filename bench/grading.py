@@ -1,6 +1,7 @@
 """Grading speed of the registry lab: the persistent-shell transport against one `docker exec` per
 command (testinfra's docker backend), on the same warm solved embedded cluster, in the same run.
-Also: a grade of the pristine cluster (every task fails) and one with a node down.
+Also: a grade of the pristine cluster (every task fails), the same nodes graded over SSH (the ssh
+backend, as for VMs), and one with a node down.
 
     python bench/grading.py [--repeat 5]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 from pathlib import Path
 
 from dcalab.backends.embedded import EmbeddedCluster
@@ -52,6 +54,14 @@ def main() -> None:
     row("solved cluster, (a) shell transport", fast[0], fast[1], "target grade <= 1.5 s")
     row("solved cluster, (b) one docker exec per command", slow[0], slow[1])
     print(f"{'ratio (b)/(a)':<46} {slow[0] / fast[0]:>7.1f} x {slow[1] / fast[1]:>7.1f} x  target >= 10x")
+    with tempfile.NamedTemporaryFile("w", suffix=".ssh") as config:
+        config.write(cluster.ssh_config())
+        config.flush()
+        over_ssh = medians(args.repeat, "--cluster=ssh", f"--lab-ssh-config={config.name}")
+        ssh_slow = medians(args.repeat, "--cluster=ssh", f"--lab-ssh-config={config.name}", "--lab-transport=exec")
+    assert over_ssh[2] == ssh_slow[2] == fast[2]
+    row("same nodes over SSH, shell transport", over_ssh[0], over_ssh[1])
+    row("same nodes over SSH, testinfra ssh:// per command", ssh_slow[0], ssh_slow[1])
     cluster.client.containers.get("dcalab-worker1").stop(timeout=1)
     try:
         down = medians(1)

@@ -33,6 +33,9 @@ def cluster_command(args: argparse.Namespace) -> int:
         return _print_status(cluster.status())
     if args.action == "status":
         return _print_status(cluster.status())
+    if args.action == "ssh-config":
+        print(cluster.ssh_config(), end="")
+        return 0
     if args.action == "reset":
         cluster.reset()
         return _print_status(cluster.status())
@@ -91,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     cluster = commands.add_parser("cluster", help="bring the 4-node lab cluster up, down, back to pristine")
-    cluster.add_argument("action", choices=["up", "down", "status", "reset"])
+    cluster.add_argument("action", choices=["up", "down", "status", "reset", "ssh-config"])
     cluster.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
     cluster.add_argument(
         "--engine",

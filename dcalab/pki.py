@@ -88,3 +88,17 @@ def ensure_lab_pki(hub_names: list[str], hub_ip: str) -> LabPki:
         )
         san_file.write_text(san)
     return pki
+
+
+def ensure_lab_ssh_key() -> Path:
+    """The lab's SSH key pair (private key path returned); its public half is root's key on every node."""
+    ensure_packages({"/usr/bin/ssh-keygen": "openssh-client"})
+    folder = state_dir() / "ssh"
+    folder.mkdir(exist_ok=True)
+    key = folder / "id_ed25519"
+    if not key.exists():
+        done = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dcalab lab key", "-f", str(key)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise DcalabError(f"ssh-keygen failed while making the lab SSH key: {done.stderr.strip()}")
+    return key

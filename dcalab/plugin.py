@@ -6,6 +6,7 @@ A lab test module sets TASK = "<task id>" and takes the `task` fixture; see labs
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from checks import EnvironmentFault, SolveError
 from dcalab.backends import BACKENDS, Cluster, get_cluster
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
+from dcalab.backends.ssh import SSH_CONFIG_ENV
 from dcalab.errors import DcalabError
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
 from dcalab.history import record_lab
@@ -41,6 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-timeout", type=float, metavar="SECONDS",
                     help=f"per node command (default {GRADE_TIMEOUT:.0f} s when grading, {SOLVE_TIMEOUT:.0f} s when "
                     "solving); a node that does not answer in time is ENV-ERROR and is not asked again")
+    group.addoption("--lab-ssh-config", metavar="FILE", help="with --cluster=ssh: the ssh_config naming the nodes")
     group.addoption("--lab-user", default="", metavar="USER", help="run node commands as this user, not root")
     group.addoption("--lab-debug", action="store_true", help="show the traceback of a grader that breaks")
     group.addoption("--no-hints", action="store_true", help="hide hints (exam use)")
@@ -51,6 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS], config.stash[LABS], config.stash[REACHABLE] = {}, {}, {}
     config.stash[STARTED] = time.monotonic()
+    if config.getoption("--lab-ssh-config"):
+        os.environ[SSH_CONFIG_ENV] = config.getoption("--lab-ssh-config")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

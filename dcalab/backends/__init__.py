@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dcalab.backends.base import Cluster, NodeStatus
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.backends.ssh import SshCluster
 from dcalab.errors import DcalabError
 
-BACKENDS: dict[str, type[Cluster]] = {EmbeddedCluster.name: EmbeddedCluster}
+BACKENDS: dict[str, type[Cluster]] = {EmbeddedCluster.name: EmbeddedCluster, SshCluster.name: SshCluster}
 
 
 def get_cluster(name: str = "embedded", **options) -> Cluster:

@@ -66,6 +66,10 @@ class Cluster(ABC):
         """The command that opens an interactive root shell on a node."""
 
     @abstractmethod
+    def ssh_config(self) -> str:
+        """An ssh_config naming every node (as `vagrant ssh-config` prints)."""
+
+    @abstractmethod
     def pipe_command(self, node: str) -> list[str]:
         """The command that runs a non-interactive root shell on a node, reading stdin."""
 

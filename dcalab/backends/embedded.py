@@ -20,7 +20,7 @@ from dcalab.backends.base import Cluster, NodeStatus
 from dcalab.engine import answering_client, docker_cli, ensure_engine
 from dcalab.errors import DcalabError
 from dcalab.images import NODE_TAG, ensure_hub_images, ensure_node_image
-from dcalab.pki import ensure_lab_pki
+from dcalab.pki import ensure_lab_pki, ensure_lab_ssh_key
 from dcalab.progress import step
 from dcalab.settings import image_source
 from dcalab.topology import Node, topology
@@ -54,6 +54,15 @@ class EmbeddedCluster(Cluster):
 
     def host_spec(self, node: str) -> str:
         return f"docker://{self.user + '@' if self.user else ''}{self.container_name(node)}"
+
+    def ssh_config(self) -> str:
+        """An ssh_config naming every node, for the ssh backend or a learner's own ssh (like `vagrant ssh-config`)."""
+        key = ensure_lab_ssh_key()
+        return "".join(
+            f"Host {node.name} {node.fqdn}\n  HostName {node.ip}\n  User root\n  IdentityFile {key}\n"
+            "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
+            for node in topology().nodes
+        )
 
     def pipe_command(self, node: str) -> list[str]:
         as_user = ["-u", self.user] if self.user else []
@@ -104,7 +113,7 @@ class EmbeddedCluster(Cluster):
         self.reconnect()  # shells to nodes that were down or recreated start afresh
         topo = topology()
         pki = ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
-        ensure_node_image(self.client, pki.ca_cert)
+        ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
         self._ensure_network()
         if image_source() == "offline":
             self._ensure_hub(pki)

@@ -16,7 +16,7 @@ NODE_TAG = "dcalab/node:latest"
 REGISTRY_TAG = "dcalab/registry:2"
 NODE_PACKAGES = (
     "docker.io iptables iproute2 procps curl ca-certificates systemd systemd-sysv dbus "
-    "jq tree less vim-tiny sudo iputils-ping netcat-openbsd"
+    "jq tree less vim-tiny sudo iputils-ping netcat-openbsd openssh-server"
 ).split()
 
 
@@ -46,10 +46,10 @@ def ensure_registry_image(client: docker.DockerClient) -> None:
     build(client, REGISTRY_TAG, render("registry.Dockerfile", base=BUSYBOX_TAG), files)
 
 
-def ensure_node_image(client: docker.DockerClient, lab_ca: Path) -> None:
+def ensure_node_image(client: docker.DockerClient, lab_ca: Path, ssh_public_key: Path) -> None:
     ensure_debian(client)
     dockerfile = render("node.Dockerfile", base=DEBIAN_TAG, packages=NODE_PACKAGES)
-    build(client, NODE_TAG, dockerfile, {"lab-ca.crt": lab_ca.read_bytes()})
+    build(client, NODE_TAG, dockerfile, {"lab-ca.crt": lab_ca.read_bytes(), "lab-ssh.pub": ssh_public_key.read_bytes()})
 
 
 def ensure_hub_images(client: docker.DockerClient) -> list[HubImage]:

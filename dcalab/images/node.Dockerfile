@@ -12,5 +12,12 @@ RUN systemctl mask systemd-udevd.service systemd-udevd-control.socket systemd-ud
  && systemctl enable docker.service
 COPY lab-ca.crt /usr/local/share/ca-certificates/dcalab-lab-ca.crt
 RUN update-ca-certificates
+# SSH, for the ssh and Vagrant backends: root logs in with the lab key; each node makes its own host keys.
+COPY lab-ssh.pub /root/.ssh/authorized_keys
+RUN chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys && rm -f /etc/ssh/ssh_host_* \
+ && mkdir -p /etc/systemd/system/ssh.service.d \
+ && printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' \
+      > /etc/systemd/system/ssh.service.d/host-keys.conf \
+ && systemctl enable ssh.service
 STOPSIGNAL SIGRTMIN+3
 CMD ["/sbin/init"]
