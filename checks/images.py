@@ -1,16 +1,17 @@
 """Images on a node: what was pulled, tagged and pushed.
 
->>> repo_digests(host("registry"), "registry.docker-dca.example:5000/alpine")
+>>> recorded_digests(host("registry"), ["registry.docker-dca.example:5000"], "alpine")
 """
 
 from __future__ import annotations
 
 from checks import SolveError, Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_output, inspect
+from checks.docker_cli import docker_json, docker_output
 
 
 def image(host, reference: str) -> dict | None:
-    found = inspect(host, reference) if docker_output(host, "docker image ls -q %s", reference) else []
+    """`docker image inspect` of a local image (never a container of the same name), or None."""
+    found = docker_json(host, "docker image inspect %s", reference)
     return found[0] if found else None
 
 

@@ -59,7 +59,7 @@ def lab_command(args: argparse.Namespace) -> int:
     for number, task in enumerate(lab.tasks, 1):
         last = progress.get(task.id)
         state = f"last {last.last_status} {last.last}/{task.points}" if last else "not graded yet"
-        print(f"\n{number}. {task.title} [{task.id}] on {', '.join(task.nodes)} — {state}")
+        print(f"\n{task.heading(number)} — {state}")
         print(f"   {task.domain}: {task.objective}")
         print("   " + task.instructions.replace("\n", "\n   "))
     print(f"\nGrade it: pytest {lab.folder}   (one task: pytest {lab.folder} -k {lab.tasks[0].id.replace('-', '_')})")

@@ -34,6 +34,10 @@ class Task:
     def points(self) -> int:
         return sum(check.points for check in self.checks)
 
+    def heading(self, number: int) -> str:
+        """How a task is listed for a learner: `2. Title [id] on master, worker1`."""
+        return f"{number}. {self.title} [{self.id}] on {', '.join(self.nodes)}"
+
 
 @dataclass(frozen=True)
 class Lab:

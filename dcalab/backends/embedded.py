@@ -354,7 +354,7 @@ class EmbeddedCluster(Cluster):
         report = NodeStatus(node.name, "running")
         if container.image.id != self.client.images.get(NODE_TAG).id:
             report.notes.append("runs an older node image (`dcalab cluster reset` moves it to the new one)")
-        if self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0]:
+        if not self._docker_answers(node):
             report.problems.append(
                 f"Docker is not running inside it: {fix} (or `systemctl start docker` in `dcalab shell {node.name}`)."
             )

@@ -20,7 +20,7 @@ def show_tasks(lab: Lab, cluster: str) -> None:
     print(f"\nHands-on tasks from the lab {lab.id!r} ({lab.points} points), graded on the {cluster} cluster "
           f"as you leave them. Work in another terminal: {shell}.")
     for number, task in enumerate(lab.tasks, 1):
-        print(f"\n{number}. {task.title} [{task.id}] on {', '.join(task.nodes)} ({task.points} points)")
+        print(f"\n{task.heading(number)} ({task.points} points)")
         print(wrap(task.instructions, "   "))
     print(flush=True)
 
