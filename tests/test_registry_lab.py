@@ -21,6 +21,7 @@ def test_pristine_fails_every_task_read_only(pristine: EmbeddedCluster) -> None:
     for task in TASKS[3:]:  # graded alone, a task's own checks fail with a hint, not an error
         alone = run_lab("grade", select=task.replace("-", "_"))
         assert alone[task]["verdict"] == "FAIL", alone[task]["output"]
+        assert alone[task]["score"] == 0, "a sub-check passed on the pristine cluster"
         assert "hint:" in alone[task]["output"]
 
 
