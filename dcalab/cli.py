@@ -8,6 +8,7 @@ import sys
 
 from dcalab import engine, history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.backends.vagrant import PROVIDERS
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
 from dcalab.lab import find_lab
@@ -27,6 +28,10 @@ def _print_status(reports: list[NodeStatus]) -> int:
 
 
 def cluster_command(args: argparse.Namespace) -> int:
+    if args.provider:
+        if args.backend != "vagrant":
+            raise DcalabError("--provider chooses a Vagrant provider.", "Add --backend vagrant.")
+        os.environ["VAGRANT_DEFAULT_PROVIDER"] = args.provider  # Vagrant's own setting, read by the backend too
     cluster = get_cluster(args.backend)
     if args.action == "up":
         cluster.up()
@@ -101,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with down: also stop the Docker engine dcalab started (never another one)",
     )
+    cluster.add_argument("--provider", choices=PROVIDERS, help="with --backend vagrant: the Vagrant provider "
+                         "(default: $VAGRANT_DEFAULT_PROVIDER or docker)")
     cluster.set_defaults(handler=cluster_command)
 
     lab = commands.add_parser("lab", help="show a lab's tasks and your progress")

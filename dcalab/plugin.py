@@ -105,13 +105,16 @@ def _unreachable(config: pytest.Config, cluster: Cluster, nodes: tuple[str, ...]
             try:
                 result = cluster.host(node).run("true")
                 problem = (result.stderr or result.stdout).strip()
-                reachable[node] = "" if result.rc == 0 else f"The harness cannot reach {node} ({problem[:160]})."
+                reachable[node] = "" if result.rc == 0 else (
+                    f"The harness cannot reach {node} ({problem[:160]}). {cluster.start_hint(node)}")
             except EnvironmentFault as fault:
-                reachable[node] = fault.message
+                reachable[node] = f"{fault.message} {fault.fix}"
+            except DcalabError as error:  # the backend could not even say how to reach it (vagrant missing, ...)
+                reachable[node] = str(error)
             except Exception as error:  # any other transport failure: we could not look either
-                reachable[node] = f"The harness cannot reach {node} ({str(error)[:160]})."
+                reachable[node] = f"The harness cannot reach {node} ({str(error)[:160]}). {cluster.start_hint(node)}"
         if reachable[node]:
-            return f"{reachable[node]} Start it: dcalab cluster up"
+            return reachable[node]
     return ""
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dcalab.backends.base import Cluster, NodeStatus
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.backends.ssh import SshCluster
+from dcalab.backends.vagrant import VagrantCluster
 from dcalab.errors import DcalabError
 
-BACKENDS: dict[str, type[Cluster]] = {EmbeddedCluster.name: EmbeddedCluster, SshCluster.name: SshCluster}
+BACKENDS: dict[str, type[Cluster]] = {
+    cluster.name: cluster for cluster in (EmbeddedCluster, SshCluster, VagrantCluster)
+}
 
 
 def get_cluster(name: str = "embedded", **options) -> Cluster:

@@ -12,6 +12,8 @@ from testinfra.host import Host
 
 from checks import EnvironmentFault
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, shell_host
+from dcalab.errors import DcalabError
+from dcalab.topology import Node
 
 
 @dataclass
@@ -26,6 +28,17 @@ class NodeStatus:
     @property
     def healthy(self) -> bool:
         return not self.problems
+
+
+def note_swarm(report: NodeStatus, node: Node, state: str, is_manager: bool, fix: str) -> None:
+    """Add to a node's report its swarm membership, a problem when it is not the lab's starting point."""
+    role = "manager" if is_manager else "worker"
+    if node.swarm == "none":
+        report.notes.append("not in a swarm" if state == "inactive" else f"swarm: {state} as {role}")
+    elif state != "active" or role != node.swarm:
+        report.problems.append(f"It should be a swarm {node.swarm} but is {state} as {role}: {fix}.")
+    else:
+        report.notes.append(f"swarm {role}")
 
 
 class Cluster(ABC):
@@ -73,6 +86,10 @@ class Cluster(ABC):
     def pipe_command(self, node: str) -> list[str]:
         """The command that runs a non-interactive root shell on a node, reading stdin."""
 
+    def start_hint(self, node: str) -> str:
+        """What to do when the harness cannot reach a node (a sentence with the command)."""
+        return "Start it: dcalab cluster up"
+
     def reconnect(self) -> None:
         """Forget the open shells: the next command on a node opens a new one (after a node was recreated,
         paused or cut off)."""
@@ -87,7 +104,7 @@ class Cluster(ABC):
             return
 
         def fetch(node: str) -> None:
-            with contextlib.suppress(EnvironmentFault):  # the task that needs this node will report it
+            with contextlib.suppress(EnvironmentFault, DcalabError):  # the task that needs this node reports it
                 self.host(node).backend.prefetch(plan[node])
 
         with ThreadPoolExecutor(max_workers=max(len(plan), 1)) as pool:
@@ -105,5 +122,6 @@ class Cluster(ABC):
                 self._hosts[node] = testinfra.get_host(self.host_spec(node))
                 self._hosts[node].backend.node = node
             else:
-                self._hosts[node] = shell_host(self.pipe_command(node), node, self.read_only, self.timeout)
+                self._hosts[node] = shell_host(self.pipe_command(node), node, self.read_only, self.timeout,
+                                               fix=lambda: self.start_hint(node))
         return self._hosts[node]

@@ -16,7 +16,7 @@ from docker.errors import APIError, NotFound
 from docker.types import IPAMConfig, IPAMPool
 
 from dcalab import hub
-from dcalab.backends.base import Cluster, NodeStatus
+from dcalab.backends.base import Cluster, NodeStatus, note_swarm
 from dcalab.engine import answering_client, docker_cli, ensure_engine
 from dcalab.errors import DcalabError
 from dcalab.images import NODE_TAG, ensure_hub_images, ensure_node_image
@@ -108,24 +108,41 @@ class EmbeddedCluster(Cluster):
         return output
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def up(self) -> None:
+    def prepare(self) -> None:
+        """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it
+        (the Vagrant backend's docker provider puts its own nodes there)."""
         self._client = ensure_engine()
-        self.reconnect()  # shells to nodes that were down or recreated start afresh
         topo = topology()
         pki = ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
         ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
         self._ensure_network()
         if image_source() == "offline":
             self._ensure_hub(pki)
+
+    def nodes_present(self) -> list[str]:
+        """The names of this cluster's node containers that exist, running or not."""
+        return [node.name for node in topology().nodes if self._container(node) is not None]
+
+    def up(self) -> None:
+        self.prepare()
+        if self.client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}=vagrant"}):
+            raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
+                              "Remove them first: dcalab cluster down --backend vagrant")
+        self.reconnect()  # shells to nodes that were down or recreated start afresh
+        topo = topology()
         with step("Starting the lab nodes"):
             answering = _parallel(self._ensure_node, topo.nodes)
         self._ensure_swarm({node.name for node, ok in zip(topo.nodes, answering, strict=True) if not ok})
 
     def reset(self) -> None:
         self._client = ensure_engine()
-        with step("Recreating the lab nodes"):
-            _parallel(self._remove_node, topology().nodes)
+        self.remove_nodes()
         self.up()
+
+    def remove_nodes(self) -> None:
+        """Remove the node containers and their docker volumes; the network and the hub stay."""
+        with step("Removing the lab nodes"):
+            _parallel(self._remove_node, topology().nodes)
 
     def down(self) -> None:
         client = answering_client()
@@ -360,12 +377,5 @@ class EmbeddedCluster(Cluster):
             )
             return report
         swarm = self.swarm_info(node)
-        state, is_manager = swarm["LocalNodeState"], swarm["ControlAvailable"]
-        role = "manager" if is_manager else "worker"
-        if node.swarm == "none":
-            report.notes.append("not in a swarm" if state == "inactive" else f"swarm: {state} as {role}")
-        elif state != "active" or role != node.swarm:
-            report.problems.append(f"It should be a swarm {node.swarm} but is {state} as {role}: {fix}.")
-        else:
-            report.notes.append(f"swarm {role}")
+        note_swarm(report, node, swarm["LocalNodeState"], swarm["ControlAvailable"], fix)
         return report

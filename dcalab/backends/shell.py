@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from testinfra.backend.base import BaseBackend, CommandResult
@@ -35,8 +36,8 @@ class NodeTimeout(EnvironmentFault):
 class PersistentShell:
     """One long-lived shell process; commands run one at a time, framed by a random end marker."""
 
-    def __init__(self, argv: list[str], node: str) -> None:
-        self.argv, self.node = argv, node
+    def __init__(self, argv: list[str], node: str, fix: Callable[[], str] = lambda: "") -> None:
+        self.argv, self.node, self.fix = argv, node, fix  # fix: what to do when the node cannot be reached
         self.process: subprocess.Popen | None = None
         self.lock = threading.Lock()
         self.timed_out: NodeTimeout | None = None  # once a node hangs, later commands fail at once
@@ -114,8 +115,7 @@ class PersistentShell:
                 if not selector.get_map():
                     self.close()
                     reason = buffers[process.stderr].decode(errors="replace").strip() or "its shell exited"
-                    raise EnvironmentFault(f"The harness cannot reach {self.node} ({reason[:200]}).",
-                                           "Start it: dcalab cluster up")
+                    raise EnvironmentFault(f"The harness cannot reach {self.node} ({reason[:200]}).", self.fix())
         stdout, tail = buffers[process.stdout].split(stdout_end, 1)
         status, buffers[process.stdout] = tail.split(b"\n", 1)
         stderr, buffers[process.stderr] = buffers[process.stderr].split(stderr_end, 1)
@@ -128,10 +128,10 @@ class ShellBackend(BaseBackend):
     NAME = "dcalab-shell"
 
     def __init__(self, argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
-                 **kwargs: Any) -> None:
+                 fix: Callable[[], str] = lambda: "", **kwargs: Any) -> None:
         super().__init__(node, **kwargs)
         self.node, self.timeout = node, timeout
-        self.shell = PersistentShell(argv, node)
+        self.shell = PersistentShell(argv, node, fix)
         self.cache: dict[str, CommandResult] | None = {} if cache else None
         self.asked: dict[str, None] = {}  # every command asked for, in order: the next grade's prefetch plan
 
@@ -154,6 +154,8 @@ class ShellBackend(BaseBackend):
                 self.cache[cmd] = self.result(rc, self.encode(cmd), stdout, stderr)
 
 
-def shell_host(argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT) -> Host:
-    """A testinfra Host whose commands go through one persistent shell."""
-    return Host(ShellBackend(argv, node, cache=cache, timeout=timeout))
+def shell_host(argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
+               fix: Callable[[], str] = lambda: "") -> Host:
+    """A testinfra Host whose commands go through one persistent shell; `fix` says what to do when the node
+    cannot be reached (called only then)."""
+    return Host(ShellBackend(argv, node, cache=cache, timeout=timeout, fix=fix))

@@ -11,11 +11,12 @@ import os
 from pathlib import Path
 
 from checks import EnvironmentFault
-from dcalab.backends.base import Cluster, NodeStatus
+from dcalab.backends.base import Cluster, NodeStatus, note_swarm
 from dcalab.errors import DcalabError
-from dcalab.topology import topology
+from dcalab.topology import Node, topology
 
 SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"
+SWARM_MEMBERSHIP = "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'"
 
 
 class SshCluster(Cluster):
@@ -33,9 +34,16 @@ class SshCluster(Cluster):
             )
         self.config_file = Path(path).resolve()
 
+    def ssh_host(self, node: str) -> str:
+        """The Host name of a lab node in the ssh_config."""
+        return topology().node(node).name
+
     def _ssh(self, node: str, *options: str) -> list[str]:
-        return ["ssh", "-F", str(self.config_file), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", *options,
-                topology().node(node).name]
+        return ["ssh", "-F", str(self.config_file), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+                "-o", "LogLevel=ERROR", *options, self.ssh_host(node)]
+
+    def start_hint(self, node: str) -> str:
+        return f"Check that it runs and answers: ssh -F {self.config_file} {self.ssh_host(node)} true"
 
     def pipe_command(self, node: str) -> list[str]:
         return [*self._ssh(node), "/bin/sh" if self.user else "sudo -n /bin/sh"]
@@ -45,7 +53,7 @@ class SshCluster(Cluster):
 
     def host_spec(self, node: str) -> str:
         sudo = "false" if self.user else "true"
-        return f"ssh://{topology().node(node).name}?ssh_config={self.config_file}&sudo={sudo}"
+        return f"ssh://{self.ssh_host(node)}?ssh_config={self.config_file}&sudo={sudo}"
 
     def ssh_config(self) -> str:
         return self.config_file.read_text()
@@ -61,16 +69,20 @@ class SshCluster(Cluster):
 
     reset = down
 
+    swarm_fix = "make it so as the lab's starting point expects (docker swarm init / join)"
+
     def status(self) -> list[NodeStatus]:
-        reports = []
-        for node in topology().nodes:
-            try:
-                answer = self.host(node.name).run("docker info --format '{{.Swarm.LocalNodeState}}'")
-            except EnvironmentFault as fault:
-                reports.append(NodeStatus(node.name, "unreachable", [f"{fault.message} Check {self.config_file}."]))
-                continue
-            if answer.rc:
-                reports.append(NodeStatus(node.name, "running", [f"docker does not answer: {answer.stderr.strip()}"]))
-            else:
-                reports.append(NodeStatus(node.name, "running", notes=[f"swarm: {answer.stdout.strip()}"]))
-        return reports
+        return [self.node_status(node) for node in topology().nodes]
+
+    def node_status(self, node: Node) -> NodeStatus:
+        """Reach the node over SSH and ask its docker for its swarm membership."""
+        try:
+            answer = self.host(node.name).run(SWARM_MEMBERSHIP)
+        except EnvironmentFault as fault:
+            return NodeStatus(node.name, "unreachable", [f"{fault.message} {fault.fix}"])
+        if answer.rc:
+            return NodeStatus(node.name, "running", [f"docker does not answer: {answer.stderr.strip()}"])
+        report = NodeStatus(node.name, "running")
+        state, is_manager = answer.stdout.split()
+        note_swarm(report, node, state, is_manager == "true", self.swarm_fix)
+        return report

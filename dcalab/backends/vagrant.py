@@ -1,0 +1,175 @@
+"""A lab cluster of Vagrant machines, made by the top-level Vagrantfile: VirtualBox or libvirt VMs, or the
+docker provider's nodes (dcalab's node image with sshd, for machines without virtualization).
+
+python-vagrant drives status, up, destroy and ssh-config. Each is a `vagrant` run of about 2 s, so the
+ssh-config is kept until a machine is created or recreated; the nodes are then reached over SSH exactly
+as the ssh backend reaches them, one persistent shell per node.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import vagrant
+
+from dcalab.backends.base import Cluster, NodeStatus
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.backends.ssh import SshCluster
+from dcalab.errors import DcalabError
+from dcalab.progress import step
+from dcalab.settings import state_dir
+from dcalab.topology import topology
+
+MACHINES_ENV = "DCALAB_VAGRANT_MACHINES"  # node=machine,... for a Vagrantfile that names its machines otherwise
+PROVIDERS = ("docker", "libvirt", "virtualbox")
+
+
+def vagrant_root() -> Path:
+    """The folder of the Vagrantfile: $VAGRANT_CWD, else the dcalab checkout."""
+    return Path(os.environ.get("VAGRANT_CWD") or Path(__file__).resolve().parents[2])
+
+
+def machine_names() -> dict[str, str]:
+    """Lab node -> Vagrant machine; the same names unless DCALAB_VAGRANT_MACHINES renames some."""
+    names = {node.name: node.name for node in topology().nodes}
+    for pair in filter(None, os.environ.get(MACHINES_ENV, "").split(",")):
+        node, _, machine = pair.partition("=")
+        if node.strip() not in names or not machine.strip():
+            raise DcalabError(f"{MACHINES_ENV} has {pair!r}, which does not map a lab node to a machine.",
+                              f"Write it as node=machine,... with nodes among {', '.join(names)}.")
+        names[node.strip()] = machine.strip()
+    return names
+
+
+class VagrantCluster(SshCluster):
+    name = "vagrant"
+    swarm_fix = "run `vagrant provision` on it (or `dcalab cluster reset --backend vagrant`)"
+
+    def __init__(self, **options) -> None:  # see Cluster.__init__
+        Cluster.__init__(self, **options)
+        self.root = vagrant_root()
+        self.provider = os.environ.get("VAGRANT_DEFAULT_PROVIDER") or "docker"
+        self.machines = machine_names()
+        self.log = state_dir() / "vagrant.log"
+        self._states: dict[str, str] | None = None
+        self._states_lock = threading.Lock()
+
+    def ssh_host(self, node: str) -> str:
+        return self.machines[node]
+
+    # -- running vagrant ------------------------------------------------------------------------
+    def _vagrant(self, action: str, *args, **kwargs):
+        """One python-vagrant call in the Vagrantfile's folder; its output goes to the log, a failure
+        becomes a sentence quoting vagrant's last words."""
+        if vagrant.get_vagrant_executable() is None:
+            raise DcalabError("Vagrant is not installed, so the vagrant cluster cannot run.",
+                              "Install it (sudo apt-get install vagrant, or https://developer.hashicorp.com/vagrant"
+                              "/install), or use the embedded cluster (--cluster=embedded).")
+        if not (self.root / "Vagrantfile").is_file():
+            raise DcalabError(f"There is no Vagrantfile in {self.root}.",
+                              "Run dcalab from its checkout, or set VAGRANT_CWD to the folder of your Vagrantfile.")
+        start = self.log.stat().st_size if self.log.exists() else 0
+        machine = vagrant.Vagrant(root=str(self.root), out_cm=self._log_cm, err_cm=self._log_cm)
+        try:
+            return getattr(machine, action)(*args, **kwargs)
+        except subprocess.CalledProcessError:
+            with self.log.open() as log:
+                log.seek(start)
+                said = [line.strip() for line in log.read().splitlines() if line.strip()]
+            raise DcalabError(f"`vagrant {action.replace('_', '-')}` failed in {self.root}: "
+                              f"{' '.join(said[-3:]) or 'no output'}", f"Its whole output is in {self.log}.") from None
+
+    @contextlib.contextmanager
+    def _log_cm(self):
+        with self.log.open("a") as log:
+            yield log
+
+    def states(self) -> dict[str, str]:
+        """Each lab node's machine state (running, poweroff, not_created, ...), from one `vagrant status`."""
+        with self._states_lock:
+            if self._states is None:
+                listed = {status.name: status.state for status in self._vagrant("status")}
+                missing = [node for node, machine in self.machines.items() if machine not in listed]
+                if missing:
+                    raise DcalabError(
+                        f"The Vagrantfile in {self.root} defines no machine for the lab node "
+                        f"{' and '.join(missing)} (it defines {', '.join(listed) or 'none'}).",
+                        "Every lab node needs one: restore it (git checkout Vagrantfile), or name the machine in "
+                        f"{MACHINES_ENV}=node=machine.")
+                self._states = {node: listed[machine] for node, machine in self.machines.items()}
+            return self._states
+
+    # -- ssh ------------------------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        """`vagrant ssh-config` of the running machines, kept while the machines are the same ones."""
+        path, stamp = state_dir() / "vagrant-ssh-config", state_dir() / "vagrant-ssh-config.machines"
+        machines = self._machine_ids()
+        if path.exists() and stamp.exists() and stamp.read_text() == machines:
+            return path
+        stamp.unlink(missing_ok=True)
+        try:
+            path.write_text(self._vagrant("ssh_config"))
+            stamp.write_text(machines)
+        except DcalabError:  # some machine is not running: the others are still graded
+            running = [machine for node, machine in self.machines.items() if self.states()[node] == "running"]
+            path.write_text("".join(self._vagrant("ssh_config", machine) for machine in running))
+        return path
+
+    def _machine_ids(self) -> str:
+        """Vagrant's record of the machines it created; it changes when one is created or recreated."""
+        dotfile = Path(os.environ.get("VAGRANT_DOTFILE_PATH") or self.root / ".vagrant")
+        ids = sorted(dotfile.glob("machines/*/*/id"))
+        return "".join(f"{path.relative_to(dotfile)} {path.read_text()}\n" for path in ids) + str(self.root)
+
+    def start_hint(self, node: str) -> str:
+        try:
+            state = self.states()[node]
+        except DcalabError as error:
+            return str(error)
+        machine = self.machines[node]
+        if state == "running":
+            return (f"Vagrant says {machine} is running, so its SSH is what fails: look with `vagrant ssh {machine}`"
+                    f" in {self.root}; `vagrant reload {machine}` restarts it.")
+        return f"Vagrant says {machine} is {state.replace('_', ' ')}: run `vagrant up {machine}` in {self.root}."
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def up(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise DcalabError(f"dcalab's Vagrantfile has no provider {self.provider!r}.",
+                              f"Use one of: {', '.join(PROVIDERS)} (VAGRANT_DEFAULT_PROVIDER or --provider).")
+        self.states()  # vagrant installed, every lab node defined
+        if self.provider == "docker":
+            embedded = EmbeddedCluster()
+            if embedded.nodes_present():
+                raise DcalabError("The embedded cluster's nodes hold the lab's addresses.",
+                                  "Remove them first: dcalab cluster down")
+            embedded.prepare()  # the node image, the lab network and the hub the docker provider's nodes use
+        with step(f"Bringing the Vagrant machines up (provider {self.provider})"):
+            self._vagrant("up", provider=self.provider)
+        self._states = None
+        self.reconnect()
+
+    def down(self) -> None:
+        with step("Destroying the Vagrant machines"):
+            self._vagrant("destroy")
+        self._states = None
+        self.reconnect()
+
+    def reset(self) -> None:
+        self.down()
+        self.up()
+
+    def status(self) -> list[NodeStatus]:
+        reports = []
+        for node in topology().nodes:
+            state = self.states()[node.name]
+            if state == "running":
+                reports.append(self.node_status(node))
+            else:
+                reports.append(NodeStatus(node.name, state, [self.start_hint(node.name)]))
+        return reports
