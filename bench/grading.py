@@ -34,8 +34,9 @@ def medians(repeat: int, *options: str) -> tuple[float, float, list[str]]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), runs[0][2]
 
 
-def row(name: str, seconds: float, wall: float, note: str = "") -> None:
-    print(f"{name:<46} {seconds:>7.2f} s {wall:>7.2f} s  {note}")
+def row(name: str, seconds: float, wall: float | None = None, note: str = "") -> None:
+    walled = f"{wall:>7.2f} s" if wall is not None else " " * 9
+    print(f"{name:<46} {seconds:>7.2f} s {walled}  {note}")
 
 
 def main() -> None:
