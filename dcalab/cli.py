@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from dcalab import engine, history
+from dcalab import engine, history, libvirt_host
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.backends.vagrant import PROVIDERS
 from dcalab.errors import DcalabError
@@ -47,6 +47,8 @@ def cluster_command(args: argparse.Namespace) -> int:
     cluster.down()
     if args.engine and engine.stop_engine():
         print("Stopped the Docker engine dcalab had started.")
+    if args.engine and libvirt_host.stop_libvirt():
+        print("Stopped the libvirt daemons dcalab had started.")
     print(f"The {cluster.name} cluster is removed.")
     return 0
 
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument(
         "--engine",
         action="store_true",
-        help="with down: also stop the Docker engine dcalab started (never another one)",
+        help="with down: also stop the Docker engine and libvirt daemons dcalab started (never others)",
     )
     cluster.add_argument("--provider", choices=PROVIDERS, help="with --backend vagrant: the Vagrant provider "
                          "(default: $VAGRANT_DEFAULT_PROVIDER or docker)")

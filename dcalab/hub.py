@@ -27,6 +27,7 @@ HUB_CONTAINER = "dcalab-hub"
 SEED_CONTAINER = "dcalab-hub-seed"
 HUB_VOLUME = "dcalab-hub-data"
 SEEDED_LABEL = "org.dcalab.seeded"
+PLACEMENT_LABEL = "org.dcalab.hub-placement"  # the lab network, or the host address VMs reach it on
 
 
 def seed_digest(client: docker.DockerClient, served: list[HubImage], pki: LabPki) -> str:
@@ -101,20 +102,20 @@ def _config_archive(pki: LabPki) -> bytes:
     return buffer.getvalue()
 
 
-def create_hub(
-    client: docker.DockerClient, network: str, ip: str, aliases: list[str], pki: LabPki, labels: dict[str, str]
-) -> None:
+def create_hub(client: docker.DockerClient, pki: LabPki, labels: dict[str, str], network: str, ip: str,
+               aliases: list[str], host_address: str = "") -> None:
+    """The read-only hub: at ip on the lab network, or in the host's network on host_address:443 only."""
     api = client.api
-    container = api.create_container(
-        REGISTRY_TAG,
-        name=HUB_CONTAINER,
-        command=["/etc/dcalab-hub/config.yml"],
-        labels=labels,
-        host_config=api.create_host_config(binds={HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "ro"}}),
-        networking_config=api.create_networking_config(
-            {network: api.create_endpoint_config(ipv4_address=ip, aliases=aliases)}
-        ),
-    )
+    volumes = {HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "ro"}}
+    if host_address:
+        placement = {"host_config": api.create_host_config(binds=volumes, network_mode="host"),
+                     "environment": {"REGISTRY_HTTP_ADDR": f"{host_address}:443"}}
+    else:
+        placement = {"host_config": api.create_host_config(binds=volumes), "networking_config":
+                     api.create_networking_config({network: api.create_endpoint_config(ipv4_address=ip,
+                                                                                       aliases=aliases)})}
+    container = api.create_container(REGISTRY_TAG, name=HUB_CONTAINER, command=["/etc/dcalab-hub/config.yml"],
+                                     labels=labels, **placement)
     api.put_archive(container["Id"], "/etc", _config_archive(pki))
     api.start(container["Id"])
 

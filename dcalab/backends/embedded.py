@@ -10,6 +10,7 @@ import ipaddress
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import docker
 from docker.errors import APIError, NotFound
@@ -20,7 +21,7 @@ from dcalab.backends.base import Cluster, NodeStatus, note_swarm
 from dcalab.engine import answering_client, docker_cli, ensure_engine
 from dcalab.errors import DcalabError
 from dcalab.images import NODE_TAG, ensure_hub_images, ensure_node_image
-from dcalab.pki import ensure_lab_pki, ensure_lab_ssh_key
+from dcalab.pki import LabPki, ensure_lab_pki, ensure_lab_ssh_key
 from dcalab.progress import step
 from dcalab.settings import image_source
 from dcalab.topology import Node, topology
@@ -112,12 +113,16 @@ class EmbeddedCluster(Cluster):
         """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it
         (the Vagrant backend's docker provider puts its own nodes there)."""
         self._client = ensure_engine()
-        topo = topology()
-        pki = ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
+        pki = self._pki()
         ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
         self._ensure_network()
         if image_source() == "offline":
-            self._ensure_hub(pki)
+            self.ensure_hub(pki)
+
+    @staticmethod
+    def _pki() -> LabPki:
+        topo = topology()
+        return ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
 
     def nodes_present(self) -> list[str]:
         """The names of this cluster's node containers that exist, running or not."""
@@ -158,12 +163,15 @@ class EmbeddedCluster(Cluster):
                 network.remove()
 
     # -- network ------------------------------------------------------------------------------
+    def _lab_network(self):  # -> Network | None
+        try:
+            return self.client.networks.get(topology().network)
+        except NotFound:
+            return None
+
     def _ensure_network(self) -> None:
         topo = topology()
-        try:
-            network = self.client.networks.get(topo.network)
-        except NotFound:
-            network = None
+        network = self._lab_network()
         if network is not None:
             if network.attrs.get("Labels", {}).get(CLUSTER_LABEL) != self.name:
                 raise DcalabError(
@@ -194,26 +202,39 @@ class EmbeddedCluster(Cluster):
             ) from error
 
     # -- hub ------------------------------------------------------------------------------------
-    def _ensure_hub(self, pki) -> None:
+    def ensure_hub(self, pki: LabPki, host_address: str = "") -> None:
+        """The lab hub: on the lab network as registry-1.docker.io or, for VMs (whose lab network gives this
+        machine host_address), on host_address:443 of the host's own network."""
         topo = topology()
         served = ensure_hub_images(self.client)
         digest = hub.seed_digest(self.client, served, pki)
+        placement = host_address or topo.network
         current = hub.hub_container(self.client)
-        if current is not None and current.labels.get(hub.SEEDED_LABEL) == digest:
+        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == digest
+        if seeded and current.labels.get(hub.PLACEMENT_LABEL) == placement:
             if current.status != "running":
                 current.start()
             return
         if current is not None:
             current.remove(force=True)
-        hub.seed(self.client, served, {**self.labels, "org.dcalab.role": "hub-seed"})
-        hub.create_hub(
-            self.client,
-            topo.network,
-            topo.hub_ip,
-            [topo.hub_fqdn, *topo.hub_aliases],
-            pki,
-            {**self.labels, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest},
-        )
+        if not seeded:
+            hub.seed(self.client, served, {**self.labels, "org.dcalab.role": "hub-seed"})
+        labels = {**self.labels, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest, hub.PLACEMENT_LABEL: placement}
+        hub.create_hub(self.client, pki, labels, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases],
+                       host_address)
+
+    def hub_ca_for_vms(self) -> Path:
+        """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""
+        self._client = ensure_engine()
+        if self._lab_network() is not None:
+            raise DcalabError(f"The embedded cluster's network holds {topology().subnet} on this machine, and the "
+                              "VMs' lab network needs that range.", "Remove it first: dcalab cluster down")
+        return self._pki().ca_cert
+
+    def serve_hub_to_vms(self) -> None:
+        """Once the VMs' lab network gives this machine the lab gateway address: the lab hub on it."""
+        self._client = ensure_engine()
+        self.ensure_hub(self._pki(), topology().gateway)
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:

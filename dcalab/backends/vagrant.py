@@ -20,8 +20,10 @@ from dcalab.backends.base import Cluster, NodeStatus
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.backends.ssh import SshCluster
 from dcalab.errors import DcalabError
+from dcalab.images.libvirt_box import ensure_box
+from dcalab.libvirt_host import ensure_libvirt
 from dcalab.progress import step
-from dcalab.settings import state_dir
+from dcalab.settings import image_source, state_dir
 from dcalab.topology import topology
 
 MACHINES_ENV = "DCALAB_VAGRANT_MACHINES"  # node=machine,... for a Vagrantfile that names its machines otherwise
@@ -55,7 +57,10 @@ class VagrantCluster(SshCluster):
         self.provider = os.environ.get("VAGRANT_DEFAULT_PROVIDER") or "docker"
         self.machines = machine_names()
         self.log = state_dir() / "vagrant.log"
+        self.env: dict[str, str] | None = None  # the environment of `vagrant` runs; None: this process's
         self._states: dict[str, str] | None = None
+        self._made_with: set[str] = set()  # the providers of the machines that exist
+        self._config_read, self._config_error = False, None
         self._states_lock = threading.Lock()
 
     def ssh_host(self, node: str) -> str:
@@ -73,7 +78,7 @@ class VagrantCluster(SshCluster):
             raise DcalabError(f"There is no Vagrantfile in {self.root}.",
                               "Run dcalab from its checkout, or set VAGRANT_CWD to the folder of your Vagrantfile.")
         start = self.log.stat().st_size if self.log.exists() else 0
-        machine = vagrant.Vagrant(root=str(self.root), out_cm=self._log_cm, err_cm=self._log_cm)
+        machine = vagrant.Vagrant(root=str(self.root), out_cm=self._log_cm, err_cm=self._log_cm, env=self.env)
         try:
             return getattr(machine, action)(*args, **kwargs)
         except subprocess.CalledProcessError:
@@ -92,7 +97,9 @@ class VagrantCluster(SshCluster):
         """Each lab node's machine state (running, poweroff, not_created, ...), from one `vagrant status`."""
         with self._states_lock:
             if self._states is None:
-                listed = {status.name: status.state for status in self._vagrant("status")}
+                statuses = self._vagrant("status")
+                listed = {status.name: status.state for status in statuses}
+                self._made_with = {status.provider for status in statuses if status.state != "not_created"}
                 missing = [node for node, machine in self.machines.items() if machine not in listed]
                 if missing:
                     raise DcalabError(
@@ -109,15 +116,23 @@ class VagrantCluster(SshCluster):
         """`vagrant ssh-config` of the running machines, kept while the machines are the same ones."""
         path, stamp = state_dir() / "vagrant-ssh-config", state_dir() / "vagrant-ssh-config.machines"
         machines = self._machine_ids()
-        if path.exists() and stamp.exists() and stamp.read_text() == machines:
+        if self._config_error is not None:
+            raise self._config_error
+        if self._config_read or (path.exists() and stamp.exists() and stamp.read_text() == machines):
             return path
+        self._config_read = True  # once per session, even when some machine is not running
+        path.unlink(missing_ok=True)
         stamp.unlink(missing_ok=True)
         try:
-            path.write_text(self._vagrant("ssh_config"))
-            stamp.write_text(machines)
-        except DcalabError:  # some machine is not running: the others are still graded
-            running = [machine for node, machine in self.machines.items() if self.states()[node] == "running"]
-            path.write_text("".join(self._vagrant("ssh_config", machine) for machine in running))
+            try:
+                path.write_text(self._vagrant("ssh_config"))
+                stamp.write_text(machines)
+            except DcalabError:  # some machine is not running: the others are still graded
+                running = [machine for node, machine in self.machines.items() if self.states()[node] == "running"]
+                path.write_text("".join(self._vagrant("ssh_config", machine) for machine in running))
+        except DcalabError as error:
+            self._config_error = error
+            raise
         return path
 
     def _machine_ids(self) -> str:
@@ -125,6 +140,11 @@ class VagrantCluster(SshCluster):
         dotfile = Path(os.environ.get("VAGRANT_DOTFILE_PATH") or self.root / ".vagrant")
         ids = sorted(dotfile.glob("machines/*/*/id"))
         return "".join(f"{path.relative_to(dotfile)} {path.read_text()}\n" for path in ids) + str(self.root)
+
+    def reconnect(self) -> None:
+        """After machines changed: forget their states and SSH settings too."""
+        super().reconnect()
+        self._states, self._config_read, self._config_error = None, False, None
 
     def start_hint(self, node: str) -> str:
         try:
@@ -139,25 +159,43 @@ class VagrantCluster(SshCluster):
 
     # -- lifecycle ------------------------------------------------------------------------------
     def up(self) -> None:
+        self._states = None
+        self.states()  # vagrant installed, every lab node defined
+        if len(self._made_with) == 1 and not os.environ.get("VAGRANT_DEFAULT_PROVIDER"):
+            self.provider = next(iter(self._made_with))  # machines made by hand with `vagrant up --provider=...`
         if self.provider not in PROVIDERS:
             raise DcalabError(f"dcalab's Vagrantfile has no provider {self.provider!r}.",
                               f"Use one of: {', '.join(PROVIDERS)} (VAGRANT_DEFAULT_PROVIDER or --provider).")
-        self.states()  # vagrant installed, every lab node defined
+        embedded = EmbeddedCluster()
+        offline = image_source() == "offline"
         if self.provider == "docker":
-            embedded = EmbeddedCluster()
             if embedded.nodes_present():
                 raise DcalabError("The embedded cluster's nodes hold the lab's addresses.",
                                   "Remove them first: dcalab cluster down")
             embedded.prepare()  # the node image, the lab network and the hub the docker provider's nodes use
+        else:
+            self.env = {**os.environ, **self._vm_settings(embedded, offline)}
         with step(f"Bringing the Vagrant machines up (provider {self.provider})"):
             self._vagrant("up", provider=self.provider)
-        self._states = None
+        if self.provider != "docker" and offline:
+            embedded.serve_hub_to_vms()
         self.reconnect()
+
+    def _vm_settings(self, embedded: EmbeddedCluster, offline: bool) -> dict[str, str]:
+        """The Vagrantfile's settings for VMs: offline, they reach the lab hub on the lab gateway address,
+        trust the lab CA, and libvirt's come from a box built here (no box can be downloaded)."""
+        if self.provider == "libvirt":
+            ensure_libvirt()
+        if not offline:
+            return {}
+        settings = {"DCALAB_HUB_IP": topology().gateway, "DCALAB_LAB_CA": str(embedded.hub_ca_for_vms())}
+        if self.provider == "libvirt" and not os.environ.get("DCALAB_BOX"):
+            settings["DCALAB_BOX"] = ensure_box()
+        return settings
 
     def down(self) -> None:
         with step("Destroying the Vagrant machines"):
             self._vagrant("destroy")
-        self._states = None
         self.reconnect()
 
     def reset(self) -> None:

@@ -1,0 +1,147 @@
+"""The host libvirt daemon that Vagrant's libvirt provider drives: use the one that answers, or start Debian's.
+
+There is no systemd on a lab machine: dcalab starts virtlogd and libvirtd itself, records their PIDs in the
+state directory, and stops only those.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from dcalab.engine import ensure_packages
+from dcalab.errors import DcalabError
+from dcalab.progress import step
+from dcalab.settings import state_dir
+
+URI = "qemu:///system"
+POOL = "default"
+# Not under the state directory: QEMU runs as libvirt-qemu, which cannot enter /root (mode 700) where a
+# root learner's state lives. This is libvirt's own default pool directory (mode 711).
+IMAGES_DIR = Path("/var/lib/libvirt/images")
+START_TIMEOUT = 30
+# binary or file -> Debian package; vagrant-libvirt registers itself as a plugin through plugins.d
+PACKAGES = {
+    "/usr/bin/vagrant": "vagrant",
+    "/usr/share/vagrant-plugins/plugins.d/vagrant-libvirt.json": "vagrant-libvirt",
+    "/usr/sbin/libvirtd": "libvirt-daemon-system",
+    "/usr/bin/virsh": "libvirt-clients",
+    "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
+    "/usr/bin/qemu-img": "qemu-utils",
+    "/usr/sbin/dnsmasq": "dnsmasq-base",  # DHCP on libvirt networks: how vagrant-libvirt learns a VM's address
+    "/usr/sbin/iptables": "iptables",
+}
+DAEMONS = ("virtlogd", "libvirtd")  # in start order: libvirtd hands QEMU's console logs to virtlogd
+
+
+def _pid_file(daemon: str) -> Path:
+    return state_dir() / f"{daemon}.pid"
+
+
+def virsh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["virsh", "-c", URI, *args], capture_output=True, text=True)
+    if check and done.returncode:
+        raise DcalabError(
+            f"`virsh {' '.join(args)}` failed: {(done.stderr or done.stdout).strip()}",
+            f"Read {state_dir() / 'libvirtd.log'}, then run: virsh -c {URI} {' '.join(args)}",
+        )
+    return done
+
+
+def answers() -> bool:
+    """True when a libvirt daemon answers on qemu:///system."""
+    try:
+        return virsh("version", check=False).returncode == 0
+    except FileNotFoundError:  # no virsh yet
+        return False
+
+
+def started_pid(daemon: str) -> int | None:
+    """The PID of the virtlogd or libvirtd dcalab started, if it still runs."""
+    try:
+        pid = int(_pid_file(daemon).read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if daemon.encode() in cmdline else None
+
+
+def _start(daemon: str) -> None:
+    # -d forks only once the daemon is set up, so a non-zero status means it could not start
+    log = state_dir() / f"{daemon}.log"
+    env = {**os.environ, "LIBVIRT_LOG_OUTPUTS": f"3:file:{log}"}
+    done = subprocess.run([daemon, "-d", "-p", str(_pid_file(daemon))], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise DcalabError(
+            f"{daemon} did not start: {(done.stderr or done.stdout).strip() or f'status {done.returncode}'}.",
+            f"Read {log}, then run: dcalab cluster down --engine",
+        )
+
+
+def _share_kvm() -> None:
+    """Give /dev/kvm the group and mode udev gives it on a normal host (there is no udev here).
+
+    Else libvirt finds KVM usable when it probes QEMU but not by the qemu user afterwards, and probes QEMU
+    again at almost every call: over a minute more per `vagrant up`, though the VMs do not even use KVM.
+    """
+    kvm = Path("/dev/kvm")
+    if kvm.exists() and kvm.stat().st_gid == 0:
+        with contextlib.suppress(LookupError):  # no kvm group: nothing to give
+            shutil.chown(kvm, group="kvm")
+            kvm.chmod(0o660)
+
+
+def _ensure_pool() -> None:
+    if virsh("pool-info", POOL, check=False).returncode:
+        IMAGES_DIR.mkdir(mode=0o711, parents=True, exist_ok=True)
+        virsh("pool-define-as", POOL, "dir", "--target", str(IMAGES_DIR))
+    if "running" not in virsh("pool-info", POOL).stdout:
+        virsh("pool-start", POOL)
+
+
+def ensure_libvirt() -> None:
+    """Make libvirt answer on qemu:///system with a `default` storage pool, installing and starting it if needed."""
+    if not answers():
+        if os.geteuid() != 0:
+            raise DcalabError(
+                "No libvirt daemon answers, and dcalab can start one only when run as root.",
+                "Start libvirt (sudo systemctl start libvirtd) or run dcalab as root.",
+            )
+        ensure_packages(PACKAGES)
+        _share_kvm()
+        with step("Starting libvirt"):
+            for daemon in DAEMONS:
+                if not started_pid(daemon):
+                    _start(daemon)
+            deadline = time.monotonic() + START_TIMEOUT
+            while not answers():
+                if time.monotonic() > deadline:
+                    raise DcalabError(
+                        f"libvirtd did not answer within {START_TIMEOUT} s.",
+                        f"Read {state_dir() / 'libvirtd.log'}, then run: dcalab cluster down --engine",
+                    )
+                time.sleep(0.3)
+    _ensure_pool()
+
+
+def stop_libvirt() -> bool:
+    """Stop the libvirtd and virtlogd dcalab started; False when there is none (others are left alone)."""
+    stopped = False
+    for daemon in reversed(DAEMONS):
+        pid = started_pid(daemon)
+        if pid:
+            with step(f"Stopping the {daemon} dcalab started"):
+                os.kill(pid, signal.SIGTERM)
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and started_pid(daemon):
+                    time.sleep(0.2)
+                if started_pid(daemon):
+                    os.kill(pid, signal.SIGKILL)
+            stopped = True
+        _pid_file(daemon).unlink(missing_ok=True)
+    return stopped
