@@ -11,7 +11,7 @@ import time
 from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_json, docker_output, node_of
 
-READY_TIMEOUT = 30
+READY_TIMEOUT = 120  # emulated VMs (QEMU without KVM) take over 30 s
 
 
 def node_list(manager) -> list[dict]:
