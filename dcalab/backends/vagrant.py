@@ -158,7 +158,13 @@ class VagrantCluster(SshCluster):
         return f"Vagrant says {machine} is {state.replace('_', ' ')}: run `vagrant up {machine}` in {self.root}."
 
     # -- lifecycle ------------------------------------------------------------------------------
+    def _libvirt_ready(self) -> None:
+        """libvirtd and the vagrant-libvirt plugin: without it Vagrant cannot even list libvirt machines."""
+        if self.provider == "libvirt":
+            ensure_libvirt()
+
     def up(self) -> None:
+        self._libvirt_ready()
         self._states = None
         self.states()  # vagrant installed, every lab node defined
         if len(self._made_with) == 1 and not os.environ.get("VAGRANT_DEFAULT_PROVIDER"):
@@ -184,8 +190,6 @@ class VagrantCluster(SshCluster):
     def _vm_settings(self, embedded: EmbeddedCluster, offline: bool) -> dict[str, str]:
         """The Vagrantfile's settings for VMs: offline, they reach the lab hub on the lab gateway address,
         trust the lab CA, and libvirt's come from a box built here (no box can be downloaded)."""
-        if self.provider == "libvirt":
-            ensure_libvirt()
         if not offline:
             return {}
         settings = {"DCALAB_HUB_IP": topology().gateway, "DCALAB_LAB_CA": str(embedded.hub_ca_for_vms())}
@@ -194,6 +198,7 @@ class VagrantCluster(SshCluster):
         return settings
 
     def down(self) -> None:
+        self._libvirt_ready()
         with step("Destroying the Vagrant machines"):
             self._vagrant("destroy")
         self.reconnect()
