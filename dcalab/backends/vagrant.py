@@ -61,7 +61,7 @@ class VagrantCluster(SshCluster):
         self._states: dict[str, str] | None = None
         self._made_with: set[str] = set()  # the providers of the machines that exist
         self._config_read, self._config_error = False, None
-        self._states_lock = threading.Lock()
+        self._lock = threading.RLock()  # nodes are reached in parallel, and Vagrant locks a machine it is reading
 
     def ssh_host(self, node: str) -> str:
         return self.machines[node]
@@ -95,7 +95,7 @@ class VagrantCluster(SshCluster):
 
     def states(self) -> dict[str, str]:
         """Each lab node's machine state (running, poweroff, not_created, ...), from one `vagrant status`."""
-        with self._states_lock:
+        with self._lock:
             if self._states is None:
                 statuses = self._vagrant("status")
                 listed = {status.name: status.state for status in statuses}
@@ -114,6 +114,10 @@ class VagrantCluster(SshCluster):
     @property
     def config_file(self) -> Path:
         """`vagrant ssh-config` of the running machines, kept while the machines are the same ones."""
+        with self._lock:
+            return self._read_ssh_config()
+
+    def _read_ssh_config(self) -> Path:
         path, stamp = state_dir() / "vagrant-ssh-config", state_dir() / "vagrant-ssh-config.machines"
         machines = self._machine_ids()
         if self._config_error is not None:
