@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import docker
 from docker.errors import DockerException
 
 from dcalab import runc_wrapper
+from dcalab.daemons import recorded_pid, stop_recorded
 from dcalab.errors import DcalabError
 from dcalab.progress import step
 from dcalab.settings import state_dir
@@ -81,12 +81,7 @@ def _install_runc_wrapper() -> Path:
 
 def started_engine_pid() -> int | None:
     """The PID of the dockerd dcalab started, if it still runs."""
-    try:
-        pid = int(_pid_file().read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"dockerd" in cmdline else None
+    return recorded_pid(_pid_file(), "dockerd")
 
 
 def ensure_engine() -> docker.DockerClient:
@@ -136,19 +131,7 @@ def ensure_engine() -> docker.DockerClient:
 
 def stop_engine() -> bool:
     """Stop the dockerd dcalab started; returns False when there is none (others are left alone)."""
-    pid = started_engine_pid()
-    if pid is None:
-        _pid_file().unlink(missing_ok=True)
-        return False
-    with step("Stopping the Docker engine dcalab started"):
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and started_engine_pid():
-            time.sleep(0.2)
-        if started_engine_pid():
-            os.kill(pid, signal.SIGKILL)
-    _pid_file().unlink(missing_ok=True)
-    return True
+    return stop_recorded(_pid_file(), "dockerd", "Stopping the Docker engine dcalab started")
 
 
 def docker_cli() -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
 
+from dcalab.daemons import recorded_pid, stop_recorded
 from dcalab.engine import ensure_packages
 from dcalab.errors import DcalabError
 from dcalab.progress import step
@@ -63,12 +63,7 @@ def answers() -> bool:
 
 def started_pid(daemon: str) -> int | None:
     """The PID of the virtlogd or libvirtd dcalab started, if it still runs."""
-    try:
-        pid = int(_pid_file(daemon).read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if daemon.encode() in cmdline else None
+    return recorded_pid(_pid_file(daemon), daemon)
 
 
 def _start(daemon: str) -> None:
@@ -131,17 +126,6 @@ def ensure_libvirt() -> None:
 
 def stop_libvirt() -> bool:
     """Stop the libvirtd and virtlogd dcalab started; False when there is none (others are left alone)."""
-    stopped = False
-    for daemon in reversed(DAEMONS):
-        pid = started_pid(daemon)
-        if pid:
-            with step(f"Stopping the {daemon} dcalab started"):
-                os.kill(pid, signal.SIGTERM)
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and started_pid(daemon):
-                    time.sleep(0.2)
-                if started_pid(daemon):
-                    os.kill(pid, signal.SIGKILL)
-            stopped = True
-        _pid_file(daemon).unlink(missing_ok=True)
-    return stopped
+    stopped = [stop_recorded(_pid_file(daemon), daemon, f"Stopping the {daemon} dcalab started")
+               for daemon in reversed(DAEMONS)]
+    return any(stopped)
