@@ -1,4 +1,4 @@
-"""Every image the lab needs, made offline and cached: bases, registry:2, the node, the stand-ins."""
+"""Every image the lab needs, made offline and cached: bases, registry:2, the node, the stand-ins, nginx, gcc."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from dcalab.images.build import HERE, build, render
 
 NODE_TAG = "dcalab/node:latest"
 REGISTRY_TAG = "dcalab/registry:2"
+MOZILLA_CERTS = Path("/usr/share/ca-certificates/mozilla")  # Debian's public CAs, none of this machine's own
 NODE_PACKAGES = (
     "docker.io iptables iproute2 procps curl ca-certificates systemd systemd-sysv dbus "
-    "jq tree less vim-tiny sudo iputils-ping netcat-openbsd openssh-server"
+    "jq tree less vim-tiny sudo iputils-ping netcat-openbsd openssh-server apache2-utils openssl"
 ).split()
 
 
@@ -29,18 +30,24 @@ class HubImage:
     local: str
 
 
+# Real programs from Debian bookworm, served under the upstream tag of the version Debian ships.
+NGINX = HubImage("nginx", ("1.22",), "dcalab/nginx:1.22")  # nginx-light 1.22.1: it proxies, unlike the stand-in
+GCC = HubImage("gcc", ("12",), "dcalab/gcc:12")  # gcc 12.2, a build stage for multi-stage builds
+
+
 def standins() -> list[dict]:
     return json.loads((HERE / "standins.json").read_text())["standins"]
 
 
 def ensure_registry_image(client: docker.DockerClient) -> None:
-    ensure_packages({"/usr/bin/docker-registry": "docker-registry"})
+    ensure_packages({"/usr/bin/docker-registry": "docker-registry", str(MOZILLA_CERTS): "ca-certificates"})
     libs = Path("/lib/x86_64-linux-gnu")
     files = {
         "registry": Path("/usr/bin/docker-registry").read_bytes(),
         "libc.so.6": (libs / "libc.so.6").read_bytes(),
         "ld-linux-x86-64.so.2": (libs / "ld-linux-x86-64.so.2").read_bytes(),
         "config.yml": (HERE / "registry-config.yml").read_bytes(),
+        "ca-certificates.crt": b"".join(cert.read_bytes() for cert in sorted(MOZILLA_CERTS.glob("*.crt"))),
         "entrypoint.sh": (HERE / "registry-entrypoint.sh").read_bytes(),
     }
     build(client, REGISTRY_TAG, render("registry.Dockerfile", base=BUSYBOX_TAG), files)
@@ -52,11 +59,27 @@ def ensure_node_image(client: docker.DockerClient, lab_ca: Path, ssh_public_key:
     build(client, NODE_TAG, dockerfile, {"lab-ca.crt": lab_ca.read_bytes(), "lab-ssh.pub": ssh_public_key.read_bytes()})
 
 
+def _ensure_on_debian(client: docker.DockerClient, image: HubImage, packages: list[str]) -> None:
+    ensure_debian(client)
+    template = f"{image.name}.Dockerfile"
+    build(client, image.local, render(template, base=DEBIAN_TAG, name=image.name, tags=image.tags, packages=packages))
+
+
+def ensure_nginx_image(client: docker.DockerClient) -> None:
+    _ensure_on_debian(client, NGINX, ["nginx-light"])
+
+
+def ensure_gcc_image(client: docker.DockerClient) -> None:
+    _ensure_on_debian(client, GCC, ["gcc", "libc6-dev"])
+
+
 def ensure_hub_images(client: docker.DockerClient) -> list[HubImage]:
-    """Build the stand-ins, registry:2 and busybox; return what the hub must serve."""
+    """Build the stand-ins, registry:2, busybox, nginx and gcc; return what the hub must serve."""
     ensure_busybox(client)
     ensure_registry_image(client)
-    served = [HubImage("registry", ("2",), REGISTRY_TAG), HubImage("busybox", ("latest",), BUSYBOX_TAG)]
+    ensure_nginx_image(client)
+    ensure_gcc_image(client)
+    served = [HubImage("registry", ("2",), REGISTRY_TAG), HubImage("busybox", ("latest",), BUSYBOX_TAG), NGINX, GCC]
     for standin in standins():
         local = f"dcalab/standin-{standin['name']}:{standin['tags'][0]}"
         build(client, local, render("standin.Dockerfile", base=BUSYBOX_TAG, **standin))

@@ -1,9 +1,6 @@
 # A lab node: Debian with systemd as PID 1 and Debian's docker.io, like the seed's Vagrant hosts.
 FROM {{ base }}
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      {{ packages | join(" ") }} \
- && apt-get clean && rm -rf /var/lib/apt/lists/*
+{% include "apt-install.Dockerfile" -%}
 # Units that cannot work in a container, and everything that would phone home.
 RUN systemctl mask systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket \
       getty.target console-getty.service systemd-modules-load.service systemd-timesyncd.service \
