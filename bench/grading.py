@@ -17,7 +17,9 @@ import tempfile
 from pathlib import Path
 
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.lab import find_lab
 from dcalab.labrun import run_lab
+from dcalab.start import start_lab
 
 LAB = Path(__file__).parent.parent / "labs" / "registry"
 
@@ -44,7 +46,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     cluster = EmbeddedCluster()
-    cluster.reset()
+    start_lab(cluster, find_lab("registry"))
     print(f"{'figure (median of ' + str(args.repeat) + ')':<46} {'grade':>9} {'wall':>9}")
     pristine = medians(args.repeat)
     row("pristine cluster, shell transport", pristine[0], pristine[1], f"verdicts {sorted(set(pristine[2]))}")

@@ -1,13 +1,18 @@
 """Reusable checks: plain functions over a testinfra host that return a Verdict.
 
 Each resource module also offers idempotent `ensure_*` actions that the lab's solve mode uses.
-Checks never change a node; a check that cannot look raises EnvironmentFault instead of failing.
+Checks never change a node; a check that cannot look raises EnvironmentFault instead of failing
+(dcalab.errors holds the one error hierarchy).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from dcalab.errors import EnvironmentFault, SolveError
+
+__all__ = ["EnvironmentFault", "SolveError", "Verdict", "redact", "run_or_raise", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -23,25 +28,12 @@ def verdict(passed: bool, expected: str, found: str) -> Verdict:
     return Verdict(bool(passed), expected, found)
 
 
-class EnvironmentFault(Exception):
-    """The harness could not look (node down, daemon not answering): never the learner's fault."""
-
-    def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
-
-
-class SolveError(Exception):
-    """A solve step failed; the message says which command and why."""
-
-
-SECRET = re.compile(r"SWMTKN-[\w-]+")
+SECRET = re.compile(r"(SWMTKN|SWMKEY)-[\w+/=-]+")  # swarm join tokens and autolock unlock keys
 
 
 def redact(text: str) -> str:
-    """Hide swarm join tokens: reports and history must never hold a credential."""
-    return SECRET.sub("SWMTKN-(hidden)", text)
+    """Hide swarm join tokens and unlock keys: reports and history must never hold a credential."""
+    return SECRET.sub(r"\1-(hidden)", text)
 
 
 def run_or_raise(host, command: str, *args: str) -> str:  # host: testinfra Host

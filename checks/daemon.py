@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_json
+from dcalab.errors import NodeRefused
 
 DAEMON_JSON = "/etc/docker/daemon.json"
 RESTART_TIMEOUT = 60
@@ -67,10 +68,8 @@ def daemon_loaded(host, config: DaemonConfig, registry: str) -> Verdict:
     expected = f"the running docker lists {registry} as insecure"
     try:
         loaded = loaded_insecure_registries(host)
-    except EnvironmentFault:
-        if config.exists and config.data is None:  # dockerd refuses to start on a broken daemon.json
-            return verdict(False, expected, f"docker is not running: it refused {config.error}")
-        raise
+    except NodeRefused as refused:  # dockerd refuses to start on the learner's daemon.json
+        return verdict(False, expected, f"docker is not running: {refused.message}")
     found = f"docker info lists {', '.join(loaded)}" if loaded else "docker info lists no insecure registry"
     return verdict(registry in loaded, expected, found)
 
@@ -93,7 +92,7 @@ def ensure_insecure_registry(host, registry: str) -> str:
         run_or_raise(host, "mkdir -p /etc/docker && echo %s | base64 -d > %s", encoded, DAEMON_JSON)
     try:
         loaded = loaded_insecure_registries(host)
-    except EnvironmentFault:  # e.g. docker stopped after the learner's broken daemon.json
+    except (EnvironmentFault, NodeRefused):  # e.g. docker stopped after the learner's broken daemon.json
         loaded = []
     if registry not in loaded:
         restart_docker(host)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
-from checks import EnvironmentFault
+from dcalab.errors import EnvironmentFault, NodeRefused
 
 DAEMON_DOWN = ("Cannot connect to the Docker daemon", "Is the docker daemon running")
 SOCKET_DENIED = "permission denied while trying to connect to the Docker daemon socket"
+# When systemd gave up on docker, dockerd's last complaint about its configuration (the learner's doing).
+REFUSAL = ("[ \"$(systemctl show docker.service -p ActiveState --value)\" = failed ] && "
+           "journalctl -u docker.service -n 40 --no-pager -o cat | "
+           "grep -E 'unable to configure the Docker daemon|failed to start daemon' | tail -n 1")
 
 
 def node_of(host) -> str:
@@ -19,13 +23,19 @@ def docker_output(host, command: str, *args: str) -> str | None:
     """The stdout of a docker command, or None when docker answered with an error.
 
     A daemon that does not answer, or a socket the grading user may not use, is an EnvironmentFault:
-    the harness could not look, which is never the learner's mistake."""
+    the harness could not look, which is never the learner's mistake; a daemon that systemd gave up on
+    because dockerd refused its configuration is NodeRefused: the learner's state, graded as a FAIL."""
     result = host.run(command, *args)
     if result.rc != 0:
         node = node_of(host)
         # `docker info --format` with no daemon prints a template error, not the reason: ask docker version
         error = result.stderr + host.run("docker version --format '{{.Server.Version}}'").stderr
         if any(sign in error for sign in DAEMON_DOWN):
+            refusal = host.run(REFUSAL).stdout.strip()
+            if refusal:
+                raise NodeRefused(f"Docker on {node} refuses to start: {refusal[:300]}",
+                                  f"Correct /etc/docker/daemon.json on {node} (`journalctl -u docker` shows the "
+                                  "complaint), then: systemctl reset-failed docker; systemctl restart docker")
             raise EnvironmentFault(f"Docker is not running on {node}.", f"Start it: dcalab shell {node}, then: "
                                    "systemctl reset-failed docker; systemctl start docker")
         if SOCKET_DENIED in error:

@@ -1,4 +1,4 @@
-"""Swarm membership as the manager sees it.
+"""Swarm membership as the manager and each node see it, and the idempotent steps that form a swarm.
 
 >>> listing = node_list(host("master")); member(listing, "registry.docker-dca.example").passed
 """
@@ -28,10 +28,21 @@ def _entry(listing: list[dict], hostname: str) -> dict | None:
     return next((entry for entry in matches if entry["Status"] == "Ready"), matches[0] if matches else None)
 
 
-def member(listing: list[dict], hostname: str) -> Verdict:
+def local_swarm(host) -> dict:
+    """The node's own view of its swarm membership (docker info's Swarm section)."""
+    return docker_json(host, "docker info --format '{{json .Swarm}}'") or {}
+
+
+def member(listing: list[dict], hostname: str, own: dict | None = None) -> Verdict:
+    """Ready in the manager's list and, when the node's own view is given, in a swarm by its own account:
+    a node that left is FAIL at once, not once the manager notices (about 40 s later)."""
+    expected = f"{hostname} Ready in the swarm"
     entry = _entry(listing, hostname)
     found = f"{hostname} is {entry['Status']}" if entry else f"{hostname} is not in docker node ls"
-    return verdict(entry is not None and entry["Status"] == "Ready", f"{hostname} Ready in the swarm", found)
+    if own is not None and own.get("LocalNodeState") != "active":
+        return verdict(False, expected, f"{hostname}'s docker says it is not in a swarm "
+                       f"({own.get('LocalNodeState', 'unknown')}); the manager says {found.split(' ', 1)[1]}")
+    return verdict(entry is not None and entry["Status"] == "Ready", expected, found)
 
 
 def is_worker(listing: list[dict], hostname: str) -> Verdict:
@@ -45,21 +56,67 @@ def is_worker(listing: list[dict], hostname: str) -> Verdict:
 def all_ready(listing: list[dict], count: int) -> Verdict:
     ready = sorted(entry["Hostname"] for entry in listing if entry["Status"] == "Ready")
     others = [f"{entry['Hostname']} {entry['Status']}" for entry in listing if entry["Status"] != "Ready"]
-    found = f"{len(ready)} Ready" + (f"; also {', '.join(others)}" if others else "")
+    twice = sorted({name for name in ready if ready.count(name) > 1})
+    found = f"{len(ready)} Ready" + (f"; also {', '.join(others)}" if others else "") + (
+        f"; listed twice (a node that left and joined again): {', '.join(twice)}" if twice else "")
     return verdict(len(ready) == count and not others, f"{count} nodes Ready in docker node ls", found)
+
+
+def _in_swarm_of(info: dict, manager_address: str) -> bool:
+    managers = {remote.get("Addr") for remote in info.get("RemoteManagers") or []}
+    return info.get("LocalNodeState") == "active" and manager_address in managers
+
+
+def ensure_leader(host, advertise_ip: str) -> None:
+    """The node leads a swarm of its own (it leaves another swarm first)."""
+    info = local_swarm(host)
+    if info.get("LocalNodeState") == "active" and info.get("ControlAvailable"):
+        return
+    if info.get("LocalNodeState") != "inactive":
+        run_or_raise(host, "docker swarm leave --force")
+    run_or_raise(host, "docker swarm init --advertise-addr %s", advertise_ip)
+
+
+def ensure_member(manager, manager_address: str, host, hostname: str, role: str = "worker") -> None:
+    """Join `host` to the manager's swarm (leaving another swarm first) and give it `role`; wait until Ready."""
+    info = local_swarm(host)
+    if not _in_swarm_of(info, manager_address):
+        if info.get("LocalNodeState") != "inactive":
+            run_or_raise(host, "docker swarm leave --force")
+        token = run_or_raise(manager, "docker swarm join-token -q %s", role)
+        run_or_raise(host, "docker swarm join --token %s %s", token, manager_address)
+    own_id = local_swarm(host).get("NodeID")
+    for stale in [e for e in node_list(manager) if e["Hostname"] == hostname and e["ID"] != own_id]:
+        run_or_raise(manager, "docker node rm --force %s", stale["ID"])  # the entry the node had before it left
+    entry = _entry(node_list(manager), hostname)
+    if entry and bool(entry["ManagerStatus"]) != (role == "manager"):
+        run_or_raise(manager, "docker node update --role %s %s", role, entry["ID"])
+    await_ready(manager, {hostname})
 
 
 def ensure_worker(manager, manager_address: str, host, hostname: str) -> None:
     """Join `host` to the manager's swarm as a worker; demote it if it joined as a manager."""
-    swarm = docker_json(host, "docker info --format '{{json .Swarm}}'") or {}
-    if swarm.get("LocalNodeState") != "active":
-        token = run_or_raise(manager, "docker swarm join-token -q worker")
-        run_or_raise(host, "docker swarm join --token %s %s", token, manager_address)
-    entry = _entry(node_list(manager), hostname)
-    if entry and entry["ManagerStatus"]:
-        run_or_raise(manager, "docker node demote %s", hostname)
+    ensure_member(manager, manager_address, host, hostname, "worker")
+
+
+def ensure_outside(host) -> None:
+    """The node is in no swarm."""
+    if local_swarm(host).get("LocalNodeState") not in (None, "inactive"):
+        run_or_raise(host, "docker swarm leave --force")
+
+
+def await_ready(manager, hostnames: set[str]) -> None:
+    """Wait until every hostname is Ready, dropping stale Down entries left by recreated or re-joined nodes."""
     deadline = time.monotonic() + READY_TIMEOUT
-    while not member(node_list(manager), hostname).passed:
+    while True:
+        listing = node_list(manager)
+        ready = {entry["Hostname"] for entry in listing if entry["Status"] == "Ready"}
+        for entry in listing:
+            if entry["Status"] == "Down" and entry["Hostname"] in ready:
+                run_or_raise(manager, "docker node rm --force %s", entry["ID"])
+        if hostnames <= ready:
+            return
         if time.monotonic() > deadline:
-            raise SolveError(f"{hostname} joined but did not become Ready within {READY_TIMEOUT} s.")
+            raise SolveError(f"These nodes did not become Ready in the swarm within {READY_TIMEOUT} s: "
+                             f"{', '.join(sorted(hostnames - ready))}.")
         time.sleep(0.5)

@@ -11,8 +11,9 @@ from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.backends.vagrant import PROVIDERS
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
-from dcalab.lab import find_lab
+from dcalab.lab import find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser
+from dcalab.start import start_lab
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -29,21 +30,20 @@ def _print_status(reports: list[NodeStatus]) -> int:
 
 def cluster_command(args: argparse.Namespace) -> int:
     if args.provider:
-        if args.backend != "vagrant":
-            raise DcalabError("--provider chooses a Vagrant provider.", "Add --backend vagrant.")
+        if args.cluster != "vagrant":
+            raise DcalabError("--provider chooses a Vagrant provider.", "Add --cluster vagrant.")
         os.environ["VAGRANT_DEFAULT_PROVIDER"] = args.provider  # Vagrant's own setting, read by the backend too
-    cluster = get_cluster(args.backend)
-    if args.action == "up":
-        cluster.up()
-        return _print_status(cluster.status())
+    cluster = get_cluster(args.cluster)
+    if args.action in ("up", "reset"):
+        cluster.up() if args.action == "up" else cluster.reset()
+        code = _print_status(cluster.status())
+        print("Start a lab on it (its swarm and files): dcalab lab start registry   (all labs: dcalab lab list)")
+        return code
     if args.action == "status":
         return _print_status(cluster.status())
     if args.action == "ssh-config":
         print(cluster.ssh_config(), end="")
         return 0
-    if args.action == "reset":
-        cluster.reset()
-        return _print_status(cluster.status())
     cluster.down()
     if args.engine and engine.stop_engine():
         print("Stopped the Docker engine dcalab had started.")
@@ -54,22 +54,59 @@ def cluster_command(args: argparse.Namespace) -> int:
 
 
 def shell_command(args: argparse.Namespace) -> int:
-    command = get_cluster(args.backend).shell_command(args.node)
+    command = get_cluster(args.cluster).shell_command(args.node)
     os.execvp(command[0], command)
     return 1  # not reached: exec replaces this process
 
 
 def lab_command(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _list_labs()
+    if not args.lab:
+        raise DcalabError(f"dcalab lab {args.action} needs the lab's name.", f"The labs are: {', '.join(lab_names())}.")
     lab = find_lab(args.lab)
+    if args.action == "start":
+        return _start_lab(lab, args)
     progress = {entry.item: entry for entry in history.progress(lab.id)}
     print(f"Lab {lab.id}: {lab.title} ({lab.points} points, pass mark {lab.pass_mark} %)")
+    print(f"Start it: dcalab lab start {lab.id}" + (f" (it starts where {lab.start.after_lab} ends)"
+                                                   if lab.start.after_lab else ""))
     for number, task in enumerate(lab.tasks, 1):
         last = progress.get(task.id)
         state = f"last {last.last_status} {last.last}/{task.points}" if last else "not graded yet"
         print(f"\n{task.heading(number)} — {state}")
         print(f"   {task.domain}: {task.objective}")
         print("   " + task.instructions.replace("\n", "\n   "))
+        if args.solution:
+            print("   Solution (what --lab-mode=solve does):\n     "
+                  + (task.solution or "(none written)").replace("\n", "\n     "))
     print(f"\nGrade it: pytest {lab.folder}   (one task: pytest {lab.folder} -k {lab.tasks[0].id.replace('-', '_')})")
+    return 0
+
+
+def _list_labs() -> int:
+    names = lab_names()
+    labs = [find_lab(name) for name in names]
+    width = max(len(name) for name in names)
+    for lab in labs:
+        graded = [(score, maximum) for _, _, mode, _, _, score, maximum in history.runs(lab.id)
+                  if mode == "grade" and maximum == lab.points]
+        best = f"best {max(graded)[0]}/{lab.points}" if graded else "not graded yet"
+        print(f"{lab.id:<{width}}  {len(lab.tasks):>2} tasks  {lab.points:>3} points  {best:<16} "
+              f"{', '.join(lab.domains)}")
+    print("\nStart one: dcalab lab start LAB; read it: dcalab lab show LAB")
+    return 0
+
+
+def _start_lab(lab, args: argparse.Namespace) -> int:
+    started = start_lab(get_cluster(args.cluster), lab, force=args.force)
+    how = "on nodes made anew" if started.recreated else "on the nodes as they were"
+    print(f"The lab {lab.id} is ready, {how}, in {started.seconds:.1f} s.")
+    if started.leftovers:
+        print("Left from other labs (kept; `--force` removes them):")
+        for node, items in started.leftovers.items():
+            print(f"  {node}: {', '.join(items)}")
+    print(f"Read the tasks: dcalab lab show {lab.id}; grade: pytest {lab.folder}")
     return 0
 
 
@@ -96,13 +133,18 @@ def history_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cluster", "--backend", dest="cluster", default="embedded", choices=sorted(BACKENDS),
+                        help="the lab cluster (default embedded)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dcalab", description="Docker Certified Associate labs and exam trainer.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     cluster = commands.add_parser("cluster", help="bring the 4-node lab cluster up, down, back to pristine")
     cluster.add_argument("action", choices=["up", "down", "status", "reset", "ssh-config"])
-    cluster.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
+    _cluster_option(cluster)
     cluster.add_argument(
         "--engine",
         action="store_true",
@@ -112,9 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: $VAGRANT_DEFAULT_PROVIDER or docker)")
     cluster.set_defaults(handler=cluster_command)
 
-    lab = commands.add_parser("lab", help="show a lab's tasks and your progress")
-    lab.add_argument("action", choices=["show"])
-    lab.add_argument("lab", help="the lab's name, e.g. registry")
+    lab = commands.add_parser("lab", help="list the labs, start one, show its tasks and your progress")
+    lab.add_argument("action", choices=["list", "start", "show"])
+    lab.add_argument("lab", nargs="?", help="the lab's name, e.g. registry")
+    lab.add_argument("--solution", action="store_true", help="with show: each task's reference commands")
+    lab.add_argument("--force", action="store_true",
+                     help="with start, on nodes dcalab did not make: remove containers, services, volumes, images and "
+                     "daemon.json left by other labs")
+    _cluster_option(lab)
     lab.set_defaults(handler=lab_command)
 
     past = commands.add_parser("history", help="your graded runs over time, per lab and task")
@@ -123,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")
     shell.add_argument("node", help="master, worker1, worker2 or registry")
-    shell.add_argument("--backend", default="embedded", choices=sorted(BACKENDS))
+    _cluster_option(shell)
     shell.set_defaults(handler=shell_command)
 
     add_quiz_parser(commands)
@@ -139,9 +186,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dcalab: {error.message}", file=sys.stderr)
         if error.fix:
             print(f"  {error.fix}", file=sys.stderr)
-        return 1
-    except KeyError as error:  # an unknown node name
-        print(f"dcalab: {error.args[0]}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("dcalab: interrupted.", file=sys.stderr)

@@ -1,4 +1,9 @@
-"""Errors a learner can act on: a sentence saying what is wrong and the command that fixes it."""
+"""Every error dcalab explains: a sentence saying what is wrong and the command that fixes it.
+
+One hierarchy for transports, checks, the harness and the CLI. What a grade makes of each:
+EnvironmentFault and GraderDefect are ENV-ERROR (not the learner's doing), NodeRefused and SolveError are
+FAIL (the learner's state, or a solve step, is at fault).
+"""
 
 
 class DcalabError(Exception):
@@ -11,3 +16,31 @@ class DcalabError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.fix}".strip()
+
+
+class EnvironmentFault(DcalabError):
+    """The harness could not look (node down, daemon not answering): never the learner's fault."""
+
+
+class NodeTimeout(EnvironmentFault):
+    """A node did not answer a command within the per-command timeout."""
+
+
+class NodeRefused(DcalabError):
+    """A node cannot be looked at because of a state the learner made (docker refusing their daemon.json)."""
+
+
+class SolveError(DcalabError):
+    """A solve step failed; the message says which command and why."""
+
+
+class GraderDefect(DcalabError):
+    """The lab's grader is wrong (an undeclared check or node): a fault of the lab, not of the learner."""
+
+
+class LabFileError(DcalabError):
+    """A lab.toml that does not say what a lab needs: the file, the task and the fix."""
+
+
+class UnknownNode(DcalabError):
+    """A node name that is not in the lab topology."""

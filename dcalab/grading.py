@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from checks import Verdict, redact
+from dcalab.errors import GraderDefect
 from dcalab.lab import SubCheck, Task
 
 PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
@@ -38,7 +39,7 @@ class TaskResult:
     task: Task
     status: str
     checks: list[CheckResult] = field(default_factory=list)
-    reason: str = ""  # for BLOCKED and ENV-ERROR: why, with the fix
+    reason: str = ""  # for BLOCKED, ENV-ERROR and a FAIL without checks: why, with the fix
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -52,7 +53,7 @@ class TaskResult:
     @property
     def hint(self) -> str:
         failing = next((check for check in self.checks if not check.passed), None)
-        return failing.check.hint if failing else self.reason
+        return failing.check.hint if failing and self.status != BLOCKED else self.reason
 
     def describe(self, hints: bool = True) -> str:
         head = f"{self.status} {self.task.id}: {self.task.title} ({self.score}/{self.task.points} points)"
@@ -67,7 +68,10 @@ def grade_task(task: Task, results: dict[str, Verdict | dict[str, Verdict]], not
     """Score a task from its sub-checks' verdicts; every declared sub-check must be graded, no other."""
     declared = [check.id for check in task.checks]
     if sorted(results) != sorted(declared):
-        raise ValueError(f"task {task.id} declares checks {declared} but its test graded {sorted(results)}")
+        missing, extra = sorted(set(declared) - set(results)), sorted(set(results) - set(declared))
+        raise GraderDefect(f"task {task.id}'s test " + "; ".join(
+            [f"leaves declared checks ungraded: {', '.join(missing)}"] * bool(missing)
+            + [f"grades checks lab.toml does not declare: {', '.join(extra)}"] * bool(extra)) + ".")
     checks = []
     for check in task.checks:
         outcome = results[check.id]

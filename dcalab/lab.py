@@ -1,15 +1,25 @@
-"""A lab as data: lab.toml in labs/<lab>/ holds its tasks, points, hints and settings."""
+"""A lab as data: lab.toml in labs/<lab>/ holds its start, tasks, points, hints and settings.
+
+A lab.toml is validated when it is loaded: a mistake in it is one LabFileError naming the file, the task
+and the fix, never a traceback or a setting silently ignored.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, LabFileError
+from dcalab.quiz.bank import DOMAINS
+from dcalab.topology import topology
 
 LAB_FILE = "lab.toml"
+DOMAIN_TITLES = tuple(title for title, _ in DOMAINS.values())  # the study guide's titles, as tasks name them
 
 
 @dataclass(frozen=True)
@@ -23,20 +33,47 @@ class SubCheck:
 class Task:
     id: str
     title: str
-    nodes: tuple[str, ...]
+    nodes: tuple[str, ...]  # where the learner works (shown); the grader may read them
     domain: str
     objective: str
     instructions: str
     checks: tuple[SubCheck, ...]
     depends: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # other nodes the grader reads (e.g. master, to ask the registry's API)
+    solution: str = ""  # the reference commands, as a learner would type them (what solve does)
 
     @property
     def points(self) -> int:
         return sum(check.points for check in self.checks)
 
+    @property
+    def read_nodes(self) -> tuple[str, ...]:
+        """Every node the grader may look at: the harness probes them all before grading."""
+        return self.nodes + tuple(node for node in self.reads if node not in self.nodes)
+
     def heading(self, number: int) -> str:
         """How a task is listed for a learner: `2. Title [id] on master, worker1`."""
         return f"{number}. {self.title} [{self.id}] on {', '.join(self.nodes)}"
+
+
+@dataclass(frozen=True)
+class StartStep:
+    node: str
+    run: str  # a shell command run as root on the node; it must succeed
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a lab starts: another lab's solved state (optional), swarm roles, then setup steps."""
+
+    managers: tuple[str, ...]  # the first one leads (it runs `docker swarm init`); empty: no swarm at all
+    workers: tuple[str, ...]
+    after_lab: str = ""  # start from this lab, solved
+    steps: tuple[StartStep, ...] = ()
+
+    @property
+    def outside(self) -> tuple[str, ...]:
+        return tuple(n.name for n in topology().nodes if n.name not in self.managers + self.workers)
 
 
 @dataclass(frozen=True)
@@ -47,6 +84,7 @@ class Lab:
     settings: dict
     tasks: tuple[Task, ...]
     folder: Path = field(compare=False)
+    start: Start = Start((), ())
 
     def task(self, task_id: str) -> Task:
         for task in self.tasks:
@@ -59,22 +97,147 @@ class Lab:
     def points(self) -> int:
         return sum(task.points for task in self.tasks)
 
+    @property
+    def domains(self) -> list[str]:
+        return list(dict.fromkeys(task.domain for task in self.tasks))
+
+    @cached_property
+    def graders(self) -> dict[str, Callable]:
+        """Each task's grader: the test function of the module in the lab folder whose TASK names it."""
+        found: dict[str, Callable] = {}
+        for path in sorted(self.folder.glob("test_*.py")):
+            spec = importlib.util.spec_from_file_location(f"dcalab_labs.{self.id}.{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            task_id = getattr(module, "TASK", None)
+            functions = [value for name, value in vars(module).items() if name.startswith("test_") and callable(value)]
+            if task_id not in {task.id for task in self.tasks} or len(functions) != 1:
+                raise LabFileError(f"{path} must set TASK to a task of {self.folder / LAB_FILE} and define one "
+                                   f"test function (it sets TASK = {task_id!r} and defines {len(functions)}).",
+                                   "A lab test module is: TASK = \"<task id>\" and def test_<name>(task).")
+            found[task_id] = functions[0]
+        missing = [task.id for task in self.tasks if task.id not in found]
+        if missing:
+            raise LabFileError(f"{self.folder} has no test module for the task(s) {', '.join(missing)}.",
+                               "Add test_NN_<name>.py with TASK = \"<task id>\" for each.")
+        return found
+
+
+# -- loading and validation ------------------------------------------------------------------------------------
+LAB_KEYS = {"id": str, "title": str, "pass_mark": int, "tasks": list}
+TASK_KEYS = {"id": str, "title": str, "nodes": list, "domain": str, "objective": str, "instructions": str,
+             "checks": list}
+CHECK_KEYS = {"id": str, "points": int, "hint": str}
+OPTIONAL = {"lab": {"settings": dict, "start": dict}, "task": {"depends": list, "reads": list, "solution": str},
+            "check": {}, "start": {"managers": list, "workers": list, "after_lab": str, "steps": list},
+            "step": {"node": str, "run": str}}
+
+
+class _Reader:
+    """Checks one lab.toml, raising a LabFileError that names the file and where in it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str, fix: str) -> None:
+        raise LabFileError(f"{self.path}{': ' + where if where else ''}: {problem}.", fix)
+
+    def table(self, data: object, where: str, required: dict, optional: dict) -> dict:
+        if not isinstance(data, dict):
+            self.fail(where, "is not a table", "Write it as [section] or [[list]] with key = value lines.")
+        for key in required:
+            if key not in data:
+                self.fail(where, f"has no {key}", f"Add {key} = ... (every {where.split(' ')[0] or 'lab'} needs "
+                          f"{', '.join(required)}).")
+        for key, value in data.items():
+            kind = required.get(key) or optional.get(key)
+            if kind is None:
+                self.fail(where, f"has an unknown key {key!r}",
+                          f"Remove it or correct its spelling; the keys are {', '.join([*required, *optional])}.")
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                self.fail(where, f"{key} must be a {kind.__name__}, not {value!r}",
+                          f"Write {key} as a {kind.__name__}.")
+        return data
+
+    def nodes(self, names: list, where: str, key: str) -> tuple[str, ...]:
+        known = [node.name for node in topology().nodes]
+        for name in names:
+            if name not in known:
+                self.fail(where, f"{key} names {name!r}, which is not a lab node",
+                          f"Use the nodes {', '.join(known)}.")
+        return tuple(names)
+
 
 def load_lab(folder: Path) -> Lab:
+    path = folder / LAB_FILE
     try:
-        data = tomllib.loads((folder / LAB_FILE).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise DcalabError(f"Could not read {folder / LAB_FILE}: {error}") from error
-    tasks = tuple(
-        Task(
-            id=task["id"], title=task["title"], nodes=tuple(task["nodes"]), domain=task["domain"],
-            objective=task["objective"], instructions=task["instructions"].strip(),
-            checks=tuple(SubCheck(c["id"], c["points"], c["hint"]) for c in task["checks"]),
-            depends=tuple(task.get("depends", ())),
-        )
-        for task in data["tasks"]
-    )
-    return Lab(data["id"], data["title"], data["pass_mark"], data.get("settings", {}), tasks, folder)
+        data = tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise LabFileError(f"Could not read {path}: {error}.") from error
+    except tomllib.TOMLDecodeError as error:
+        raise LabFileError(f"{path} is not valid TOML: {error}.", "Correct the line it names.") from error
+    reader = _Reader(path)
+    reader.table(data, "", LAB_KEYS, OPTIONAL["lab"])
+    if data["id"] != folder.name:
+        reader.fail("", f"id is {data['id']!r} but the folder is {folder.name!r}", f'Set id = "{folder.name}".')
+    if not 0 < data["pass_mark"] <= 100:
+        reader.fail("", f"pass_mark is {data['pass_mark']}", "Give the pass mark in percent, 1 to 100.")
+    tasks: list[Task] = []
+    for number, raw in enumerate(data["tasks"], 1):
+        tasks.append(_task(reader, raw, number, tasks))
+    if not tasks:
+        reader.fail("", "has no [[tasks]]", "Add at least one task.")
+    return Lab(data["id"], data["title"], data["pass_mark"], data.get("settings", {}), tuple(tasks), folder,
+               _start(reader, data.get("start", {}), data["id"]))
+
+
+def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Task:
+    where = f"task {number}" + (f" ({raw['id']})" if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "")
+    raw = reader.table(raw, where, TASK_KEYS, OPTIONAL["task"])
+    if raw["id"] in {task.id for task in earlier}:
+        reader.fail(where, f"the task id {raw['id']!r} is used twice", "Give every task its own id.")
+    if raw["domain"] not in DOMAIN_TITLES:
+        reader.fail(where, f"domain {raw['domain']!r} is not a DCA domain", f"Use one of: {'; '.join(DOMAIN_TITLES)}.")
+    for dependency in raw.get("depends", []):
+        if dependency not in {task.id for task in earlier}:
+            reader.fail(where, f"depends on {dependency!r}, which is not an earlier task",
+                        "A task may depend only on tasks listed before it.")
+    checks: list[SubCheck] = []
+    for raw_check in raw["checks"]:
+        check = reader.table(raw_check, f"{where}, check {len(checks) + 1}", CHECK_KEYS, OPTIONAL["check"])
+        if check["id"] in {c.id for c in checks}:
+            reader.fail(where, f"the check id {check['id']!r} is used twice", "Give every check of a task its own id.")
+        if check["points"] <= 0:
+            reader.fail(where, f"check {check['id']} has {check['points']} points", "Give every check 1 point or more.")
+        checks.append(SubCheck(check["id"], check["points"], check["hint"]))
+    if not checks:
+        reader.fail(where, "has no [[tasks.checks]]", "Add the checks that grade it.")
+    return Task(id=raw["id"], title=raw["title"], nodes=reader.nodes(raw["nodes"], where, "nodes"),
+                domain=raw["domain"], objective=raw["objective"], instructions=raw["instructions"].strip(),
+                checks=tuple(checks), depends=tuple(raw.get("depends", ())),
+                reads=reader.nodes(raw.get("reads", []), where, "reads"), solution=raw.get("solution", "").strip())
+
+
+def _start(reader: _Reader, raw: dict, lab_id: str) -> Start:
+    raw = reader.table(raw, "[start]", {}, OPTIONAL["start"])
+    managers = reader.nodes(raw.get("managers", []), "[start]", "managers")
+    workers = reader.nodes(raw.get("workers", []), "[start]", "workers")
+    if set(managers) & set(workers):
+        reader.fail("[start]", f"{', '.join(set(managers) & set(workers))} is both a manager and a worker",
+                    "List each node once.")
+    if workers and not managers:
+        reader.fail("[start]", "has workers but no manager", "Name the manager that leads the swarm in managers.")
+    after = raw.get("after_lab", "")
+    if after == lab_id:
+        reader.fail("[start]", "after_lab names the lab itself", "Name another lab, or remove after_lab.")
+    if after and not (labs_root() / after / LAB_FILE).exists():
+        reader.fail("[start]", f"after_lab names {after!r}, which is not a lab",
+                    f"The labs are: {', '.join(lab_names())}.")
+    steps = []
+    for raw_step in raw.get("steps", []):
+        step = reader.table(raw_step, "[[start.steps]]", OPTIONAL["step"], {})
+        steps.append(StartStep(reader.nodes([step["node"]], "[[start.steps]]", "node")[0], step["run"]))
+    return Start(managers, workers, after, tuple(steps))
 
 
 def labs_root() -> Path:
@@ -85,9 +248,12 @@ def labs_root() -> Path:
     raise DcalabError("No labs folder found.", "Run dcalab from the project folder or set DCALAB_LABS.")
 
 
+def lab_names() -> list[str]:
+    return sorted(p.parent.name for p in labs_root().glob(f"*/{LAB_FILE}"))
+
+
 def find_lab(name: str) -> Lab:
     folder = labs_root() / name
     if not (folder / LAB_FILE).exists():
-        known = sorted(p.parent.name for p in labs_root().glob(f"*/{LAB_FILE}"))
-        raise DcalabError(f"There is no lab called {name!r}.", f"The labs are: {', '.join(known)}.")
+        raise DcalabError(f"There is no lab called {name!r}.", f"The labs are: {', '.join(lab_names())}.")
     return load_lab(folder)

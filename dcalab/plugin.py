@@ -1,6 +1,7 @@
 """The pytest plugin: chooses the cluster and the mode, hands each lab test its task, reports.
 
-A lab test module sets TASK = "<task id>" and takes the `task` fixture; see labs/registry/.
+A lab test module sets TASK = "<task id>" and takes `task` (a TaskRun); see labs/registry/. The grading
+itself, with its verdict rule, is dcalab.session's: this plugin adapts it to pytest.
 """
 
 from __future__ import annotations
@@ -12,21 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from checks import EnvironmentFault, SolveError
 from dcalab.backends import BACKENDS, Cluster, get_cluster
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
 from dcalab.backends.ssh import SSH_CONFIG_ENV
 from dcalab.errors import DcalabError
-from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
+from dcalab.grading import PASS, TaskResult
 from dcalab.history import record_lab
 from dcalab.lab import LAB_FILE, Lab, load_lab
 from dcalab.report import print_summary, render_html, results_json
-from dcalab.runner import TaskRun
+from dcalab.session import LabSession
 from dcalab.settings import state_dir
 
-RESULTS = pytest.StashKey[dict]()  # lab id -> {task id: TaskResult}
+SESSIONS = pytest.StashKey[dict]()  # lab id -> LabSession
 LABS = pytest.StashKey[dict]()  # folder -> Lab
-REACHABLE = pytest.StashKey[dict]()  # node -> problem sentence, or "" when reachable
 STARTED = pytest.StashKey[float]()
 
 
@@ -52,14 +51,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[RESULTS], config.stash[LABS], config.stash[REACHABLE] = {}, {}, {}
+    config.stash[SESSIONS], config.stash[LABS] = {}, {}
     config.stash[STARTED] = time.monotonic()
     if config.getoption("--lab-ssh-config"):
         os.environ[SSH_CONFIG_ENV] = config.getoption("--lab-ssh-config")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
     """A run of lab tasks only ends with the lab's own table: pytest's one-line failure list would repeat it."""
+    config, items = session.config, session.items
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter and items and all("task" in getattr(item, "fixturenames", ()) for item in items):
         reporter.reportchars = ""
@@ -77,7 +77,7 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
                           read_only=not solving, timeout=config.getoption("--lab-timeout"),
                           user=config.getoption("--lab-user"))
     plan = state_dir() / f"grade-plan-{cluster.name}.json"
-    if solving:
+    if solving and _reads_nodes(request.session):
         try:
             cluster.up()
         except DcalabError as error:
@@ -89,6 +89,12 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
         plan.write_text(json.dumps(cluster.asked()))
 
 
+def _reads_nodes(session: pytest.Session) -> bool:
+    """Whether a selected lab task reads any node (a lab may have tasks that read none)."""
+    return any(_lab_of(session.config, item.path).task(item.module.TASK).read_nodes
+               for item in session.items if hasattr(getattr(item, "module", None), "TASK"))
+
+
 def _lab_of(config: pytest.Config, path: Path) -> Lab:
     folder = next(parent for parent in path.parents if (parent / LAB_FILE).exists())
     labs = config.stash[LABS]
@@ -97,79 +103,51 @@ def _lab_of(config: pytest.Config, path: Path) -> Lab:
     return labs[folder]
 
 
-def _unreachable(config: pytest.Config, cluster: Cluster, nodes: tuple[str, ...]) -> str:
-    """A sentence naming the first node the harness cannot reach, or ""; each node is tried once."""
-    reachable = config.stash[REACHABLE]
-    for node in nodes:
-        if node not in reachable:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Load (and so validate) every lab that has a test collected: a mistake in a lab.toml is one sentence."""
+    for item in items:
+        if hasattr(getattr(item, "module", None), "TASK"):
             try:
-                result = cluster.host(node).run("true")
-                problem = (result.stderr or result.stdout).strip()
-                reachable[node] = "" if result.rc == 0 else (
-                    f"The harness cannot reach {node} ({problem[:160]}). {cluster.start_hint(node)}")
-            except EnvironmentFault as fault:
-                reachable[node] = f"{fault.message} {fault.fix}"
-            except DcalabError as error:  # the backend could not even say how to reach it (vagrant missing, ...)
-                reachable[node] = str(error)
-            except Exception as error:  # any other transport failure: we could not look either
-                reachable[node] = f"The harness cannot reach {node} ({str(error)[:160]}). {cluster.start_hint(node)}"
-        if reachable[node]:
-            return reachable[node]
-    return ""
+                _lab_of(config, item.path)
+            except DcalabError as error:
+                raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture
-def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> TaskRun:
+def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> LabSession:
+    """A lab test's argument. The plugin runs the test through its lab's session (pytest_pyfunc_call), which
+    hands the test a TaskRun for its task; this fixture makes the session for the lab."""
     config = request.config
     lab = _lab_of(config, request.path)
-    definition = lab.task(request.module.TASK)
-    results = config.stash[RESULTS].setdefault(lab.id, {})
-    for dependency in definition.depends:
-        earlier = results.get(dependency)
-        if earlier is not None and earlier.status != PASS:
-            reason = f"Blocked: it needs task {dependency}, which is {earlier.status}. Do {dependency} first."
-            results[definition.id] = TaskResult(definition, BLOCKED, reason=reason)
-            pytest.skip(reason)
-    problem = _unreachable(config, lab_cluster, definition.nodes)
-    if problem:
-        results[definition.id] = TaskResult(definition, ENV_ERROR, reason=problem)
-        pytest.fail(results[definition.id].describe(not config.getoption("--no-hints")), pytrace=False)
-    solving = config.getoption("--lab-mode") == "solve"
-    run = TaskRun(lab, definition, lab_cluster, solving, record=lambda result: results.update({definition.id: result}),
-                  hints=not config.getoption("--no-hints"))
-    return run
+    sessions = config.stash[SESSIONS]
+    if lab.id not in sessions:
+        sessions[lab.id] = LabSession(lab, lab_cluster, solving=config.getoption("--lab-mode") == "solve",
+                                      debug=config.getoption("--lab-debug"))
+    return sessions[lab.id]
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item):
-    """Turn a fault of the environment, of a solve step or of a grader into one clear line, no traceback."""
-    run = item.funcargs.get("task") if hasattr(item, "funcargs") else None
-    try:
-        outcome = yield
-        if run is not None and run.result is None:  # a lab test that graded nothing is a defect, not a pass
-            raise RuntimeError(f"The test of task {run.task.id} ended without calling task.grade().")
-        return outcome
-    except EnvironmentFault as fault:
-        if run is None:
-            raise
-        result = TaskResult(run.task, ENV_ERROR, reason=f"{fault.message} {fault.fix}")
-    except (SolveError, DcalabError) as error:
-        if run is None:
-            raise
-        result = TaskResult(run.task, FAIL, reason=f"Solving it failed: {error}")
-    except Exception as error:  # a grader that breaks must not show the learner a traceback
-        if run is None or item.config.getoption("--lab-debug"):
-            raise
-        result = TaskResult(run.task, ENV_ERROR, reason=(
-            f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}). "
-            "Run again with --lab-debug for the details."))
-    run.finish(result)  # outside the except blocks, so pytest shows no chained traceback
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Grade a lab test's task with the one verdict rule; a task that does not pass fails with its message."""
+    session = pyfuncitem.funcargs.get("task")
+    if not isinstance(session, LabSession):
+        return None
+    result = session.run(pyfuncitem.module.TASK, grader=pyfuncitem.obj)
+    if result.status != PASS:
+        pytest.fail(result.describe(not pyfuncitem.config.getoption("--no-hints")), pytrace=False)
+    return True
+
+
+def _results(config: pytest.Config, lab: Lab) -> dict[str, TaskResult]:
+    session = config.stash[SESSIONS].get(lab.id)
+    return session.results if session else {}
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     mode, hints = config.getoption("--lab-mode"), not config.getoption("--no-hints")
     for lab in config.stash[LABS].values():
-        results = config.stash[RESULTS].get(lab.id, {})
+        results = _results(config, lab)
         if results:
             print_summary(terminalreporter, lab, results, mode, hints)
 
@@ -182,7 +160,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     mode, backend = config.getoption("--lab-mode"), config.getoption("--cluster")
     hints = not config.getoption("--no-hints")
     for lab in config.stash[LABS].values():
-        results = config.stash[RESULTS].get(lab.id, {})
+        results = _results(config, lab)
         if not results:
             continue
         history_path = config.getoption("--lab-history")

@@ -1,4 +1,6 @@
-"""The lab's nodes, names and addresses, read from topology.json (also read by the Vagrantfile)."""
+"""The lab's nodes, names and addresses, read from topology.json (also read by the Vagrantfile).
+
+Swarm roles are not here: each lab's lab.toml says where it starts ([start])."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from dcalab.errors import UnknownNode
+
 TOPOLOGY_FILE = Path(__file__).with_name("topology.json")
 
 
@@ -14,7 +18,6 @@ TOPOLOGY_FILE = Path(__file__).with_name("topology.json")
 class Node:
     name: str
     ip: str
-    swarm: str  # "manager", "worker" or "none": the node's role in the pristine cluster
     domain: str
 
     @property
@@ -33,16 +36,12 @@ class Topology:
     hub_aliases: tuple[str, ...]
     nodes: tuple[Node, ...]
 
-    @property
-    def manager(self) -> Node:
-        return next(node for node in self.nodes if node.swarm == "manager")
-
     def node(self, name: str) -> Node:
         for node in self.nodes:
             if name in (node.name, node.fqdn):
                 return node
         known = ", ".join(n.name for n in self.nodes)
-        raise KeyError(f"There is no node called {name!r} in the lab; the nodes are {known}.")
+        raise UnknownNode(f"There is no node called {name!r} in the lab; the nodes are {known}.")
 
     @property
     def hub_fqdn(self) -> str:
@@ -69,5 +68,5 @@ def topology() -> Topology:
         swarm_port=data["swarm_port"],
         hub_ip=data["hub"]["ip"],
         hub_aliases=tuple(data["hub"]["aliases"]),
-        nodes=tuple(Node(n["name"], n["ip"], n["swarm"], domain) for n in data["nodes"]),
+        nodes=tuple(Node(n["name"], n["ip"], domain) for n in data["nodes"]),
     )

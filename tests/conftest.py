@@ -5,22 +5,30 @@ from __future__ import annotations
 import pytest
 
 from dcalab.backends.embedded import EmbeddedCluster
+from tests.pristine import start_registry
 
 pytest_plugins = ["pytester"]
+CLUSTER_FIXTURES = {"embedded", "pristine", "solved", "machines", "vms"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the real cluster is marked `cluster`: `pytest -m "not cluster"` is the fast subset."""
+    for item in items:
+        if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.cluster)
 
 
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedCluster:
-    """The embedded cluster, up, healthy and pristine at the start of the session."""
+    """The embedded cluster, up, healthy and at the registry lab's start at the start of the session."""
     cluster = EmbeddedCluster()
-    cluster.up()
-    cluster.reset()
+    start_registry(cluster)
     return cluster
 
 
 @pytest.fixture
 def pristine(embedded: EmbeddedCluster) -> EmbeddedCluster:
-    """The embedded cluster in its pristine state, and reset again after a test that dirties it."""
-    embedded.reset()
+    """The embedded cluster at the registry lab's start (the seed's pristine state), and again after the test."""
+    start_registry(embedded)
     yield embedded
-    embedded.reset()
+    start_registry(embedded)

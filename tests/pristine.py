@@ -1,25 +1,36 @@
-"""What `pristine` means for the embedded cluster, checked on the real nodes (shared by tests)."""
+"""What a lab's start means on the embedded cluster, checked on the real nodes (shared by tests)."""
 
 from __future__ import annotations
 
-from dcalab.backends.embedded import EmbeddedCluster
+from checks.swarm import local_swarm, node_list
+from dcalab.backends.base import Cluster
+from dcalab.lab import Lab, load_lab
+from dcalab.start import start_lab
 from dcalab.topology import topology
+from tests.labrun import LAB
+
+REGISTRY_LAB = load_lab(LAB)
 
 
-def pristine_violations(cluster: EmbeddedCluster) -> list[str]:
-    """Every way the cluster differs from the seed's starting point; empty when pristine."""
+def start_registry(cluster: Cluster) -> None:
+    """The registry lab's start (the seed's starting point), on nodes made anew."""
+    start_lab(cluster, REGISTRY_LAB)
+
+
+def pristine_violations(cluster: Cluster, lab: Lab = REGISTRY_LAB) -> list[str]:
+    """Every way the cluster differs from the lab's start; empty when it is there."""
     found = []
-    topo = topology()
-    listed = {(entry["Hostname"], entry["Status"], entry["ManagerStatus"]) for entry in cluster.swarm_nodes()}
-    expected = {
-        (node.fqdn, "Ready", "Leader" if node.swarm == "manager" else "") for node in topo.nodes if node.swarm != "none"
-    }
+    start, topo = lab.start, topology()
+    listed = {(entry["Hostname"], entry["Status"], entry["ManagerStatus"])
+              for entry in node_list(cluster.host(start.managers[0]))}
+    expected = {(topo.node(node).fqdn, "Ready", "Leader" if node == start.managers[0] else "Reachable")
+                for node in start.managers} | {(topo.node(node).fqdn, "Ready", "") for node in start.workers}
     if listed != expected:
         found.append(f"docker node ls shows {sorted(listed)}, expected {sorted(expected)}")
     for node in topo.nodes:
         host = cluster.host(node.name)
-        state = cluster.swarm_info(node)["LocalNodeState"]
-        if node.swarm == "none" and state != "inactive":
+        state = local_swarm(host)["LocalNodeState"]
+        if node.name in start.outside and state != "inactive":
             found.append(f"{node.name} is in a swarm ({state})")
         if host.file("/etc/docker/daemon.json").exists:
             found.append(f"{node.name} has /etc/docker/daemon.json")

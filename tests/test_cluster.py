@@ -1,4 +1,4 @@
-"""The embedded cluster on the real engine: nodes, swarm, names, offline pulls, reset."""
+"""The embedded cluster on the real engine: nodes, the registry lab's swarm, names, offline pulls, lab start."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from checks.swarm import node_list
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.topology import topology
-from tests.pristine import pristine_violations
+from tests.pristine import pristine_violations, start_registry
 
 NODES = [node.name for node in topology().nodes]
 
@@ -23,7 +24,7 @@ def test_node_runs_systemd_and_docker(embedded: EmbeddedCluster, node: str) -> N
 
 
 def test_swarm_has_exactly_master_and_workers(embedded: EmbeddedCluster) -> None:
-    listed = {entry["Hostname"]: entry for entry in embedded.swarm_nodes()}
+    listed = {entry["Hostname"]: entry for entry in node_list(embedded.host("master"))}
     assert sorted(listed) == ["master.docker-dca.example", "worker1.docker-dca.example", "worker2.docker-dca.example"]
     assert all(entry["Status"] == "Ready" for entry in listed.values())
     assert listed["master.docker-dca.example"]["ManagerStatus"] == "Leader"
@@ -74,7 +75,7 @@ def test_hub_behaves_like_docker_hub_for_mistakes(pristine: EmbeddedCluster) -> 
     assert pushed.rc != 0
 
 
-def test_reset_returns_a_dirty_cluster_to_pristine(pristine: EmbeddedCluster) -> None:
+def test_lab_start_returns_a_dirty_cluster_to_the_labs_start(pristine: EmbeddedCluster) -> None:
     master, registry = pristine.host("master"), pristine.host("registry")
     token = master.check_output("docker swarm join-token -q worker")
     registry.check_output(f"docker swarm join --token {token} 10.10.10.100:2377")
@@ -84,5 +85,35 @@ def test_reset_returns_a_dirty_cluster_to_pristine(pristine: EmbeddedCluster) ->
         )
     registry.check_output("docker run -d --name registry -p 5000:5000 registry:2")
     assert len(pristine_violations(pristine)) >= 6
-    pristine.reset()
+    start_registry(pristine)
     assert pristine_violations(pristine) == []
+
+
+def test_the_images_and_tools_new_labs_need_work_on_a_node(pristine: EmbeddedCluster) -> None:
+    """The second nginx tag, an nginx that proxies by Host header, a multi-stage build with gcc:12, and
+    htpasswd, jq and openssl on the node: all offline, from the lab hub."""
+    master = pristine.host("master")
+    assert master.check_output("htpasswd -nbB learner secret").startswith("learner:$2y$")
+    assert master.check_output("openssl version").startswith("OpenSSL 3")
+    assert master.check_output("echo '{\"a\": 1}' | jq .a") == "1"
+    master.check_output("docker pull -q nginx && docker pull -q nginx:1.25")
+    ids = master.check_output("docker image inspect -f '{{.Id}}' nginx nginx:1.25").split()
+    assert len(set(ids)) == 2, "nginx:latest and nginx:1.25 must be different images for a rolling update"
+    proxy = "server { listen 80; server_name app.lab; location / { proxy_pass http://backend; } }"
+    master.check_output(
+        "docker network create proxytest && "
+        "docker run -d --name backend --network proxytest nginx:1.25 && "
+        f"mkdir -p /root/proxy && echo '{proxy}' > /root/proxy/app.conf && "
+        "docker run -d --name proxy --network proxytest -p 8080:80 "
+        "-v /root/proxy/app.conf:/etc/nginx/conf.d/app.conf:ro nginx:1.22")
+    through = master.check_output("for i in $(seq 30); do curl -sf -H 'Host: app.lab' localhost:8080 && break; "
+                                  "sleep 0.5; done")
+    assert "<h1>nginx 1.25 (dcalab stand-in)</h1>" in through  # the backend's page, through the real nginx
+    master.check_output(
+        "mkdir -p /root/app && cd /root/app && "
+        "printf '#include <stdio.h>\\nint main(void) { puts(\"built offline\"); return 0; }\\n' > hello.c && "
+        "printf 'FROM gcc:12 AS build\\nCOPY hello.c .\\nRUN gcc -static -o /hello hello.c\\n"
+        "FROM busybox\\nCOPY --from=build /hello /hello\\nCMD [\"/hello\"]\\n' > Dockerfile && "
+        "docker build -q -t hello . >/dev/null")
+    assert master.check_output("docker run --rm hello") == "built offline"
+    assert "gcc" not in master.check_output("docker run --rm hello ls /usr/bin")  # no compiler in the final image

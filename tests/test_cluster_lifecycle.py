@@ -8,10 +8,11 @@ import sys
 import pexpect
 import pytest
 
+from checks.swarm import node_list
 from dcalab.backends.embedded import CLUSTER_LABEL, EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.topology import topology
-from tests.pristine import pristine_violations
+from tests.pristine import pristine_violations, start_registry
 
 
 def dcalab(*args: str) -> subprocess.CompletedProcess:
@@ -27,10 +28,10 @@ def test_status_cli_reports_a_ready_cluster(embedded: EmbeddedCluster) -> None:
 
 def test_up_on_a_running_cluster_changes_nothing(embedded: EmbeddedCluster) -> None:
     before = {c.name: c.id for c in embedded.client.containers.list(filters={"label": CLUSTER_LABEL})}
-    node_ids = sorted(entry["ID"] for entry in embedded.swarm_nodes())
+    node_ids = sorted(entry["ID"] for entry in node_list(embedded.host("master")))
     embedded.up()
     assert {c.name: c.id for c in embedded.client.containers.list(filters={"label": CLUSTER_LABEL})} == before
-    assert sorted(entry["ID"] for entry in embedded.swarm_nodes()) == node_ids
+    assert sorted(entry["ID"] for entry in node_list(embedded.host("master"))) == node_ids
 
 
 def test_up_repairs_a_node_removed_by_hand_and_keeps_learner_work(pristine: EmbeddedCluster) -> None:
@@ -45,10 +46,10 @@ def test_up_repairs_a_node_removed_by_hand_and_keeps_learner_work(pristine: Embe
     assert broken["worker2"].state == "exited"
     assert dcalab("cluster", "status").returncode == 1
 
-    pristine.up()
+    pristine.up()  # worker1 comes back as a new node (outside the swarm: `dcalab lab start` re-forms it)
     assert all(report.healthy for report in pristine.status())
-    ready = {entry["Hostname"] for entry in pristine.swarm_nodes() if entry["Status"] == "Ready"}
-    assert {"worker1.docker-dca.example", "worker2.docker-dca.example", "registry.docker-dca.example"} <= ready
+    ready = {entry["Hostname"] for entry in node_list(pristine.host("master")) if entry["Status"] == "Ready"}
+    assert {"worker2.docker-dca.example", "registry.docker-dca.example"} <= ready
 
 
 def test_status_names_a_stopped_docker_inside_a_node(pristine: EmbeddedCluster) -> None:
@@ -79,5 +80,13 @@ def test_down_leaves_nothing_and_a_foreign_network_is_refused(embedded: Embedded
             embedded.up()
     finally:
         foreign.remove()
-    embedded.up()
+    start_registry(embedded)
+    assert pristine_violations(embedded) == []
+
+
+def test_lab_start_makes_the_nodes_anew_and_applies_the_start(embedded: EmbeddedCluster) -> None:
+    embedded.host("worker1").check_output("echo '{}' > /etc/docker/daemon.json")
+    done = dcalab("lab", "start", "registry")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "The lab registry is ready, on nodes made anew, in " in done.stdout
     assert pristine_violations(embedded) == []

@@ -10,18 +10,21 @@ import time
 import pexpect
 import pytest
 
+from checks.swarm import await_ready
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.topology import topology
 from tests.labrun import LAB, ROOT, fingerprint, run_lab
+from tests.pristine import REGISTRY_LAB, start_registry
 
 REGISTRY = "registry.docker-dca.example:5000"
 
 
 @pytest.fixture(scope="module")
 def solved(embedded: EmbeddedCluster) -> EmbeddedCluster:
-    embedded.reset()
+    start_registry(embedded)
     assert {entry["verdict"] for entry in run_lab("solve").values()} == {"PASS"}
     yield embedded
-    embedded.reset()
+    start_registry(embedded)
 
 
 def grade_read_only(cluster: EmbeddedCluster, *options: str, limit: float = 30) -> dict[str, dict]:
@@ -55,7 +58,10 @@ def test_broken_daemon_json_that_stops_docker_is_a_fail_and_solve_keeps_a_backup
     assert graded["daemon-json"]["verdict"] == "FAIL"
     column = len(f'{{"insecure-registries": ["{REGISTRY}"],') + 1  # where the trailing comma's } stands
     assert f"found on worker2: /etc/docker/daemon.json line 1 column {column}: Expecting property name" in output
-    assert "found on worker2: docker is not running: it refused" in output
+    assert ("found on worker2: docker is not running: Docker on worker2 refuses to start: unable to configure the "
+            "Docker daemon with file /etc/docker/daemon.json: invalid character") in output
+    assert graded["cross-node-pull"]["verdict"] == "FAIL"  # worker2's own state, not the harness's: never ENV-ERROR
+    assert "refuses to start" in graded["cross-node-pull"]["output"]
 
     solved_again = run_lab("solve", "daemon_json")["daemon-json"]
     assert solved_again["verdict"] == "PASS"
@@ -95,8 +101,10 @@ def test_registry_answering_500_is_a_fail_with_the_status(solved: EmbeddedCluste
         graded = grade_read_only(solved)
         assert graded["push-alpine"]["verdict"] == "FAIL" and graded["catalog"]["verdict"] == "BLOCKED"
         assert "HTTP 500: the registry failed inside" in graded["push-alpine"]["output"]
+        assert "HTTP 500: the registry failed inside" in graded["catalog"]["output"]  # its own finding, with why
         alone = run_lab("grade", "catalog")["catalog"]  # graded on its own, the catalog says the same
-        assert alone["verdict"] == "FAIL" and "HTTP 500: the registry failed inside" in alone["output"]
+        assert alone == graded["catalog"] | {"output": alone["output"]}
+        assert "HTTP 500: the registry failed inside" in alone["output"]
     finally:
         registry.check_output(f"rm {v2}/repositories && mv {data}/repositories.aside {v2}/repositories")
 
@@ -145,7 +153,7 @@ def test_docker_socket_closed_to_the_grading_user_is_env_error_with_the_fix(solv
         solved.host(node).check_output("id learner >/dev/null 2>&1 || useradd -m learner")
     graded = run_lab("grade", "swarm_join", "--lab-user=learner")
     assert graded["swarm-join"]["verdict"] == "ENV-ERROR"
-    assert "may not use docker on master" in graded["swarm-join"]["output"]
+    assert "may not use docker on registry" in graded["swarm-join"]["output"]  # the first node it asks
     assert "usermod -aG docker" in graded["swarm-join"]["output"]
 
 
@@ -157,7 +165,7 @@ def test_ctrl_c_ends_cleanly_and_records_no_score(solved: EmbeddedCluster, tmp_p
         grade = pexpect.spawn(sys.executable, ["-m", "pytest", str(LAB), "-p", "no:cacheprovider",
                                                "--lab-timeout=30"], cwd=str(ROOT), encoding="utf-8", timeout=60,
                               env={"DCALAB_HISTORY": str(history), "PATH": "/usr/local/bin:/usr/bin:/bin"})
-        grade.expect("test_02_daemon_json.py")
+        grade.expect("test_01_swarm_join.py")  # its grader waits on the registry node's docker
         time.sleep(1)
         grade.kill(signal.SIGINT)
         grade.expect(pexpect.EOF)
@@ -173,3 +181,50 @@ def run_history(history) -> str:
 
     return subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True,
                           env={"DCALAB_HISTORY": str(history), "PATH": "/usr/bin:/bin"}).stdout
+
+
+def scores(graded: dict[str, dict]) -> dict[str, tuple[str, int]]:
+    return {task: (entry["verdict"], entry["score"]) for task, entry in graded.items()}
+
+
+SOLVED = {task.id: ("PASS", task.points) for task in REGISTRY_LAB.tasks}
+
+
+def test_a_stale_daemon_json_on_one_node_blocks_nothing_that_holds(solved: EmbeddedCluster) -> None:
+    """worker1's daemon.json gets a typo after a full solve (its docker still runs the old one): only
+    daemon-json fails; every task whose own evidence holds passes, in a full run and graded alone."""
+    worker1 = solved.host("worker1")
+    worker1.check_output("cp /etc/docker/daemon.json /root/daemon.json.good && "
+                         f"""printf '{{\n  "insecure-registries": ["{REGISTRY}"],\n}}\n' > /etc/docker/daemon.json""")
+    try:
+        expected = {**SOLVED, "daemon-json": ("FAIL", 2)}
+        assert scores(grade_read_only(solved)) == expected
+        for task in ("daemon-json", "push-alpine", "catalog", "cross-node-pull"):
+            assert scores(run_lab("grade", task.replace("-", "_"))) == {task: expected[task]}
+    finally:
+        worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
+
+
+def test_master_stopped_is_env_error_for_exactly_the_tasks_that_read_it(solved: EmbeddedCluster) -> None:
+    reads_master = {task.id for task in REGISTRY_LAB.tasks if "master" in task.read_nodes}
+    expected = {task: ("ENV-ERROR", 0) if task in reads_master else result for task, result in SOLVED.items()}
+    solved.client.containers.get("dcalab-master").stop(timeout=5)
+    try:
+        graded = run_lab("grade", "", "--lab-timeout=5")
+        assert scores(graded) == expected
+        assert "cannot reach master" in graded["catalog"]["output"]
+        for task in ("catalog", "cross-node-pull"):
+            assert scores(run_lab("grade", task.replace("-", "_"), "--lab-timeout=5")) == {task: expected[task]}
+    finally:
+        solved.up()
+        await_ready(solved.host("master"), {node.fqdn for node in topology().nodes})
+
+
+def test_a_node_that_left_the_swarm_is_a_fail_at_once_and_solve_rejoins_it(solved: EmbeddedCluster) -> None:
+    solved.host("registry").check_output("docker swarm leave")  # the manager still lists it Ready for ~40 s
+    started = time.monotonic()
+    graded = run_lab("grade", "swarm_join")["swarm-join"]
+    assert time.monotonic() - started < 10
+    assert graded["verdict"] == "FAIL" and "registry-joined (0/2)" in graded["output"]
+    assert "registry.docker-dca.example's docker says it is not in a swarm (inactive)" in graded["output"]
+    assert run_lab("solve", "swarm_join")["swarm-join"]["verdict"] == "PASS"  # the stale entry is removed too

@@ -3,6 +3,10 @@ shows a sentence, not a traceback (unless --lab-debug)."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 LAB_TOML = """
 id = "toy"
 title = "A toy lab"
@@ -49,15 +53,18 @@ def test_break(task):
 """
 
 
-def make_lab(pytester) -> None:
-    pytester.makefile(".toml", lab=LAB_TOML)
-    pytester.makepyfile(test_01_say=SAY, test_02_break=BROKEN)
+def make_lab(pytester, **modules: str) -> None:
+    """labs/toy: the folder is named as the lab's id."""
+    folder = pytester.mkdir("toy")
+    (folder / "lab.toml").write_text(LAB_TOML)
+    for name, text in {"test_01_say": SAY, "test_02_break": BROKEN, **modules}.items():
+        (folder / f"{name}.py").write_text(text)
 
 
 def test_a_new_lab_runs_with_no_harness_change_and_hides_tracebacks(pytester, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
     make_lab(pytester)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     output = result.stdout.str()
     assert "ENV-ERROR break" in output and "ZeroDivisionError: a bug in the grader" in output
@@ -65,14 +72,110 @@ def test_a_new_lab_runs_with_no_harness_change_and_hides_tracebacks(pytester, tm
     assert "Total 2/3 points (67 %), pass mark 50 %: PASSED." in output
     assert "short test summary info" not in output  # the lab's table is the summary
 
-    debug = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lab-debug").stdout.str()
+    debug = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-debug").stdout.str()
     assert "raise ZeroDivisionError" in debug
 
 
 def test_no_hints_hides_every_hint(pytester, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
     make_lab(pytester)
-    with_hints = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lab-mode=solve").stdout.str()
+    with_hints = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-mode=solve").stdout.str()
     assert "Say it louder." in with_hints
-    without = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lab-mode=solve", "--no-hints").stdout.str()
+    without = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-mode=solve",
+                                            "--no-hints").stdout.str()
     assert "Say it louder." not in without and "FAIL say" in without
+
+
+VERDICT_LAB = """
+id = "toy"
+title = "Verdicts"
+pass_mark = 50
+[[tasks]]
+id = "first"
+title = "A task not done"
+nodes = []
+domain = "Orchestration"
+objective = "o"
+instructions = "i"
+  [[tasks.checks]]
+  id = "done"
+  points = 1
+  hint = "Do the first task."
+[[tasks]]
+id = "holds"
+title = "A task whose own evidence holds"
+nodes = []
+domain = "Orchestration"
+objective = "o"
+instructions = "i"
+depends = ["first"]
+  [[tasks.checks]]
+  id = "fine"
+  points = 2
+  hint = "unused"
+[[tasks]]
+id = "fails-too"
+title = "A task that fails after a failed prerequisite"
+nodes = []
+domain = "Orchestration"
+objective = "o"
+instructions = "i"
+depends = ["holds", "first"]
+  [[tasks.checks]]
+  id = "own"
+  points = 1
+  hint = "Its own hint."
+  [[tasks.checks]]
+  id = "partly"
+  points = 3
+  hint = "unused"
+"""
+
+VERDICT_MODULES = {
+    "test_01_first": 'from checks import verdict\nTASK = "first"\n'
+                     'def test_first(task):\n    task.grade({"done": verdict(False, "done", "not done")})\n',
+    "test_02_holds": 'from checks import verdict\nTASK = "holds"\n'
+                     'def test_holds(task):\n    task.grade({"fine": verdict(True, "fine", "fine")})\n',
+    "test_03_fails_too": 'from checks import verdict\nTASK = "fails-too"\n'
+                         'def test_fails_too(task):\n    task.grade({"own": verdict(False, "x", "y"), '
+                         '"partly": verdict(True, "p", "p")})\n',
+}
+
+
+def verdict_run(pytester, *options: str) -> dict[str, tuple[str, int]]:
+    report = pytester.path / "report.json"
+    pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", f"--lab-report-json={report}", *options)
+    return {t["task"]: (t["verdict"], t["score"]) for t in json.loads(report.read_text())["tests"]}
+
+
+def test_the_verdict_rule_grades_every_task_on_its_own_evidence(pytester, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    folder = pytester.mkdir("toy")
+    (folder / "lab.toml").write_text(VERDICT_LAB)
+    for name, text in VERDICT_MODULES.items():
+        (folder / f"{name}.py").write_text(text)
+    full = {"first": ("FAIL", 0), "holds": ("PASS", 2), "fails-too": ("BLOCKED", 3)}
+    assert verdict_run(pytester) == full
+    for task in full:  # graded alone, each task gets the full run's verdict and points
+        assert verdict_run(pytester, "-k", task.replace("-", "_")) == {task: full[task]}
+    output = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "-k", "fails_too").stdout.str()
+    assert "Blocked: it needs task first, which is FAIL. Do first first." in output
+    assert "own (0/1): expected x" in output and "Its own hint." in output  # its own checks are still listed
+
+
+UNDECLARED_CHECK = 'from checks import verdict\nTASK = "say"\ndef test_say(task):\n' \
+                   '    task.grade({"said": verdict(True, "a", "a"), "extra": verdict(True, "b", "b")})\n'
+UNDECLARED_NODE = 'from checks import verdict\nTASK = "say"\ndef test_say(task):\n' \
+                  '    task.host("master")\n    task.grade({"said": verdict(True, "a", "a")})\n'
+
+
+@pytest.mark.parametrize(("module", "said"), [
+    (UNDECLARED_CHECK, "grades checks lab.toml does not declare: extra"),
+    (UNDECLARED_NODE, "reads the node master, which lab.toml does not declare"),
+])
+def test_a_grader_defect_is_env_error_naming_it(pytester, tmp_path, monkeypatch, module: str, said: str) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    make_lab(pytester, test_01_say=module)
+    output = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "-k", "say").stdout.str()
+    assert "ENV-ERROR say" in output and "Grader defect" in output and said in output
+    assert "This is a fault of the lab, not yours" in output and "Traceback" not in output

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from checks import EnvironmentFault
-from dcalab.backends.shell import NodeTimeout, PersistentShell, shell_host
+from dcalab.backends.shell import PersistentShell, shell_host
+from dcalab.errors import EnvironmentFault, NodeTimeout
 
 
 @pytest.fixture

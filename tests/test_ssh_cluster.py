@@ -3,12 +3,19 @@ they do through docker exec; a missing config or an unreachable node gets one cl
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+
 import pytest
 
+from checks.swarm import node_list
 from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
-from tests.labrun import run_lab
+from tests.labrun import ROOT, run_lab
+from tests.pristine import pristine_violations
 
 
 @pytest.fixture
@@ -39,3 +46,76 @@ def test_the_ssh_backend_without_a_config_says_how_to_give_one(monkeypatch) -> N
     with pytest.raises(DcalabError, match="needs an ssh_config file") as raised:
         get_cluster("ssh")
     assert "--lab-ssh-config FILE" in raised.value.fix and "dcalab cluster ssh-config" in raised.value.fix
+
+
+def lab_start(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dcalab", "lab", "start", *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def test_lab_start_over_ssh_lists_what_other_labs_left_and_force_removes_it(pristine: EmbeddedCluster,
+                                                                            tmp_path) -> None:
+    config = tmp_path / "lab.ssh"
+    config.write_text(pristine.ssh_config())
+    env = {"DCALAB_SSH_CONFIG": str(config)}
+    pristine.host("worker1").check_output("docker run -d --name left-over alpine sleep 600")
+    pristine.host("worker2").check_output("echo '{}' > /etc/docker/daemon.json")
+    kept = lab_start("registry", "--cluster", "ssh", env=env)
+    assert kept.returncode == 0, kept.stderr
+    assert "on the nodes as they were" in kept.stdout
+    assert "Left from other labs (kept; `--force` removes them):" in kept.stdout
+    assert "worker1: container " in kept.stdout and "worker2: file /etc/docker/daemon.json" in kept.stdout
+    assert pristine.host("worker1").check_output("docker ps -q --filter name=left-over")
+    forced = lab_start("registry", "--cluster", "ssh", "--force", env=env)
+    assert forced.returncode == 0 and "Left from other labs" not in forced.stdout, forced.stdout + forced.stderr
+    assert pristine_violations(pristine) == []
+
+
+LAB_AFTER_REGISTRY = """
+id = "after"
+title = "Starts where the registry lab ends"
+pass_mark = 50
+[start]
+after_lab = "registry"
+managers = ["master"]
+workers = ["worker1", "worker2", "registry"]
+[[start.steps]]
+node = "worker2"
+run = "curl -sf http://registry.docker-dca.example:5000/v2/alpine/tags/list"
+[[start.steps]]
+node = "worker1"
+run = "echo the planted step says no >&2; exit 3"
+[[tasks]]
+id = "t"
+title = "T"
+nodes = ["master"]
+domain = "Security"
+objective = "o"
+instructions = "i"
+solution = "s"
+  [[tasks.checks]]
+  id = "c"
+  points = 1
+  hint = "h"
+"""
+
+
+def test_a_lab_starts_from_another_labs_solved_state_and_a_failing_step_is_one_sentence(
+        pristine: EmbeddedCluster, tmp_path) -> None:
+    labs = tmp_path / "labs"
+    shutil.copytree(ROOT / "labs" / "registry", labs / "registry")
+    (labs / "after").mkdir()
+    (labs / "after" / "lab.toml").write_text(LAB_AFTER_REGISTRY)
+    (labs / "after" / "test_01_t.py").write_text('TASK = "t"\ndef test_t(task):\n    pass\n')
+    config = tmp_path / "lab.ssh"
+    config.write_text(pristine.ssh_config())
+    started = lab_start("after", "--cluster", "ssh", env={"DCALAB_LABS": str(labs), "DCALAB_SSH_CONFIG": str(config)})
+    assert started.returncode == 1 and "Traceback" not in started.stderr
+    assert "A start step of the lab after failed on worker1: `echo the planted step says no >&2; exit 3` said: " \
+           "the planted step says no" in started.stderr
+    assert "The cluster is still usable." in started.stderr
+    # the registry lab was solved first (so worker2's step could read alpine from the registry), its swarm kept
+    assert {entry["verdict"] for entry in run_lab("grade").values()} == {"PASS"}
+    listed = {entry["Hostname"]: entry["Status"] for entry in node_list(pristine.host("master"))}
+    assert listed["registry.docker-dca.example"] == "Ready"
+    assert all(report.healthy for report in pristine.status())

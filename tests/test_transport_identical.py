@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import run_lab
+from tests.pristine import start_registry
 
 REGISTRY = "registry.docker-dca.example:5000"
 
@@ -25,6 +26,6 @@ def test_shell_and_exec_transports_agree_on_every_state(pristine: EmbeddedCluste
     partial = grade_three_ways()
     assert partial["registry-running"]["verdict"] == "PASS" and partial["batch-mirror"]["verdict"] == "FAIL"
 
-    pristine.reset()
+    start_registry(pristine)
     run_lab("solve")
     assert {entry["verdict"] for entry in grade_three_ways().values()} == {"PASS"}

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import time
 
 import pytest
 
-from checks import redact
-from dcalab import engine, progress, runc_wrapper
-from dcalab.errors import DcalabError
+from checks import Verdict, redact, verdict
+from dcalab import engine, progress, runc_wrapper, runner
+from dcalab.errors import DcalabError, GraderDefect, UnknownNode
 from dcalab.grading import BLOCKED, TaskResult
 from dcalab.lab import load_lab
+from dcalab.runner import TaskRun
 from dcalab.settings import image_source
 from dcalab.topology import TOPOLOGY_FILE, topology
 from tests.labrun import LAB
@@ -38,7 +41,7 @@ def test_wrapper_patches_a_bundle_spec(tmp_path, monkeypatch) -> None:
 
 def test_topology_matches_the_seed() -> None:
     topo = topology()
-    assert topo.manager.ip == "10.10.10.100" and topo.swarm_port == 2377
+    assert topo.node("master").ip == "10.10.10.100" and topo.swarm_port == 2377
     assert [node.fqdn for node in topo.nodes] == [
         f"{name}.docker-dca.example" for name in ("master", "worker1", "worker2", "registry")
     ]
@@ -46,7 +49,7 @@ def test_topology_matches_the_seed() -> None:
     assert len(set(addresses)) == len(addresses)
     assert all(ipaddress.ip_address(ip) in ipaddress.ip_network(topo.subnet) for ip in addresses)
     assert json.loads(TOPOLOGY_FILE.read_text())["nodes"][0]["name"] == "master"
-    with pytest.raises(KeyError, match="the nodes are master, worker1, worker2, registry"):
+    with pytest.raises(UnknownNode, match="the nodes are master, worker1, worker2, registry"):
         topo.node("wroker1")
 
 
@@ -90,3 +93,57 @@ def test_join_tokens_never_reach_a_report() -> None:
     assert token not in redact(f"docker swarm join --token {token} 10.10.10.100:2377")
     result = TaskResult(load_lab(LAB).task("swarm-join"), BLOCKED, reason=f"`join --token {token}` failed")
     assert token not in result.describe() and "SWMTKN-(hidden)" in result.describe()
+
+
+def test_unlock_keys_are_redacted_like_join_tokens() -> None:
+    key = "SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8"
+    assert redact(f"docker swarm unlock: {key}") == "docker swarm unlock: SWMKEY-(hidden)"
+
+
+class SettlingCluster:
+    """A stand-in for a cluster whose state settles after a few fresh looks (until() asks it afresh)."""
+
+    def __init__(self, settles_after: int) -> None:
+        self.looks, self.fresh_looks, self.settles_after = 0, 0, settles_after
+        self.is_fresh = False
+
+    @contextlib.contextmanager
+    def fresh(self):
+        self.is_fresh = True
+        yield
+        self.is_fresh = False
+
+    def look(self) -> Verdict:
+        self.looks += 1
+        self.fresh_looks += self.is_fresh
+        return verdict(self.fresh_looks >= self.settles_after, "settled", f"look {self.looks}")
+
+
+def task_run(cluster) -> TaskRun:
+    lab = load_lab(LAB)
+    return TaskRun(lab, lab.task("swarm-join"), cluster, solving=False)
+
+
+def test_until_looks_again_afresh_until_the_state_settles(monkeypatch) -> None:
+    monkeypatch.setattr(runner, "SETTLE_INTERVAL", 0.01)
+    cluster = SettlingCluster(settles_after=3)
+    assert task_run(cluster).until(cluster.look, seconds=5).passed
+    assert (cluster.looks, cluster.fresh_looks) == (4, 3)  # the first look may use the grade's answers
+
+
+def test_until_gives_up_at_its_deadline_with_the_last_finding(monkeypatch) -> None:
+    monkeypatch.setattr(runner, "SETTLE_INTERVAL", 0.01)
+    cluster = SettlingCluster(settles_after=10**6)
+    started = time.monotonic()
+    found = task_run(cluster).until(cluster.look, seconds=0.2)
+    assert not found.passed and found.found == f"look {cluster.looks}" and time.monotonic() - started < 1
+
+
+def test_a_state_that_holds_is_looked_at_once() -> None:
+    cluster = SettlingCluster(settles_after=0)
+    assert task_run(cluster).until(cluster.look, seconds=60).passed and cluster.looks == 1
+
+
+def test_a_task_reading_an_undeclared_node_is_a_grader_defect() -> None:
+    with pytest.raises(GraderDefect, match=r"reads the node worker1, which lab\.toml does not declare"):
+        task_run(SettlingCluster(0)).host("worker1")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import testinfra
 from testinfra.host import Host
 
-from checks import EnvironmentFault
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, shell_host
-from dcalab.errors import DcalabError
-from dcalab.topology import Node
+from dcalab.errors import DcalabError, EnvironmentFault
 
 
 @dataclass
@@ -30,19 +29,13 @@ class NodeStatus:
         return not self.problems
 
 
-def note_swarm(report: NodeStatus, node: Node, state: str, is_manager: bool, fix: str) -> None:
-    """Add to a node's report its swarm membership, a problem when it is not the lab's starting point."""
-    role = "manager" if is_manager else "worker"
-    if node.swarm == "none":
-        report.notes.append("not in a swarm" if state == "inactive" else f"swarm: {state} as {role}")
-    elif state != "active" or role != node.swarm:
-        report.problems.append(f"It should be a swarm {node.swarm} but is {state} as {role}: {fix}.")
-    else:
-        report.notes.append(f"swarm {role}")
+def swarm_note(state: str, is_manager: bool) -> str:
+    """A node's swarm membership as status shows it (a lab's start says what it should be)."""
+    return "not in a swarm" if state == "inactive" else f"swarm {state} as {'manager' if is_manager else 'worker'}"
 
 
 class Cluster(ABC):
-    """A lab cluster: master, worker1, worker2 and registry, brought to the seed's starting point."""
+    """A lab cluster: master, worker1, worker2 and registry, each running docker."""
 
     name: str
 
@@ -53,6 +46,7 @@ class Cluster(ABC):
         self.timeout = timeout or (GRADE_TIMEOUT if read_only else SOLVE_TIMEOUT)  # per command (shell transport)
         self.user = user  # run node commands as this user instead of root
         self._hosts: dict[str, Host] = {}
+        self._fresh = False  # inside fresh(): commands ask the nodes again
 
     @abstractmethod
     def up(self) -> None:
@@ -64,7 +58,11 @@ class Cluster(ABC):
 
     @abstractmethod
     def reset(self) -> None:
-        """Return a used cluster to the pristine state."""
+        """Make the nodes anew where dcalab made them: docker running, nothing else (a lab's start does the rest)."""
+
+    def recreate_nodes(self) -> bool:
+        """Make the nodes anew for a lab's start, if this backend made them; False when it cannot (SSH hosts)."""
+        return False
 
     @abstractmethod
     def status(self) -> list[NodeStatus]:
@@ -98,6 +96,23 @@ class Cluster(ABC):
                 host.backend.shell.close()
         self._hosts.clear()
 
+    @contextlib.contextmanager
+    def fresh(self) -> Iterator[None]:
+        """Commands inside ask the nodes again instead of reusing a read-only grade's answers (the new
+        answers replace the old ones): for state that settles while a grade waits for it."""
+        self._fresh = True
+        self._set_fresh()
+        try:
+            yield
+        finally:
+            self._fresh = False
+            self._set_fresh()
+
+    def _set_fresh(self) -> None:
+        for host in self._hosts.values():
+            if isinstance(host.backend, ShellBackend):
+                host.backend.fresh = self._fresh
+
     def prefetch(self, plan: dict[str, list[str]]) -> None:
         """Answer a read-only grade's expected commands with one round trip per node, all nodes at once."""
         if self.transport != "shell" or not self.read_only:
@@ -124,4 +139,5 @@ class Cluster(ABC):
             else:
                 self._hosts[node] = shell_host(self.pipe_command(node), node, self.read_only, self.timeout,
                                                fix=lambda: self.start_hint(node))
+                self._hosts[node].backend.fresh = self._fresh
         return self._hosts[node]

@@ -1,4 +1,5 @@
 """The embedded cluster: four docker-in-docker nodes (systemd + Debian's docker.io) on the host engine.
+`up` makes the nodes; a lab's start (dcalab.start) forms its swarm.
 
 Everything it creates carries the label org.dcalab.cluster=embedded, so `down` removes exactly that.
 """
@@ -17,7 +18,7 @@ from docker.errors import APIError, NotFound
 from docker.types import IPAMConfig, IPAMPool
 
 from dcalab import hub
-from dcalab.backends.base import Cluster, NodeStatus, note_swarm
+from dcalab.backends.base import Cluster, NodeStatus, swarm_note
 from dcalab.engine import answering_client, docker_cli, ensure_engine
 from dcalab.errors import DcalabError
 from dcalab.images import NODE_TAG, ensure_hub_images, ensure_node_image
@@ -28,7 +29,6 @@ from dcalab.topology import Node, topology
 
 CLUSTER_LABEL = "org.dcalab.cluster"
 NODE_BOOT_TIMEOUT = 90
-SWARM_READY_TIMEOUT = 60
 
 
 def _parallel(function, items) -> list:
@@ -132,17 +132,19 @@ class EmbeddedCluster(Cluster):
         self.prepare()
         if self.client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}=vagrant"}):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
-                              "Remove them first: dcalab cluster down --backend vagrant")
+                              "Remove them first: dcalab cluster down --cluster vagrant")
         self.reconnect()  # shells to nodes that were down or recreated start afresh
-        topo = topology()
         with step("Starting the lab nodes"):
-            answering = _parallel(self._ensure_node, topo.nodes)
-        self._ensure_swarm({node.name for node, ok in zip(topo.nodes, answering, strict=True) if not ok})
+            _parallel(self._ensure_node, topology().nodes)
 
     def reset(self) -> None:
         self._client = ensure_engine()
         self.remove_nodes()
         self.up()
+
+    def recreate_nodes(self) -> bool:
+        self.reset()
+        return True
 
     def remove_nodes(self) -> None:
         """Remove the node containers and their docker volumes; the network and the hub stay."""
@@ -305,60 +307,6 @@ class EmbeddedCluster(Cluster):
     def swarm_info(self, node: Node) -> dict:
         return json.loads(self._must_run(node, "docker", "info", "--format", "{{json .Swarm}}"))
 
-    def swarm_nodes(self) -> list[dict]:
-        """`docker node ls` on the manager, one dict per node."""
-        output = self._must_run(topology().manager, "docker", "node", "ls", "--format", "{{json .}}")
-        return [json.loads(line) for line in output.splitlines()]
-
-    def _ensure_swarm(self, docker_down: set[str]) -> None:
-        """master leads a swarm that worker1 and worker2 joined; the registry node is left as it is.
-        Workers whose docker is down are left for `status` to report."""
-        topo = topology()
-        manager = topo.manager
-        if manager.name in docker_down:
-            raise DcalabError(f"Docker does not start on {manager.name}, so its swarm cannot be checked.",
-                              f"Look inside: dcalab shell {manager.name}, then `systemctl status docker`.")
-        info = self.swarm_info(manager)
-        if info["LocalNodeState"] != "active" or not info["ControlAvailable"]:
-            if info["LocalNodeState"] != "inactive":
-                self.run(manager, "docker", "swarm", "leave", "--force")
-            self._must_run(manager, "docker", "swarm", "init", "--advertise-addr", manager.ip)
-            info = self.swarm_info(manager)
-        token = self._must_run(manager, "docker", "swarm", "join-token", "-q", "worker")
-        workers = [node for node in topo.nodes if node.swarm == "worker" and node.name not in docker_down]
-        with step("Joining the workers to master's swarm"):
-            _parallel(lambda worker: self._join(worker, info["NodeID"], token), workers)
-            self._await_ready({worker.fqdn for worker in workers} | {manager.fqdn})
-
-    def _join(self, worker: Node, manager_id: str, token: str) -> None:
-        info = self.swarm_info(worker)
-        managers = {remote["NodeID"] for remote in info.get("RemoteManagers") or []}
-        if info["LocalNodeState"] == "active" and manager_id in managers:
-            return
-        if info["LocalNodeState"] != "inactive":
-            self.run(worker, "docker", "swarm", "leave", "--force")
-        manager = topology().manager
-        self._must_run(worker, "docker", "swarm", "join", "--token", token, f"{manager.ip}:{topology().swarm_port}")
-
-    def _await_ready(self, hostnames: set[str]) -> None:
-        """Wait until every hostname is Ready, dropping stale Down entries left by recreated nodes."""
-        deadline = time.monotonic() + SWARM_READY_TIMEOUT
-        while True:
-            listed = self.swarm_nodes()
-            ready = {entry["Hostname"] for entry in listed if entry["Status"] == "Ready"}
-            for entry in listed:
-                if entry["Status"] == "Down" and entry["Hostname"] in ready:
-                    self.run(topology().manager, "docker", "node", "rm", "--force", entry["ID"])
-            if hostnames <= ready:
-                return
-            if time.monotonic() > deadline:
-                late = ", ".join(sorted(hostnames - ready))
-                raise DcalabError(
-                    f"These nodes did not become Ready in the swarm: {late}.",
-                    "Run `dcalab cluster reset` to rebuild the cluster.",
-                )
-            time.sleep(0.5)
-
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
         client = answering_client()
@@ -398,5 +346,5 @@ class EmbeddedCluster(Cluster):
             )
             return report
         swarm = self.swarm_info(node)
-        note_swarm(report, node, swarm["LocalNodeState"], swarm["ControlAvailable"], fix)
+        report.notes.append(swarm_note(swarm["LocalNodeState"], swarm["ControlAvailable"]))
         return report

@@ -24,13 +24,9 @@ from typing import Any
 from testinfra.backend.base import BaseBackend, CommandResult
 from testinfra.host import Host
 
-from checks import EnvironmentFault
+from dcalab.errors import EnvironmentFault, NodeTimeout
 
 GRADE_TIMEOUT, SOLVE_TIMEOUT = 10.0, 180.0  # seconds per command: checks are quick, pushes and pulls are not
-
-
-class NodeTimeout(EnvironmentFault):
-    """A node did not answer a command within the per-command timeout."""
 
 
 class PersistentShell:
@@ -133,12 +129,13 @@ class ShellBackend(BaseBackend):
         self.node, self.timeout = node, timeout
         self.shell = PersistentShell(argv, node, fix)
         self.cache: dict[str, CommandResult] | None = {} if cache else None
+        self.fresh = False  # set by Cluster.fresh(): ask again, keep the new answer
         self.asked: dict[str, None] = {}  # every command asked for, in order: the next grade's prefetch plan
 
     def run(self, command: str, *args: str, **kwargs: Any) -> CommandResult:
         cmd = self.get_command(command, *args)
         self.asked[cmd] = None
-        if self.cache is not None and cmd in self.cache:
+        if self.cache is not None and cmd in self.cache and not self.fresh:
             return self.cache[cmd]
         rc, stdout, stderr = self.shell.run(cmd, self.timeout)
         result = self.result(rc, self.encode(cmd), stdout, stderr)

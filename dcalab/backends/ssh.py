@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from checks import EnvironmentFault
-from dcalab.backends.base import Cluster, NodeStatus, note_swarm
-from dcalab.errors import DcalabError
+from dcalab.backends.base import Cluster, NodeStatus, swarm_note
+from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.topology import Node, topology
 
 SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"
@@ -69,8 +68,6 @@ class SshCluster(Cluster):
 
     reset = down
 
-    swarm_fix = "make it so as the lab's starting point expects (docker swarm init / join)"
-
     def status(self) -> list[NodeStatus]:
         return [self.node_status(node) for node in topology().nodes]
 
@@ -82,7 +79,5 @@ class SshCluster(Cluster):
             return NodeStatus(node.name, "unreachable", [f"{fault.message} {fault.fix}"])
         if answer.rc:
             return NodeStatus(node.name, "running", [f"docker does not answer: {answer.stderr.strip()}"])
-        report = NodeStatus(node.name, "running")
         state, is_manager = answer.stdout.split()
-        note_swarm(report, node, state, is_manager == "true", self.swarm_fix)
-        return report
+        return NodeStatus(node.name, "running", notes=[swarm_note(state, is_manager == "true")])

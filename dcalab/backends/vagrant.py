@@ -49,7 +49,6 @@ def machine_names() -> dict[str, str]:
 
 class VagrantCluster(SshCluster):
     name = "vagrant"
-    swarm_fix = "run `vagrant provision` on it (or `dcalab cluster reset --backend vagrant`)"
 
     def __init__(self, **options) -> None:  # see Cluster.__init__
         Cluster.__init__(self, **options)
@@ -210,6 +209,13 @@ class VagrantCluster(SshCluster):
     def reset(self) -> None:
         self.down()
         self.up()
+
+    def recreate_nodes(self) -> bool:
+        """The docker provider's machines are made anew in seconds; VMs are too slow to remake for every lab."""
+        if self.provider != "docker":
+            return False
+        self.reset()
+        return True
 
     def status(self) -> list[NodeStatus]:
         reports = []

@@ -12,7 +12,7 @@ from dcalab.backends import BACKENDS
 from dcalab.errors import DcalabError
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
 from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, pick_questions, weighted
-from dcalab.lab import LAB_FILE, Lab, find_lab
+from dcalab.lab import Lab, find_lab
 from dcalab.quiz.bank import DOMAINS, load_bank
 from dcalab.quiz.cli import history_items, positive, run_mode
 from dcalab.quiz.engine import UNANSWERED, Session
@@ -34,13 +34,6 @@ def _percent(text: str) -> float:
     if not 0 < value <= 100:
         raise argparse.ArgumentTypeError(f"{text!r} is not a percent above 0 and up to 100")
     return value
-
-
-def _check_domains(lab: Lab) -> None:
-    for task in lab.tasks:
-        if task.domain not in TITLE_WEIGHTS:
-            raise DcalabError(f"Task {task.id} of the lab {lab.id} has the domain {task.domain!r}, not a DCA domain.",
-                              f"Set its domain in {lab.folder / LAB_FILE} to one of: {'; '.join(TITLE_WEIGHTS)}.")
 
 
 def _hands_on(lab: Lab, cluster: str, keys: Keys, deadline: float) -> tuple[list[history.Item], bool]:
@@ -101,16 +94,14 @@ def _show_result(tasks: list[history.Item], questions: list[history.Item], run: 
 
 
 def exam_command(args: argparse.Namespace) -> int:
-    lab = None if args.lab == "none" else find_lab(args.lab)
-    if lab:
-        _check_domains(lab)
+    lab = None if args.lab in (None, "none") else find_lab(args.lab)
     n_tasks = len(lab.tasks) if lab else 0
     wanted = args.questions if args.questions is not None else max(0, EXAM_ITEMS - n_tasks)
     rng = random.Random(args.seed)
     questions = pick_questions(load_bank(), wanted, rng)
     if not lab and not questions:
         raise DcalabError("An exam without a lab and without questions has nothing to ask.",
-                          "Ask for some: dcalab exam --lab none --questions 20")
+                          "Ask for some: dcalab exam --questions 20")
     parts = [f"{count(n_tasks, 'hands-on task')} (lab {lab.id})"] if lab else []
     parts += [count(len(questions), "question")] if questions else []
     print(f"DCA practice exam: {' and '.join(parts)} in {clock(args.minutes * 60)}. Pass mark {args.pass_mark:g} % "
@@ -145,15 +136,15 @@ def add_exam_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
         description="A timed practice exam. First the hands-on tasks of a lab: do them on the cluster in another "
         "terminal (dcalab shell NODE), then press g to have them graded once, read-only and without hints. Then "
         "the questions, against the same clock. The result gives the score, the pass mark and your readiness per "
-        f"DCA domain, weighted as the exam is: {weights}. Start from a pristine cluster (dcalab cluster reset) "
-        "before you begin.")
+        f"DCA domain, weighted as the exam is: {weights}. With --lab, start the lab first (dcalab lab start LAB).")
     exam.add_argument("--minutes", type=positive(float), default=90.0, metavar="M",
                       help="the exam's length in minutes, fractions allowed (default 90, as the real exam)")
     exam.add_argument("--questions", type=positive(int, zero=True), metavar="N",
                       help=f"how many questions (default: {EXAM_ITEMS} as in the real exam, less one per hands-on task "
                       f"so that the exam has {EXAM_ITEMS} items); they are shared out by the domains' weights")
-    exam.add_argument("--lab", default="registry", metavar="NAME",
-                      help="the lab whose tasks are the hands-on part (default registry); none for questions only")
+    exam.add_argument("--lab", metavar="LAB",
+                      help="add a lab's tasks as a hands-on part before the questions (practice beyond the real exam, "
+                      "which has none; default: none)")
     exam.add_argument("--cluster", default="embedded", choices=sorted(BACKENDS),
                       help="the cluster the tasks are graded on (default embedded)")
     exam.add_argument("--pass-mark", type=_percent, default=65.0, metavar="PERCENT",

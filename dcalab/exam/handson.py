@@ -1,22 +1,24 @@
-"""The exam's hands-on part: a lab's tasks without hints, worked on the cluster, graded once by pytest."""
+"""The exam's hands-on part: a lab's tasks without hints, worked on the cluster, graded once in-process."""
 
 from __future__ import annotations
 
 import time
 
+from dcalab.backends import get_cluster
+from dcalab.errors import DcalabError
 from dcalab.grading import ENV_ERROR
 from dcalab.history import Item
 from dcalab.lab import Lab
-from dcalab.labrun import run_lab
 from dcalab.quiz.keys import Keys, TimeUp
 from dcalab.quiz.terminal import clock, key_name, wrap
+from dcalab.session import LabSession
 
 GRADE_KEY = "g"
 
 
 def show_tasks(lab: Lab, cluster: str) -> None:
     """Each task's title, nodes and instructions: what the candidate must do, never how to fix it."""
-    shell = "dcalab shell NODE" + ("" if cluster == "embedded" else f" --backend {cluster}")
+    shell = "dcalab shell NODE" + ("" if cluster == "embedded" else f" --cluster {cluster}")
     print(f"\nHands-on tasks from the lab {lab.id!r} ({lab.points} points), graded on the {cluster} cluster "
           f"as you leave them. Work in another terminal: {shell}.")
     for number, task in enumerate(lab.tasks, 1):
@@ -49,23 +51,21 @@ def wait_for_grading(keys: Keys, deadline: float) -> bool:
 
 
 def grade(lab: Lab, cluster: str) -> tuple[list[Item], str]:
-    """Grade every task once, read-only and without hints, as `pytest labs/<lab>` does; the items and a problem.
+    """Grade every task once, read-only and without hints, by the one grading API; the items and a problem.
 
-    The lab run writes its own history row to a throw-away file: the exam records one row of its own.
-    A task that could not be graded is ENV-ERROR with no points, and the problem says why.
-    """
-    run = run_lab(lab.folder, "--cluster", cluster, "--no-hints")
-    output, graded = run.output, run.tasks
+    A task that could not be graded is ENV-ERROR with no points, and the problem says why."""
+    problem = ""
+    try:
+        nodes = get_cluster(cluster, read_only=True)
+        results = LabSession(lab, nodes).run_all()
+        nodes.reconnect()  # close the shells
+    except DcalabError as error:  # the cluster itself could not be reached (no ssh_config, no engine, ...)
+        results, problem = {}, f"The tasks could not be graded: {error}"
     items = []
     for task in lab.tasks:
-        test = graded.get(task.id, {"verdict": ENV_ERROR, "score": 0, "max_score": task.points})
-        items.append(Item(task.id, test["verdict"], test["score"], test["max_score"], task.domain, task.objective))
-    problem = ""
-    if len(graded) < len(lab.tasks):
-        lines = output.splitlines() or ["no output"]
-        said = next((line for line in reversed(lines) if "error" in line.lower()), lines[-1]).strip()
-        problem = (f"{len(lab.tasks) - len(graded)} task(s) could not be graded ({said}). "
-                   "Check the cluster: dcalab cluster status")
+        result = results.get(task.id)
+        status, score = (result.status, result.score) if result else (ENV_ERROR, 0)
+        items.append(Item(task.id, status, score, task.points, task.domain, task.objective))
     return items, problem
 
 

@@ -1,0 +1,124 @@
+"""The grading API: one lab on one cluster; grade or solve a selection of its tasks and get the results.
+
+The pytest plugin, `dcalab exam` and `dcalab lab start` all go through LabSession, so every way of
+grading follows one verdict rule:
+
+- every selected task is graded on its own checks; its points are the checks that hold;
+- PASS when all hold, FAIL when one does not;
+- BLOCKED only for a task that FAILS while a prerequisite is not PASS (prerequisites that were not
+  selected are graded quietly to decide it), so a task graded alone gets the verdict of the full run;
+- ENV-ERROR only when the harness cannot look at a node the task declares (down, paused, unreachable,
+  timed out, docker stopped by something else than the learner's configuration) or the lab's grader is
+  defective.
+
+>>> session = LabSession(find_lab("registry"), get_cluster("embedded", read_only=True))
+>>> session.run("catalog").status  # on a pristine cluster: it fails, and push-alpine is not done
+'BLOCKED'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from dcalab.backends.base import Cluster
+from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, NodeRefused, SolveError
+from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
+from dcalab.lab import Lab
+from dcalab.runner import TaskRun
+
+
+class LabSession:
+    """A lab graded (or solved, then graded) on a cluster; the cluster's shells stay open between runs."""
+
+    def __init__(self, lab: Lab, cluster: Cluster, solving: bool = False, debug: bool = False) -> None:
+        self.lab, self.cluster, self.solving, self.debug = lab, cluster, solving, debug
+        self.results: dict[str, TaskResult] = {}  # the tasks run, in the order they ran
+        self._quiet: dict[str, TaskResult] = {}  # prerequisites graded only to decide BLOCKED
+        self._reachable: dict[str, str] = {}  # node -> "" or why the harness cannot reach it
+
+    def run(self, task_id: str, grader: Callable | None = None) -> TaskResult:
+        """Solve (in solve mode) and grade one task; `grader` defaults to the lab's own test function."""
+        result = self._decide(self._grade(task_id, self.solving, grader))
+        self.results[task_id] = result
+        return result
+
+    def run_all(self, task_ids: Iterable[str] | None = None) -> dict[str, TaskResult]:
+        """Run the given tasks (default: all) in the lab's order; the results by task id."""
+        wanted = set(task_ids) if task_ids is not None else None
+        for task in self.lab.tasks:
+            if wanted is None or task.id in wanted:
+                self.run(task.id)
+        return self.results
+
+    def again(self) -> None:
+        """Forget the results and what was reachable, keep the open shells: for the next grade of a live view."""
+        self.results.clear()
+        self._quiet.clear()
+        self._reachable.clear()
+
+    # -- the verdict rule ---------------------------------------------------------------------------------------
+    def _decide(self, result: TaskResult) -> TaskResult:
+        """A FAIL whose prerequisite is not PASS is BLOCKED: it still lists what its own checks found."""
+        if result.status != FAIL:
+            return result
+        for dependency in result.task.depends:
+            earlier = self.results.get(dependency) or self._quiet.get(dependency)
+            if earlier is None:
+                earlier = self._quiet[dependency] = self._decide(self._grade(dependency, False, None))
+            if earlier.status != PASS:
+                reason = f"Blocked: it needs task {dependency}, which is {earlier.status}. Do {dependency} first."
+                return replace(result, status=BLOCKED, reason=" ".join(filter(None, [result.reason, reason])))
+        return result
+
+    def _grade(self, task_id: str, solving: bool, grader: Callable | None) -> TaskResult:
+        task = self.lab.task(task_id)
+        problem = self._unreachable(task.read_nodes)
+        if problem:
+            return TaskResult(task, ENV_ERROR, reason=problem)
+        run = TaskRun(self.lab, task, self.cluster, solving)
+        try:
+            (grader or self.lab.graders[task_id])(run)
+            if run.result is None:
+                raise GraderDefect(f"task {task_id}'s test ended without calling task.grade().")
+            return run.result
+        except GraderDefect as defect:
+            if self.debug:
+                raise
+            return TaskResult(task, ENV_ERROR, reason=f"Grader defect: {defect} This is a fault of the lab, not "
+                              f"yours. {defect.fix}".strip())
+        except EnvironmentFault as fault:
+            return TaskResult(task, ENV_ERROR, reason=str(fault))
+        except NodeRefused as refused:
+            return TaskResult(task, FAIL, reason=str(refused))
+        except SolveError as error:
+            return TaskResult(task, FAIL, reason=f"Solving it failed: {error}")
+        except DcalabError as error:  # the backend could not even say how to reach a node (vagrant missing, ...)
+            return TaskResult(task, ENV_ERROR, reason=str(error))
+        except Exception as error:  # a grader that breaks must not show the learner a traceback
+            if self.debug:
+                raise
+            return TaskResult(task, ENV_ERROR, reason=(
+                f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}). "
+                "Run again with --lab-debug for the details."))
+
+    def _unreachable(self, nodes: tuple[str, ...]) -> str:
+        """A sentence naming the first node the harness cannot reach, or ""; each node is tried once."""
+        for node in nodes:
+            if node not in self._reachable:
+                self._reachable[node] = self._probe(node)
+            if self._reachable[node]:
+                return self._reachable[node]
+        return ""
+
+    def _probe(self, node: str) -> str:
+        try:
+            result = self.cluster.host(node).run("true")
+        except DcalabError as error:  # a fault of the transport, or of the backend (vagrant missing, ...)
+            return str(error)
+        except Exception as error:  # any other transport failure: we could not look either
+            return f"The harness cannot reach {node} ({str(error)[:160]}). {self.cluster.start_hint(node)}"
+        if result.rc == 0:
+            return ""
+        problem = (result.stderr or result.stdout).strip()
+        return f"The harness cannot reach {node} ({problem[:160]}). {self.cluster.start_hint(node)}"

@@ -1,0 +1,110 @@
+"""A lab's start state ([start] in lab.toml), applied over the cluster's testinfra hosts on every backend:
+another lab's solved state, the swarm roles (one bootstrap, with checks.swarm's idempotent steps), then
+the lab's own setup steps."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from checks import swarm
+from dcalab.backends.base import Cluster
+from dcalab.errors import DcalabError
+from dcalab.grading import PASS
+from dcalab.lab import Lab, Start, find_lab
+from dcalab.progress import step
+from dcalab.session import LabSession
+from dcalab.topology import topology
+
+# What a lab may leave on a node, one line each, and how --force removes it.
+LEFTOVERS = (
+    "docker ps -aq | sed 's/^/container /'; docker volume ls -q | sed 's/^/volume /'; "
+    "docker image ls --format 'image {{.Repository}}:{{.Tag}}'; "
+    "[ -e /etc/docker/daemon.json ] && echo 'file /etc/docker/daemon.json'; "
+    "docker service ls -q 2>/dev/null | sed 's/^/service /'; true"
+)
+CLEAN = (
+    "svcs=$(docker service ls -q 2>/dev/null); [ -z \"$svcs\" ] || docker service rm $svcs >/dev/null; "
+    "ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; "
+    "vols=$(docker volume ls -q); [ -z \"$vols\" ] || docker volume rm -f $vols >/dev/null; "
+    "docker image prune -af >/dev/null; "
+    "if [ -e /etc/docker/daemon.json ]; then rm -f /etc/docker/daemon.json; "
+    "systemctl reset-failed docker.service docker.socket; systemctl restart docker; fi"
+)
+
+
+@dataclass(frozen=True)
+class Started:
+    lab: str
+    seconds: float
+    recreated: bool  # the nodes were made anew (embedded); else the start was applied to the nodes as they were
+    leftovers: dict[str, list[str]]  # node -> what other labs left there (kept without --force)
+
+
+def _parallel(function, items) -> list:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(function, items))
+
+
+def form_swarm(cluster: Cluster, start: Start) -> None:
+    """The swarm the start names: its first manager leads, the other managers and the workers join it,
+    every other node is in no swarm."""
+    _parallel(lambda node: swarm.ensure_outside(cluster.host(node)), start.outside)
+    if not start.managers:
+        return
+    leader = topology().node(start.managers[0])
+    manager = cluster.host(leader.name)
+    swarm.ensure_leader(manager, leader.ip)
+    address = f"{leader.ip}:{topology().swarm_port}"
+
+    def join(node: str, role: str) -> None:
+        swarm.ensure_member(manager, address, cluster.host(node), topology().node(node).fqdn, role)
+
+    for node in start.managers[1:]:  # one manager at a time: raft adds members one by one
+        join(node, "manager")
+    _parallel(lambda node: join(node, "worker"), start.workers)
+
+
+def apply_start(cluster: Cluster, lab: Lab) -> None:
+    """Bring the nodes, as they are, to the lab's start: another lab solved, swarm roles, setup steps."""
+    if lab.start.after_lab:
+        earlier = find_lab(lab.start.after_lab)
+        apply_start(cluster, earlier)
+        with step(f"Solving the lab {earlier.id}, where {lab.id} starts"):
+            results = LabSession(earlier, cluster, solving=True).run_all()
+        failed = [f"{task} ({result.status}: {result.hint})" for task, result in results.items()
+                  if result.status != PASS]
+        if failed:
+            raise DcalabError(f"The lab {lab.id} starts where {earlier.id} ends, and solving {earlier.id} failed: "
+                              f"{'; '.join(failed)}.", "Check the cluster (dcalab cluster status) and start again.")
+    with step(f"Forming the swarm {lab.id} starts with"):
+        form_swarm(cluster, lab.start)
+    for setup in lab.start.steps:
+        result = cluster.host(setup.node).run(setup.run)
+        if result.rc != 0:
+            said = (result.stderr or result.stdout).strip()[-300:]
+            raise DcalabError(f"A start step of the lab {lab.id} failed on {setup.node}: `{setup.run}` said: {said}",
+                              f"The cluster is still usable. Look on the node (dcalab shell {setup.node}), then run "
+                              f"dcalab lab start {lab.id} again.")
+
+
+def leftovers(cluster: Cluster) -> dict[str, list[str]]:
+    """What is on each node that a lab's start does not make: containers, volumes, images, services, daemon.json."""
+    found = _parallel(lambda node: cluster.host(node.name).check_output(LEFTOVERS).split("\n"), topology().nodes)
+    return {node.name: [line for line in lines if line] for node, lines in zip(topology().nodes, found, strict=True)}
+
+
+def start_lab(cluster: Cluster, lab: Lab, force: bool = False) -> Started:
+    """`dcalab lab start`: nodes made anew where dcalab made them, else cleaned only with `force`; then the start."""
+    began = time.monotonic()
+    recreated = cluster.recreate_nodes()
+    left: dict[str, list[str]] = {}
+    if not recreated:
+        left = {node: items for node, items in leftovers(cluster).items() if items}
+        if force and left:
+            with step("Removing what other labs left on the nodes"):
+                _parallel(lambda node: cluster.host(node).check_output(CLEAN), list(left))
+            left = {}
+    apply_start(cluster, lab)
+    return Started(lab.id, time.monotonic() - began, recreated, left)
