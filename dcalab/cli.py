@@ -6,13 +6,13 @@ import argparse
 import os
 import sys
 
-from dcalab import engine, history, libvirt_host
+from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
-from dcalab.backends.vagrant import PROVIDERS
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
 from dcalab.lab import find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser
+from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.start import start_lab
 
 
@@ -45,6 +45,8 @@ def cluster_command(args: argparse.Namespace) -> int:
         print(cluster.ssh_config(), end="")
         return 0
     cluster.down()
+    if args.engine:
+        from dcalab import engine, libvirt_host  # here only: most commands need neither the Docker SDK nor libvirt
     if args.engine and engine.stop_engine():
         print("Stopped the Docker engine dcalab had started.")
     if args.engine and libvirt_host.stop_libvirt():
@@ -150,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with down: also stop the Docker engine and libvirt daemons dcalab started (never others)",
     )
-    cluster.add_argument("--provider", choices=PROVIDERS, help="with --backend vagrant: the Vagrant provider "
+    cluster.add_argument("--provider", choices=VAGRANT_PROVIDERS, help="with --cluster vagrant: the Vagrant provider "
                          "(default: $VAGRANT_DEFAULT_PROVIDER or docker)")
     cluster.set_defaults(handler=cluster_command)
 

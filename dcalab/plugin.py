@@ -15,14 +15,13 @@ import pytest
 
 from dcalab.backends import BACKENDS, Cluster, get_cluster
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
-from dcalab.backends.ssh import SSH_CONFIG_ENV
 from dcalab.errors import DcalabError
 from dcalab.grading import PASS, TaskResult
 from dcalab.history import record_lab
 from dcalab.lab import LAB_FILE, Lab, load_lab
 from dcalab.report import print_summary, render_html, results_json
 from dcalab.session import LabSession
-from dcalab.settings import state_dir
+from dcalab.settings import SSH_CONFIG_ENV, state_dir
 
 SESSIONS = pytest.StashKey[dict]()  # lab id -> LabSession
 LABS = pytest.StashKey[dict]()  # folder -> Lab

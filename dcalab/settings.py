@@ -8,6 +8,8 @@ from pathlib import Path
 from dcalab.errors import DcalabError
 
 IMAGE_SOURCES = ("offline", "dockerhub")
+SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"  # the ssh_config naming the nodes, for --cluster=ssh
+VAGRANT_PROVIDERS = ("docker", "libvirt", "virtualbox")  # the providers the Vagrantfile knows
 
 
 def state_dir() -> Path:

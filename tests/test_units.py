@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -147,3 +149,16 @@ def test_a_state_that_holds_is_looked_at_once() -> None:
 def test_a_task_reading_an_undeclared_node_is_a_grader_defect() -> None:
     with pytest.raises(GraderDefect, match=r"reads the node worker1, which lab\.toml does not declare"):
         task_run(SettlingCluster(0)).host("worker1")
+
+
+def test_the_plugin_and_the_cli_import_no_backend_until_one_is_chosen() -> None:
+    """python-vagrant warns on import when Vagrant is missing, and the Docker SDK is slow to import: neither is
+    loaded by `pytest` or `dcalab` until the embedded or Vagrant backend is chosen."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, dcalab.plugin, dcalab.cli; "
+                             "print(sorted({'vagrant', 'docker'} & set(sys.modules)))"],
+                            capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]" and loaded.stderr == ""
+    chosen = subprocess.run([sys.executable, "-c", "import sys; from dcalab.backends import backend_class; "
+                             "backend_class('ssh'); print('vagrant' in sys.modules, 'docker' in sys.modules)"],
+                            capture_output=True, text=True, check=True)
+    assert chosen.stdout.strip() == "False False"

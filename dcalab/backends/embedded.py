@@ -1,5 +1,6 @@
-"""The embedded cluster: four docker-in-docker nodes (systemd + Debian's docker.io) on the host engine.
-`up` makes the nodes; a lab's start (dcalab.start) forms its swarm.
+"""The embedded cluster: four docker-in-docker nodes (systemd + Debian's docker.io) on the host engine,
+on the lab network (dcalab.labnet, which also holds the node image and the lab hub). `up` makes the nodes;
+a lab's start (dcalab.start) forms its swarm.
 
 Everything it creates carries the label org.dcalab.cluster=embedded, so `down` removes exactly that.
 """
@@ -7,27 +8,24 @@ Everything it creates carries the label org.dcalab.cluster=embedded, so `down` r
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import docker
-from docker.errors import APIError, NotFound
-from docker.types import IPAMConfig, IPAMPool
+from docker.errors import NotFound
 
 from dcalab import hub
 from dcalab.backends.base import Cluster, NodeStatus, swarm_note
-from dcalab.engine import answering_client, docker_cli, ensure_engine
+from dcalab.engine import answering_client, docker_cli
 from dcalab.errors import DcalabError
-from dcalab.images import NODE_TAG, ensure_hub_images, ensure_node_image
-from dcalab.pki import LabPki, ensure_lab_pki, ensure_lab_ssh_key
+from dcalab.images import NODE_TAG
+from dcalab.labnet import CLUSTER_LABEL, LABELS, LabNetwork
+from dcalab.pki import ensure_lab_ssh_key
 from dcalab.progress import step
 from dcalab.settings import image_source
 from dcalab.topology import Node, topology
 
-CLUSTER_LABEL = "org.dcalab.cluster"
 NODE_BOOT_TIMEOUT = 90
 
 
@@ -41,8 +39,7 @@ class EmbeddedCluster(Cluster):
 
     def __init__(self, **options) -> None:  # see Cluster.__init__
         super().__init__(**options)
-        self._client: docker.DockerClient | None = None
-        self.labels = {CLUSTER_LABEL: self.name, "org.dcalab.owner": "dcalab"}
+        self.net = LabNetwork()
 
     # -- names -------------------------------------------------------------------------------
     @staticmethod
@@ -78,14 +75,7 @@ class EmbeddedCluster(Cluster):
     # -- engine access -------------------------------------------------------------------------
     @property
     def client(self) -> docker.DockerClient:
-        """A client of the engine that answers; never starts one (only `up` does)."""
-        if self._client is None:
-            self._client = answering_client()
-            if self._client is None:
-                raise DcalabError(
-                    "No Docker engine answers, so the embedded cluster is not running.", "Start it: dcalab cluster up"
-                )
-        return self._client
+        return self.net.client
 
     def _container(self, node: Node):
         try:
@@ -109,28 +99,9 @@ class EmbeddedCluster(Cluster):
         return output
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def prepare(self) -> None:
-        """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it
-        (the Vagrant backend's docker provider puts its own nodes there)."""
-        self._client = ensure_engine()
-        pki = self._pki()
-        ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
-        self._ensure_network()
-        if image_source() == "offline":
-            self.ensure_hub(pki)
-
-    @staticmethod
-    def _pki() -> LabPki:
-        topo = topology()
-        return ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
-
-    def nodes_present(self) -> list[str]:
-        """The names of this cluster's node containers that exist, running or not."""
-        return [node.name for node in topology().nodes if self._container(node) is not None]
-
     def up(self) -> None:
-        self.prepare()
-        if self.client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}=vagrant"}):
+        self.net.prepare()
+        if self.net.nodes_of("vagrant"):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
         self.reconnect()  # shells to nodes that were down or recreated start afresh
@@ -138,7 +109,7 @@ class EmbeddedCluster(Cluster):
             _parallel(self._ensure_node, topology().nodes)
 
     def reset(self) -> None:
-        self._client = ensure_engine()
+        self.net.start_engine()
         self.remove_nodes()
         self.up()
 
@@ -155,7 +126,6 @@ class EmbeddedCluster(Cluster):
         client = answering_client()
         if client is None:
             return
-        self._client = client
         mine = {"label": f"{CLUSTER_LABEL}={self.name}"}
         with step("Removing the embedded cluster"):
             _parallel(lambda c: c.remove(force=True), client.containers.list(all=True, filters=mine))
@@ -163,80 +133,6 @@ class EmbeddedCluster(Cluster):
                 volume.remove(force=True)
             for network in client.networks.list(filters=mine):
                 network.remove()
-
-    # -- network ------------------------------------------------------------------------------
-    def _lab_network(self):  # -> Network | None
-        try:
-            return self.client.networks.get(topology().network)
-        except NotFound:
-            return None
-
-    def _ensure_network(self) -> None:
-        topo = topology()
-        network = self._lab_network()
-        if network is not None:
-            if network.attrs.get("Labels", {}).get(CLUSTER_LABEL) != self.name:
-                raise DcalabError(
-                    f"A Docker network named {topo.network} exists and was not made by dcalab.",
-                    f"Remove or rename it (docker network rm {topo.network}), then: dcalab cluster up",
-                )
-            return
-        wanted = ipaddress.ip_network(topo.subnet)
-        for other in self.client.networks.list():
-            for pool in (other.attrs.get("IPAM") or {}).get("Config") or []:
-                subnet = pool.get("Subnet", "")
-                if ":" not in subnet and subnet and ipaddress.ip_network(subnet).overlaps(wanted):
-                    raise DcalabError(
-                        f"The lab's address range {topo.subnet} is already used by the Docker network {other.name}.",
-                        f"Remove that network (docker network rm {other.name}), then run: dcalab cluster up",
-                    )
-        try:
-            self.client.networks.create(
-                topo.network,
-                driver="bridge",
-                labels=self.labels,
-                ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=topo.subnet, gateway=topo.gateway)]),
-            )
-        except APIError as error:
-            raise DcalabError(
-                f"Docker could not create the lab network {topo.subnet}: {error.explanation}",
-                "Free that address range on this machine, then run: dcalab cluster up",
-            ) from error
-
-    # -- hub ------------------------------------------------------------------------------------
-    def ensure_hub(self, pki: LabPki, host_address: str = "") -> None:
-        """The lab hub: on the lab network as registry-1.docker.io or, for VMs (whose lab network gives this
-        machine host_address), on host_address:443 of the host's own network."""
-        topo = topology()
-        served = ensure_hub_images(self.client)
-        digest = hub.seed_digest(self.client, served, pki)
-        placement = host_address or topo.network
-        current = hub.hub_container(self.client)
-        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == digest
-        if seeded and current.labels.get(hub.PLACEMENT_LABEL) == placement:
-            if current.status != "running":
-                current.start()
-            return
-        if current is not None:
-            current.remove(force=True)
-        if not seeded:
-            hub.seed(self.client, served, {**self.labels, "org.dcalab.role": "hub-seed"})
-        labels = {**self.labels, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest, hub.PLACEMENT_LABEL: placement}
-        hub.create_hub(self.client, pki, labels, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases],
-                       host_address)
-
-    def hub_ca_for_vms(self) -> Path:
-        """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""
-        self._client = ensure_engine()
-        if self._lab_network() is not None:
-            raise DcalabError(f"The embedded cluster's network holds {topology().subnet} on this machine, and the "
-                              "VMs' lab network needs that range.", "Remove it first: dcalab cluster down")
-        return self._pki().ca_cert
-
-    def serve_hub_to_vms(self) -> None:
-        """Once the VMs' lab network gives this machine the lab gateway address: the lab hub on it."""
-        self._client = ensure_engine()
-        self.ensure_hub(self._pki(), topology().gateway)
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:
@@ -268,12 +164,12 @@ class EmbeddedCluster(Cluster):
         topo = topology()
         api = self.client.api
         volume = self.volume_name(node.name)
-        self.client.volumes.create(volume, labels=self.labels)
+        self.client.volumes.create(volume, labels=LABELS)
         container = api.create_container(
             NODE_TAG,
             name=self.container_name(node.name),
             hostname=node.fqdn,
-            labels={**self.labels, "org.dcalab.role": "node", "org.dcalab.node": node.name},
+            labels={**LABELS, "org.dcalab.role": "node", "org.dcalab.node": node.name},
             host_config=api.create_host_config(
                 privileged=True,
                 tmpfs={"/run": "", "/run/lock": ""},
@@ -309,11 +205,9 @@ class EmbeddedCluster(Cluster):
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
-        client = answering_client()
-        if client is None:
+        if answering_client() is None:
             problem = "No Docker engine answers: start the cluster with `dcalab cluster up`."
             return [NodeStatus("engine", "missing", [problem])]
-        self._client = client
         reports = _parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
             reports.append(self._hub_status())

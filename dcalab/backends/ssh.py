@@ -10,15 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dcalab.backends.base import Cluster, NodeStatus, swarm_note
-from dcalab.errors import DcalabError, EnvironmentFault
-from dcalab.topology import Node, topology
+from dcalab.backends.base import NodeStatus
+from dcalab.backends.over_ssh import OverSsh
+from dcalab.errors import DcalabError
+from dcalab.settings import SSH_CONFIG_ENV
+from dcalab.topology import topology
 
-SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"
-SWARM_MEMBERSHIP = "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'"
 
-
-class SshCluster(Cluster):
+class SshCluster(OverSsh):
     name = "ssh"
 
     def __init__(self, **options) -> None:  # see Cluster.__init__
@@ -33,30 +32,6 @@ class SshCluster(Cluster):
             )
         self.config_file = Path(path).resolve()
 
-    def ssh_host(self, node: str) -> str:
-        """The Host name of a lab node in the ssh_config."""
-        return topology().node(node).name
-
-    def _ssh(self, node: str, *options: str) -> list[str]:
-        return ["ssh", "-F", str(self.config_file), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
-                "-o", "LogLevel=ERROR", *options, self.ssh_host(node)]
-
-    def start_hint(self, node: str) -> str:
-        return f"Check that it runs and answers: ssh -F {self.config_file} {self.ssh_host(node)} true"
-
-    def pipe_command(self, node: str) -> list[str]:
-        return [*self._ssh(node), "/bin/sh" if self.user else "sudo -n /bin/sh"]
-
-    def shell_command(self, node: str) -> list[str]:
-        return [*self._ssh(node, "-t"), "sudo -i"]
-
-    def host_spec(self, node: str) -> str:
-        sudo = "false" if self.user else "true"
-        return f"ssh://{self.ssh_host(node)}?ssh_config={self.config_file}&sudo={sudo}"
-
-    def ssh_config(self) -> str:
-        return self.config_file.read_text()
-
     def up(self) -> None:
         """Nothing to create: check that every node answers and runs docker, naming the first that does not."""
         for report in self.status():
@@ -70,14 +45,3 @@ class SshCluster(Cluster):
 
     def status(self) -> list[NodeStatus]:
         return [self.node_status(node) for node in topology().nodes]
-
-    def node_status(self, node: Node) -> NodeStatus:
-        """Reach the node over SSH and ask its docker for its swarm membership."""
-        try:
-            answer = self.host(node.name).run(SWARM_MEMBERSHIP)
-        except EnvironmentFault as fault:
-            return NodeStatus(node.name, "unreachable", [f"{fault.message} {fault.fix}"])
-        if answer.rc:
-            return NodeStatus(node.name, "running", [f"docker does not answer: {answer.stderr.strip()}"])
-        state, is_manager = answer.stdout.split()
-        return NodeStatus(node.name, "running", notes=[swarm_note(state, is_manager == "true")])

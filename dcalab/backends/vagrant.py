@@ -16,18 +16,17 @@ from pathlib import Path
 
 import vagrant
 
-from dcalab.backends.base import Cluster, NodeStatus
-from dcalab.backends.embedded import EmbeddedCluster
-from dcalab.backends.ssh import SshCluster
+from dcalab.backends.base import NodeStatus
+from dcalab.backends.over_ssh import OverSsh
 from dcalab.errors import DcalabError
 from dcalab.images.libvirt_box import ensure_box
+from dcalab.labnet import LabNetwork
 from dcalab.libvirt_host import ensure_libvirt
 from dcalab.progress import step
-from dcalab.settings import image_source, state_dir
+from dcalab.settings import VAGRANT_PROVIDERS, image_source, state_dir
 from dcalab.topology import topology
 
 MACHINES_ENV = "DCALAB_VAGRANT_MACHINES"  # node=machine,... for a Vagrantfile that names its machines otherwise
-PROVIDERS = ("docker", "libvirt", "virtualbox")
 
 
 def vagrant_root() -> Path:
@@ -47,11 +46,11 @@ def machine_names() -> dict[str, str]:
     return names
 
 
-class VagrantCluster(SshCluster):
+class VagrantCluster(OverSsh):
     name = "vagrant"
 
     def __init__(self, **options) -> None:  # see Cluster.__init__
-        Cluster.__init__(self, **options)
+        super().__init__(**options)
         self.root = vagrant_root()
         self.provider = os.environ.get("VAGRANT_DEFAULT_PROVIDER") or "docker"
         self.machines = machine_names()
@@ -172,30 +171,31 @@ class VagrantCluster(SshCluster):
         self.states()  # vagrant installed, every lab node defined
         if len(self._made_with) == 1 and not os.environ.get("VAGRANT_DEFAULT_PROVIDER"):
             self.provider = next(iter(self._made_with))  # machines made by hand with `vagrant up --provider=...`
-        if self.provider not in PROVIDERS:
+        if self.provider not in VAGRANT_PROVIDERS:
             raise DcalabError(f"dcalab's Vagrantfile has no provider {self.provider!r}.",
-                              f"Use one of: {', '.join(PROVIDERS)} (VAGRANT_DEFAULT_PROVIDER or --provider).")
-        embedded = EmbeddedCluster()
+                              f"Use one of: {', '.join(VAGRANT_PROVIDERS)} (VAGRANT_DEFAULT_PROVIDER or --provider).")
+        net = LabNetwork()
         offline = image_source() == "offline"
         if self.provider == "docker":
-            if embedded.nodes_present():
+            net.start_engine()
+            if any(node.labels.get("org.dcalab.role") == "node" for node in net.nodes_of("embedded")):
                 raise DcalabError("The embedded cluster's nodes hold the lab's addresses.",
                                   "Remove them first: dcalab cluster down")
-            embedded.prepare()  # the node image, the lab network and the hub the docker provider's nodes use
+            net.prepare()  # the node image, the lab network and the hub the docker provider's nodes use
         else:
-            self.env = {**os.environ, **self._vm_settings(embedded, offline)}
+            self.env = {**os.environ, **self._vm_settings(net, offline)}
         with step(f"Bringing the Vagrant machines up (provider {self.provider})"):
             self._vagrant("up", provider=self.provider)
         if self.provider != "docker" and offline:
-            embedded.serve_hub_to_vms()
+            net.serve_hub_to_vms()
         self.reconnect()
 
-    def _vm_settings(self, embedded: EmbeddedCluster, offline: bool) -> dict[str, str]:
+    def _vm_settings(self, net: LabNetwork, offline: bool) -> dict[str, str]:
         """The Vagrantfile's settings for VMs: offline, they reach the lab hub on the lab gateway address,
         trust the lab CA, and libvirt's come from a box built here (no box can be downloaded)."""
         if not offline:
             return {}
-        settings = {"DCALAB_HUB_IP": topology().gateway, "DCALAB_LAB_CA": str(embedded.hub_ca_for_vms())}
+        settings = {"DCALAB_HUB_IP": topology().gateway, "DCALAB_LAB_CA": str(net.hub_ca_for_vms())}
         if self.provider == "libvirt" and not os.environ.get("DCALAB_BOX"):
             settings["DCALAB_BOX"] = ensure_box()
         return settings

@@ -1,0 +1,55 @@
+"""Nodes reached over SSH, named in an ssh_config: what the ssh and Vagrant backends share (not a backend).
+
+Each node gets one persistent `ssh -F CONFIG NODE sudo -n /bin/sh` for a whole grade.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dcalab.backends.base import Cluster, NodeStatus, swarm_note
+from dcalab.errors import EnvironmentFault
+from dcalab.topology import Node, topology
+
+SWARM_MEMBERSHIP = "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'"
+
+
+class OverSsh(Cluster):
+    """A cluster whose nodes are Host entries of an ssh_config (`config_file`); commands run as root via sudo."""
+
+    config_file: Path
+
+    def ssh_host(self, node: str) -> str:
+        """The Host name of a lab node in the ssh_config."""
+        return topology().node(node).name
+
+    def _ssh(self, node: str, *options: str) -> list[str]:
+        return ["ssh", "-F", str(self.config_file), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+                "-o", "LogLevel=ERROR", *options, self.ssh_host(node)]
+
+    def start_hint(self, node: str) -> str:
+        return f"Check that it runs and answers: ssh -F {self.config_file} {self.ssh_host(node)} true"
+
+    def pipe_command(self, node: str) -> list[str]:
+        return [*self._ssh(node), "/bin/sh" if self.user else "sudo -n /bin/sh"]
+
+    def shell_command(self, node: str) -> list[str]:
+        return [*self._ssh(node, "-t"), "sudo -i"]
+
+    def host_spec(self, node: str) -> str:
+        sudo = "false" if self.user else "true"
+        return f"ssh://{self.ssh_host(node)}?ssh_config={self.config_file}&sudo={sudo}"
+
+    def ssh_config(self) -> str:
+        return self.config_file.read_text()
+
+    def node_status(self, node: Node) -> NodeStatus:
+        """Reach the node over SSH and ask its docker for its swarm membership."""
+        try:
+            answer = self.host(node.name).run(SWARM_MEMBERSHIP)
+        except EnvironmentFault as fault:
+            return NodeStatus(node.name, "unreachable", [f"{fault.message} {fault.fix}"])
+        if answer.rc:
+            return NodeStatus(node.name, "running", [f"docker does not answer: {answer.stderr.strip()}"])
+        state, is_manager = answer.stdout.split()
+        return NodeStatus(node.name, "running", notes=[swarm_note(state, is_manager == "true")])

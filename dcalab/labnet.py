@@ -1,0 +1,139 @@
+"""The lab's place on this machine's engine, shared by the embedded nodes and Vagrant's machines: the
+node image, the lab network (10.10.10.0/24) and the lab hub on it, or on the lab gateway address for VMs.
+
+Everything it creates carries the label org.dcalab.cluster=embedded, so `dcalab cluster down` removes it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, NotFound
+from docker.types import IPAMConfig, IPAMPool
+
+from dcalab import hub
+from dcalab.engine import answering_client, ensure_engine
+from dcalab.errors import DcalabError
+from dcalab.images import ensure_hub_images, ensure_node_image
+from dcalab.pki import LabPki, ensure_lab_pki, ensure_lab_ssh_key
+from dcalab.settings import image_source
+from dcalab.topology import topology
+
+CLUSTER_LABEL = "org.dcalab.cluster"
+LABELS = {CLUSTER_LABEL: "embedded", "org.dcalab.owner": "dcalab"}
+
+
+class LabNetwork:
+    """The engine client, the node image, the lab network and the lab hub."""
+
+    def __init__(self) -> None:
+        self._client: docker.DockerClient | None = None
+
+    @property
+    def client(self) -> docker.DockerClient:
+        """A client of the engine that answers; never starts one (only `prepare` does)."""
+        if self._client is None:
+            self._client = answering_client()
+            if self._client is None:
+                raise DcalabError(
+                    "No Docker engine answers, so the embedded cluster is not running.", "Start it: dcalab cluster up"
+                )
+        return self._client
+
+    def start_engine(self) -> docker.DockerClient:
+        self._client = ensure_engine()
+        return self._client
+
+    def prepare(self) -> None:
+        """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it."""
+        self.start_engine()
+        pki = self.pki()
+        ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
+        self.ensure_network()
+        if image_source() == "offline":
+            self.ensure_hub(pki)
+
+    @staticmethod
+    def pki() -> LabPki:
+        topo = topology()
+        return ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
+
+    def nodes_of(self, cluster: str) -> list:
+        """The node containers a cluster ("embedded" or "vagrant") has on the lab network, running or not."""
+        return self.client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}={cluster}"})
+
+    # -- network ------------------------------------------------------------------------------
+    def lab_network(self):  # -> Network | None
+        try:
+            return self.client.networks.get(topology().network)
+        except NotFound:
+            return None
+
+    def ensure_network(self) -> None:
+        topo = topology()
+        network = self.lab_network()
+        if network is not None:
+            if network.attrs.get("Labels", {}).get(CLUSTER_LABEL) != LABELS[CLUSTER_LABEL]:
+                raise DcalabError(
+                    f"A Docker network named {topo.network} exists and was not made by dcalab.",
+                    f"Remove or rename it (docker network rm {topo.network}), then: dcalab cluster up",
+                )
+            return
+        wanted = ipaddress.ip_network(topo.subnet)
+        for other in self.client.networks.list():
+            for pool in (other.attrs.get("IPAM") or {}).get("Config") or []:
+                subnet = pool.get("Subnet", "")
+                if ":" not in subnet and subnet and ipaddress.ip_network(subnet).overlaps(wanted):
+                    raise DcalabError(
+                        f"The lab's address range {topo.subnet} is already used by the Docker network {other.name}.",
+                        f"Remove that network (docker network rm {other.name}), then run: dcalab cluster up",
+                    )
+        try:
+            self.client.networks.create(
+                topo.network,
+                driver="bridge",
+                labels=LABELS,
+                ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=topo.subnet, gateway=topo.gateway)]),
+            )
+        except APIError as error:
+            raise DcalabError(
+                f"Docker could not create the lab network {topo.subnet}: {error.explanation}",
+                "Free that address range on this machine, then run: dcalab cluster up",
+            ) from error
+
+    # -- hub ------------------------------------------------------------------------------------
+    def ensure_hub(self, pki: LabPki, host_address: str = "") -> None:
+        """The lab hub: on the lab network as registry-1.docker.io or, for VMs (whose lab network gives this
+        machine host_address), on host_address:443 of the host's own network."""
+        topo = topology()
+        served = ensure_hub_images(self.client)
+        digest = hub.seed_digest(self.client, served, pki)
+        placement = host_address or topo.network
+        current = hub.hub_container(self.client)
+        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == digest
+        if seeded and current.labels.get(hub.PLACEMENT_LABEL) == placement:
+            if current.status != "running":
+                current.start()
+            return
+        if current is not None:
+            current.remove(force=True)
+        if not seeded:
+            hub.seed(self.client, served, {**LABELS, "org.dcalab.role": "hub-seed"})
+        labels = {**LABELS, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest, hub.PLACEMENT_LABEL: placement}
+        hub.create_hub(self.client, pki, labels, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases],
+                       host_address)
+
+    def hub_ca_for_vms(self) -> Path:
+        """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""
+        self.start_engine()
+        if self.lab_network() is not None:
+            raise DcalabError(f"The embedded cluster's network holds {topology().subnet} on this machine, and the "
+                              "VMs' lab network needs that range.", "Remove it first: dcalab cluster down")
+        return self.pki().ca_cert
+
+    def serve_hub_to_vms(self) -> None:
+        """Once the VMs' lab network gives this machine the lab gateway address: the lab hub on it."""
+        self.start_engine()
+        self.ensure_hub(self.pki(), topology().gateway)
