@@ -1,7 +1,8 @@
 """Grading speed of the registry lab: the persistent-shell transport against one `docker exec` per
 command (testinfra's docker backend), on the same warm solved embedded cluster, in the same run.
-Also: a grade of the pristine cluster (every task fails), the same nodes graded over SSH (the ssh
-backend, as for VMs), and one with a node down.
+Also: a grade of the pristine cluster (every task fails), grades in-process through the grading API (the
+second one reusing the open shells), the same nodes graded over SSH (the ssh backend, as for VMs), and one
+with a node down.
 
     python bench/grading.py [--repeat 5]
 
@@ -14,11 +15,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+import time
 from pathlib import Path
 
+from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import find_lab
 from dcalab.labrun import run_lab
+from dcalab.session import LabSession
 from dcalab.start import start_lab
 
 LAB = Path(__file__).parent.parent / "labs" / "registry"
@@ -34,6 +38,20 @@ def medians(repeat: int, *options: str) -> tuple[float, float, list[str]]:
     runs = [grade(*options) for _ in range(repeat)]
     assert len({tuple(run[2]) for run in runs}) == 1, "the same cluster graded differently"
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), runs[0][2]
+
+
+def in_process_grades(repeat: int) -> tuple[float, float]:
+    """A grade through dcalab.session in this process, then the next ones on the same open shells."""
+    session = LabSession(find_lab("registry"), get_cluster("embedded", read_only=True))
+    timings = []
+    for _ in range(repeat + 1):
+        started = time.monotonic()
+        session.again()  # asks the nodes afresh what the last grade asked: one round trip per node
+        results = session.run_all()
+        timings.append(time.monotonic() - started)
+        assert {result.status for result in results.values()} == {"PASS"}
+    session.cluster.reconnect()
+    return timings[0], statistics.median(timings[1:])
 
 
 def row(name: str, seconds: float, wall: float | None = None, note: str = "") -> None:
@@ -55,6 +73,9 @@ def main() -> None:
     slow = medians(args.repeat, "--lab-transport=exec")
     assert fast[2] == slow[2] == ["PASS"] * 8, (fast[2], slow[2])
     row("solved cluster, (a) shell transport", fast[0], fast[1], "target grade <= 1.5 s")
+    first, second = in_process_grades(args.repeat)
+    row("in-process (grading API): first grade", first, note="opens a shell per node")
+    row("in-process: next grade, shells kept open", second, note=f"median of {args.repeat}")
     row("solved cluster, (b) one docker exec per command", slow[0], slow[1])
     print(f"{'ratio (b)/(a)':<46} {slow[0] / fast[0]:>7.1f} x {slow[1] / fast[1]:>7.1f} x  target >= 10x")
     with tempfile.NamedTemporaryFile("w", suffix=".ssh") as config:

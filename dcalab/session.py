@@ -52,10 +52,14 @@ class LabSession:
         return self.results
 
     def again(self) -> None:
-        """Forget the results and what was reachable, keep the open shells: for the next grade of a live view."""
+        """Forget the results, what was reachable and the nodes' answers, keep the open shells: for the next
+        grade of the same lab (a live view), which then costs the commands' round trips only."""
         self.results.clear()
         self._quiet.clear()
         self._reachable.clear()
+        plan = self.cluster.asked()
+        self.cluster.forget_answers()
+        self.cluster.prefetch(plan)  # the last grade's commands, asked afresh in one round trip per node
 
     # -- the verdict rule ---------------------------------------------------------------------------------------
     def _decide(self, result: TaskResult) -> TaskResult:

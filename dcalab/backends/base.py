@@ -96,6 +96,12 @@ class Cluster(ABC):
                 host.backend.shell.close()
         self._hosts.clear()
 
+    def forget_answers(self) -> None:
+        """Keep the open shells but drop a read-only grade's answers: the next grade asks the nodes again."""
+        for host in self._hosts.values():
+            if isinstance(host.backend, ShellBackend) and host.backend.cache is not None:
+                host.backend.cache.clear()
+
     @contextlib.contextmanager
     def fresh(self) -> Iterator[None]:
         """Commands inside ask the nodes again instead of reusing a read-only grade's answers (the new
