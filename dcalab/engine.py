@@ -16,7 +16,7 @@ import docker
 from docker.errors import DockerException
 
 from dcalab import runc_wrapper
-from dcalab.daemons import recorded_pid, stop_recorded
+from dcalab.daemons import stop_recorded
 from dcalab.errors import DcalabError
 from dcalab.progress import step
 from dcalab.settings import state_dir
@@ -79,11 +79,6 @@ def _install_runc_wrapper() -> Path:
     return wrapper
 
 
-def started_engine_pid() -> int | None:
-    """The PID of the dockerd dcalab started, if it still runs."""
-    return recorded_pid(_pid_file(), "dockerd")
-
-
 def ensure_engine() -> docker.DockerClient:
     """A client of an answering engine, starting Debian's dockerd when none answers."""
     client = answering_client()
@@ -100,7 +95,7 @@ def ensure_engine() -> docker.DockerClient:
             "Start Docker (sudo systemctl start docker) or run: sudo dcalab cluster up",
         )
     ensure_packages({"/usr/sbin/dockerd": "docker.io", "/usr/sbin/iptables": "iptables"})
-    command = ["dockerd", "--pidfile", str(state_dir() / "dockerd.own.pid")]
+    command = ["dockerd"]  # its own pidfile stays /var/run/docker.pid: dockerd's guard against a second daemon
     if needs_runc_wrapper():
         command += [
             "--add-runtime",
