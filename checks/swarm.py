@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import time
 
-from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
+from checks import SolveError, Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_json, docker_output, node_of
+from dcalab.errors import NodeRefused
 
 READY_TIMEOUT = 120  # emulated VMs (QEMU without KVM) take over 30 s
 
@@ -17,9 +18,10 @@ READY_TIMEOUT = 120  # emulated VMs (QEMU without KVM) take over 30 s
 def node_list(manager) -> list[dict]:
     """`docker node ls` on the manager, one dict per node."""
     output = docker_output(manager, "docker node ls --format '{{json .}}'")
-    if output is None:
-        raise EnvironmentFault(f"docker node ls failed on {node_of(manager)}: it is not a swarm manager.",
-                               "Check the swarm: dcalab cluster status")
+    if output is None:  # docker answers: the node's state is wrong, which is graded (FAIL), not an ENV-ERROR
+        raise NodeRefused(f"{node_of(manager)} is not a swarm manager, so `docker node ls` lists nothing there.",
+                          f"The lab starts with {node_of(manager)} leading the swarm: `docker info` on it shows its "
+                          "swarm state; `dcalab lab start LAB` starts the lab again.")
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 

@@ -228,3 +228,12 @@ def test_a_node_that_left_the_swarm_is_a_fail_at_once_and_solve_rejoins_it(solve
     assert graded["verdict"] == "FAIL" and "registry-joined (0/2)" in graded["output"]
     assert "registry.docker-dca.example's docker says it is not in a swarm (inactive)" in graded["output"]
     assert run_lab("solve", "swarm_join")["swarm-join"]["verdict"] == "PASS"  # the stale entry is removed too
+
+
+def test_master_out_of_its_swarm_is_a_fail_not_env_error(solved: EmbeddedCluster) -> None:
+    """The learner's state (master left its swarm): docker answers, so it is graded. Last in this module: it
+    breaks the swarm, and the module's teardown starts the lab again."""
+    solved.host("master").check_output("docker swarm leave --force")
+    graded = run_lab("grade", "swarm_join")["swarm-join"]
+    assert graded["verdict"] == "FAIL" and graded["score"] == 0
+    assert "master is not a swarm manager" in graded["output"] and "dcalab lab start" in graded["output"]
