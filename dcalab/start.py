@@ -66,11 +66,15 @@ def form_swarm(cluster: Cluster, start: Start) -> None:
     _parallel(lambda node: join(node, "worker"), start.workers)
 
 
-def apply_start(cluster: Cluster, lab: Lab) -> None:
-    """Bring the nodes, as they are, to the lab's start: another lab solved, swarm roles, setup steps."""
+def apply_start(cluster: Cluster, lab: Lab, _after: tuple[str, ...] = ()) -> None:
+    """Bring the nodes, as they are, to the lab's start: another lab solved, swarm roles, setup steps.
+    A lab that starts after another and names no roles keeps that lab's swarm."""
+    if lab.id in _after:
+        raise DcalabError(f"The labs {' -> '.join((*_after, lab.id))} each start where the next ends: a loop.",
+                          f"Remove after_lab from one of them ({lab.folder / 'lab.toml'}).")
     if lab.start.after_lab:
         earlier = find_lab(lab.start.after_lab)
-        apply_start(cluster, earlier)
+        apply_start(cluster, earlier, (*_after, lab.id))
         with step(f"Solving the lab {earlier.id}, where {lab.id} starts"):
             results = LabSession(earlier, cluster, solving=True).run_all()
         failed = [f"{task} ({result.status}: {result.hint})" for task, result in results.items()
@@ -78,8 +82,9 @@ def apply_start(cluster: Cluster, lab: Lab) -> None:
         if failed:
             raise DcalabError(f"The lab {lab.id} starts where {earlier.id} ends, and solving {earlier.id} failed: "
                               f"{'; '.join(failed)}.", "Check the cluster (dcalab cluster status) and start again.")
-    with step(f"Forming the swarm {lab.id} starts with"):
-        form_swarm(cluster, lab.start)
+    if lab.start.managers or not lab.start.after_lab:
+        with step(f"Forming the swarm {lab.id} starts with"):
+            form_swarm(cluster, lab.start)
     for setup in lab.start.steps:
         result = cluster.host(setup.node).run(setup.run)
         if result.rc != 0:

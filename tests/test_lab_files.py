@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dcalab.errors import LabFileError
+from dcalab.errors import DcalabError, LabFileError
 from dcalab.lab import lab_names, load_lab
+from dcalab.start import apply_start
 
 GOOD = """
 id = "toy"
@@ -139,3 +140,12 @@ def test_lab_list_and_show_solution() -> None:
     assert "docker swarm join --token <the token printed on master> 10.10.10.100:2377" in shown.stdout
     assert "Solution (what --lab-mode=solve does)" in shown.stdout
     assert "Solution" not in dcalab("lab", "show", "registry").stdout
+
+
+def test_labs_that_start_after_each_other_are_refused_before_any_node_is_touched(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_LABS", str(tmp_path))
+    for name, after in (("a", "b"), ("b", "a")):
+        text = GOOD.replace('id = "toy"', f'id = "{name}"').replace("[start]", f'[start]\nafter_lab = "{after}"')
+        write_lab(tmp_path, text, folder=name)
+    with pytest.raises(DcalabError, match="The labs a -> b -> a each start where the next ends: a loop"):
+        apply_start(None, load_lab(tmp_path / "a"))  # no cluster: the loop is found first
