@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from checks import Verdict
-from dcalab.backends.base import Cluster
+from dcalab.backends.base import Cluster, in_parallel
 from dcalab.errors import GraderDefect
 from dcalab.grading import TaskResult, grade_task
 from dcalab.lab import Lab, Task
@@ -44,9 +43,8 @@ class TaskRun:
 
     def each(self, action: Callable) -> dict:
         """Run action(host) on every node of the task in parallel; results by node."""
-        with ThreadPoolExecutor(max_workers=max(len(self.task.nodes), 1)) as pool:
-            futures = {node: pool.submit(action, self.host(node)) for node in self.task.nodes}
-            return {node: future.result() for node, future in futures.items()}
+        return dict(zip(self.task.nodes, in_parallel(lambda node: action(self.host(node)), self.task.nodes),
+                        strict=True))
 
     def until(self, look: Callable[[], Verdict], seconds: float) -> Verdict:
         """For state that settles (a service converging, a node going Down): look again, asking the nodes

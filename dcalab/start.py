@@ -5,11 +5,10 @@ the lab's own setup steps."""
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from checks import swarm
-from dcalab.backends.base import Cluster
+from checks import run_or_raise, swarm
+from dcalab.backends.base import Cluster, in_parallel
 from dcalab.errors import DcalabError
 from dcalab.grading import PASS
 from dcalab.lab import Lab, Start, find_lab
@@ -42,15 +41,10 @@ class Started:
     leftovers: dict[str, list[str]]  # node -> what other labs left there (kept without --force)
 
 
-def _parallel(function, items) -> list:
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(function, items))
-
-
 def form_swarm(cluster: Cluster, start: Start) -> None:
     """The swarm the start names: its first manager leads, the other managers and the workers join it,
     every other node is in no swarm."""
-    _parallel(lambda node: swarm.ensure_outside(cluster.host(node)), start.outside)
+    in_parallel(lambda node: swarm.ensure_outside(cluster.host(node)), start.outside)
     if not start.managers:
         return
     leader = topology().node(start.managers[0])
@@ -63,7 +57,7 @@ def form_swarm(cluster: Cluster, start: Start) -> None:
 
     for node in start.managers[1:]:  # one manager at a time: raft adds members one by one
         join(node, "manager")
-    _parallel(lambda node: join(node, "worker"), start.workers)
+    in_parallel(lambda node: join(node, "worker"), start.workers)
 
 
 def apply_start(cluster: Cluster, lab: Lab, _after: tuple[str, ...] = ()) -> None:
@@ -96,7 +90,7 @@ def apply_start(cluster: Cluster, lab: Lab, _after: tuple[str, ...] = ()) -> Non
 
 def leftovers(cluster: Cluster) -> dict[str, list[str]]:
     """What is on each node that a lab's start does not make: containers, volumes, images, services, daemon.json."""
-    found = _parallel(lambda node: cluster.host(node.name).check_output(LEFTOVERS).split("\n"), topology().nodes)
+    found = in_parallel(lambda node: run_or_raise(cluster.host(node.name), LEFTOVERS).split("\n"), topology().nodes)
     return {node.name: [line for line in lines if line] for node, lines in zip(topology().nodes, found, strict=True)}
 
 
@@ -109,7 +103,7 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False) -> Started:
         left = {node: items for node, items in leftovers(cluster).items() if items}
         if force and left:
             with step("Removing what other labs left on the nodes"):
-                _parallel(lambda node: cluster.host(node).check_output(CLEAN), list(left))
+                in_parallel(lambda node: run_or_raise(cluster.host(node), CLEAN), left)
             left = {}
     apply_start(cluster, lab)
     return Started(lab.id, time.monotonic() - began, recreated, left)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import testinfra
 from testinfra.host import Host
@@ -14,6 +15,7 @@ from testinfra.host import Host
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, shell_host
 from dcalab.errors import DcalabError, EnvironmentFault
 
+T, R = TypeVar("T"), TypeVar("R")
 
 @dataclass
 class NodeStatus:
@@ -27,6 +29,13 @@ class NodeStatus:
     @property
     def healthy(self) -> bool:
         return not self.problems
+
+
+def in_parallel(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """function(item) for each item, at once (one thread per item, up to the lab's four nodes); results in order."""
+    items = list(items)
+    with ThreadPoolExecutor(max_workers=max(min(len(items), 4), 1)) as pool:
+        return list(pool.map(function, items))
 
 
 def swarm_note(state: str, is_manager: bool) -> str:
@@ -128,8 +137,7 @@ class Cluster(ABC):
             with contextlib.suppress(EnvironmentFault, DcalabError):  # the task that needs this node reports it
                 self.host(node).backend.prefetch(plan[node])
 
-        with ThreadPoolExecutor(max_workers=max(len(plan), 1)) as pool:
-            list(pool.map(fetch, plan))
+        in_parallel(fetch, plan)
 
     def asked(self) -> dict[str, list[str]]:
         """The commands this session asked of each node, in order: the plan for the next grade's prefetch."""

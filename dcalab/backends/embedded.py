@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import docker
 from docker.errors import NotFound
 
 from dcalab import hub
-from dcalab.backends.base import Cluster, NodeStatus, swarm_note
+from dcalab.backends.base import Cluster, NodeStatus, in_parallel, swarm_note
 from dcalab.engine import answering_client, docker_cli
 from dcalab.errors import DcalabError
 from dcalab.images import NODE_TAG
@@ -27,11 +26,6 @@ from dcalab.settings import image_source
 from dcalab.topology import Node, topology
 
 NODE_BOOT_TIMEOUT = 90
-
-
-def _parallel(function, items) -> list:
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(function, items))
 
 
 class EmbeddedCluster(Cluster):
@@ -106,7 +100,7 @@ class EmbeddedCluster(Cluster):
                               "Remove them first: dcalab cluster down --cluster vagrant")
         self.reconnect()  # shells to nodes that were down or recreated start afresh
         with step("Starting the lab nodes"):
-            _parallel(self._ensure_node, topology().nodes)
+            in_parallel(self._ensure_node, topology().nodes)
 
     def reset(self) -> None:
         self.net.start_engine()
@@ -120,7 +114,7 @@ class EmbeddedCluster(Cluster):
     def remove_nodes(self) -> None:
         """Remove the node containers and their docker volumes; the network and the hub stay."""
         with step("Removing the lab nodes"):
-            _parallel(self._remove_node, topology().nodes)
+            in_parallel(self._remove_node, topology().nodes)
 
     def down(self) -> None:
         client = answering_client()
@@ -128,7 +122,7 @@ class EmbeddedCluster(Cluster):
             return
         mine = {"label": f"{CLUSTER_LABEL}={self.name}"}
         with step("Removing the embedded cluster"):
-            _parallel(lambda c: c.remove(force=True), client.containers.list(all=True, filters=mine))
+            in_parallel(lambda c: c.remove(force=True), client.containers.list(all=True, filters=mine))
             for volume in client.volumes.list(filters=mine):
                 volume.remove(force=True)
             for network in client.networks.list(filters=mine):
@@ -208,7 +202,7 @@ class EmbeddedCluster(Cluster):
         if answering_client() is None:
             problem = "No Docker engine answers: start the cluster with `dcalab cluster up`."
             return [NodeStatus("engine", "missing", [problem])]
-        reports = _parallel(self._node_status, topology().nodes)
+        reports = in_parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
             reports.append(self._hub_status())
         return reports
