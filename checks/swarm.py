@@ -40,11 +40,11 @@ def member(listing: list[dict], hostname: str, own: dict | None = None) -> Verdi
     a node that left is FAIL at once, not once the manager notices (about 40 s later)."""
     expected = f"{hostname} Ready in the swarm"
     entry = _entry(listing, hostname)
-    found = f"{hostname} is {entry['Status']}" if entry else f"{hostname} is not in docker node ls"
+    manager_says = f"is {entry['Status']}" if entry else "is not in docker node ls"
     if own is not None and own.get("LocalNodeState") != "active":
         return verdict(False, expected, f"{hostname}'s docker says it is not in a swarm "
-                       f"({own.get('LocalNodeState', 'unknown')}); the manager says {found.split(' ', 1)[1]}")
-    return verdict(entry is not None and entry["Status"] == "Ready", expected, found)
+                       f"({own.get('LocalNodeState', 'unknown')}); the manager says it {manager_says}")
+    return verdict(entry is not None and entry["Status"] == "Ready", expected, f"{hostname} {manager_says}")
 
 
 def is_worker(listing: list[dict], hostname: str) -> Verdict:

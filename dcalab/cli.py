@@ -10,7 +10,7 @@ from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
-from dcalab.lab import find_lab, lab_names
+from dcalab.lab import Lab, find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser
 from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.start import start_lab
@@ -47,10 +47,11 @@ def cluster_command(args: argparse.Namespace) -> int:
     cluster.down()
     if args.engine:
         from dcalab import engine, libvirt_host  # here only: most commands need neither the Docker SDK nor libvirt
-    if args.engine and engine.stop_engine():
-        print("Stopped the Docker engine dcalab had started.")
-    if args.engine and libvirt_host.stop_libvirt():
-        print("Stopped the libvirt daemons dcalab had started.")
+
+        if engine.stop_engine():
+            print("Stopped the Docker engine dcalab had started.")
+        if libvirt_host.stop_libvirt():
+            print("Stopped the libvirt daemons dcalab had started.")
     print(f"The {cluster.name} cluster is removed.")
     return 0
 
@@ -100,7 +101,7 @@ def _list_labs() -> int:
     return 0
 
 
-def _start_lab(lab, args: argparse.Namespace) -> int:
+def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
     started = start_lab(get_cluster(args.cluster), lab, force=args.force)
     how = "on nodes made anew" if started.recreated else "on the nodes as they were"
     print(f"The lab {lab.id} is ready, {how}, in {started.seconds:.1f} s.")

@@ -68,10 +68,12 @@ def grade_task(task: Task, results: dict[str, Verdict | dict[str, Verdict]], not
     """Score a task from its sub-checks' verdicts; every declared sub-check must be graded, no other."""
     declared = [check.id for check in task.checks]
     if sorted(results) != sorted(declared):
-        missing, extra = sorted(set(declared) - set(results)), sorted(set(results) - set(declared))
-        raise GraderDefect(f"task {task.id}'s test " + "; ".join(
-            [f"leaves declared checks ungraded: {', '.join(missing)}"] * bool(missing)
-            + [f"grades checks lab.toml does not declare: {', '.join(extra)}"] * bool(extra)) + ".")
+        wrong = []
+        if missing := sorted(set(declared) - set(results)):
+            wrong.append(f"leaves declared checks ungraded: {', '.join(missing)}")
+        if extra := sorted(set(results) - set(declared)):
+            wrong.append(f"grades checks lab.toml does not declare: {', '.join(extra)}")
+        raise GraderDefect(f"task {task.id}'s test {'; '.join(wrong)}.")
     checks = []
     for check in task.checks:
         outcome = results[check.id]

@@ -128,9 +128,9 @@ LAB_KEYS = {"id": str, "title": str, "pass_mark": int, "tasks": list}
 TASK_KEYS = {"id": str, "title": str, "nodes": list, "domain": str, "objective": str, "instructions": str,
              "checks": list}
 CHECK_KEYS = {"id": str, "points": int, "hint": str}
+STEP_KEYS = {"node": str, "run": str}
 OPTIONAL = {"lab": {"settings": dict, "start": dict}, "task": {"depends": list, "reads": list, "solution": str},
-            "check": {}, "start": {"managers": list, "workers": list, "after_lab": str, "steps": list},
-            "step": {"node": str, "run": str}}
+            "check": {}, "start": {"managers": list, "workers": list, "after_lab": str, "steps": list}}
 
 
 class _Reader:
@@ -235,7 +235,7 @@ def _start(reader: _Reader, raw: dict, lab_id: str) -> Start:
                     f"The labs are: {', '.join(lab_names())}.")
     steps = []
     for raw_step in raw.get("steps", []):
-        step = reader.table(raw_step, "[[start.steps]]", OPTIONAL["step"], {})
+        step = reader.table(raw_step, "[[start.steps]]", STEP_KEYS, {})
         steps.append(StartStep(reader.nodes([step["node"]], "[[start.steps]]", "node")[0], step["run"]))
     return Start(managers, workers, after, tuple(steps))
 

@@ -17,6 +17,7 @@ from dcalab.errors import DcalabError, EnvironmentFault
 
 T, R = TypeVar("T"), TypeVar("R")
 
+
 @dataclass
 class NodeStatus:
     """One node (or helper like the hub) as `dcalab cluster status` reports it."""
