@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,15 +15,26 @@ from checks.swarm import node_list
 from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
+from dcalab.topology import topology
 from tests.labrun import ROOT, run_lab
 from tests.pristine import pristine_violations
 
 
 @pytest.fixture
-def ssh_config(pristine: EmbeddedCluster, tmp_path) -> str:
+def ssh_file(pristine: EmbeddedCluster, tmp_path) -> Path:
+    """An ssh_config for the embedded nodes, once each node's sshd answers: nodes made anew by the lab's start
+    answer docker before sshd has made its host keys (refused connections were seen in CI)."""
+    for node in topology().nodes:
+        pristine.host(node.name).check_output(
+            "for i in $(seq 120); do systemctl is-active -q ssh && exit 0; sleep 0.5; done; exit 1")
     path = tmp_path / "lab.ssh"
     path.write_text(pristine.ssh_config())
-    return f"--lab-ssh-config={path}"
+    return path
+
+
+@pytest.fixture
+def ssh_config(ssh_file: Path) -> str:
+    return f"--lab-ssh-config={ssh_file}"
 
 
 def test_the_lab_solves_and_grades_over_ssh_like_embedded(pristine: EmbeddedCluster, ssh_config: str) -> None:
@@ -54,10 +66,8 @@ def lab_start(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 
 def test_lab_start_over_ssh_lists_what_other_labs_left_and_force_removes_it(pristine: EmbeddedCluster,
-                                                                            tmp_path) -> None:
-    config = tmp_path / "lab.ssh"
-    config.write_text(pristine.ssh_config())
-    env = {"DCALAB_SSH_CONFIG": str(config)}
+                                                                            ssh_file: Path) -> None:
+    env = {"DCALAB_SSH_CONFIG": str(ssh_file)}
     pristine.host("worker1").check_output("docker run -d --name left-over alpine sleep 600")
     pristine.host("worker2").check_output("echo '{}' > /etc/docker/daemon.json")
     kept = lab_start("registry", "--cluster", "ssh", env=env)
@@ -99,15 +109,13 @@ solution = "s"
 
 
 def test_a_lab_starts_from_another_labs_solved_state_and_a_failing_step_is_one_sentence(
-        pristine: EmbeddedCluster, tmp_path) -> None:
+        pristine: EmbeddedCluster, ssh_file: Path, tmp_path) -> None:
     labs = tmp_path / "labs"
     shutil.copytree(ROOT / "labs" / "registry", labs / "registry")
     (labs / "after").mkdir()
     (labs / "after" / "lab.toml").write_text(LAB_AFTER_REGISTRY)
     (labs / "after" / "test_01_t.py").write_text('TASK = "t"\ndef test_t(task):\n    pass\n')
-    config = tmp_path / "lab.ssh"
-    config.write_text(pristine.ssh_config())
-    started = lab_start("after", "--cluster", "ssh", env={"DCALAB_LABS": str(labs), "DCALAB_SSH_CONFIG": str(config)})
+    started = lab_start("after", "--cluster", "ssh", env={"DCALAB_LABS": str(labs), "DCALAB_SSH_CONFIG": str(ssh_file)})
     assert started.returncode == 1 and "Traceback" not in started.stderr, started.stdout + started.stderr
     assert "A start step of the lab after failed on worker1: `echo the planted step says no >&2; exit 3` said: " \
            "the planted step says no" in started.stderr, started.stderr
