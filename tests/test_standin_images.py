@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import docker
 import pytest
 
@@ -39,7 +41,8 @@ def served(client: docker.DockerClient) -> Served:
     return served_images(client)
 
 
-@pytest.mark.parametrize("name, tag", [("nginx", "latest"), ("nginx", "1.25"), ("nginx", "1.22"), ("gcc", "12")])
+@pytest.mark.parametrize("name, tag", [("nginx", "latest"), ("nginx", "1.25"), ("nginx", "1.24"), ("nginx", "1.22"),
+                                       ("gcc", "12")])
 def test_image_is_served_and_labelled_as_a_stand_in(client: docker.DockerClient, served: Served, name: str,
                                                     tag: str) -> None:
     assert client.images.get(served[name, tag]).labels["org.dcalab.stand-in"] == f"{name}:{tag}"
@@ -49,6 +52,20 @@ def test_the_nginx_stand_in_tags_are_different_images(client: docker.DockerClien
     latest, older = (client.images.get(served["nginx", tag]).id for tag in ("latest", "1.25"))
     assert latest != older
     assert "nginx 1.25" in run(client, served["nginx", "1.25"], "cat /usr/share/nginx/html/index.html")
+
+
+def test_a_web_server_stand_in_serves_and_stops_at_once_on_sigterm(client: docker.DockerClient,
+                                                                     served: Served) -> None:
+    """As the real nginx does: a swarm rolling update then waits for no stop grace period."""
+    container = client.containers.run(served["nginx", "1.24"], detach=True)
+    try:
+        assert "nginx 1.24" in container.exec_run("wget -qO- http://127.0.0.1/").output.decode()
+        began = time.monotonic()
+        container.stop(timeout=10)
+        assert time.monotonic() - began < 3
+        assert container.wait()["StatusCode"] == 0  # it exited on TERM, not killed after the grace period
+    finally:
+        container.remove(force=True)
 
 
 def test_nginx_1_22_is_debians_nginx_with_a_valid_config(client: docker.DockerClient, served: Served) -> None:
