@@ -122,3 +122,48 @@ def await_ready(manager, hostnames: set[str]) -> None:
             raise SolveError(f"These nodes did not become Ready in the swarm within {READY_TIMEOUT} s: "
                              f"{', '.join(sorted(hostnames - ready))}.")
         time.sleep(0.5)
+
+
+def nodes(manager) -> list[dict]:
+    """Every node as `docker node inspect` shows it: role, availability, labels, manager status."""
+    return docker_json(manager, "docker node inspect $(docker node ls -q)") or []
+
+
+def hostnames(details: list[dict]) -> dict[str, str]:
+    """Node ID -> hostname."""
+    return {entry["ID"]: entry["Description"]["Hostname"] for entry in details}
+
+
+def _details(details: list[dict], hostname: str) -> dict | None:
+    return next((entry for entry in details if entry["Description"]["Hostname"] == hostname), None)
+
+
+def active(details: list[dict]) -> dict[str, str]:
+    """The Ready nodes whose availability is active (where the scheduler places tasks): ID -> hostname."""
+    return {entry["ID"]: entry["Description"]["Hostname"] for entry in details
+            if entry["Spec"].get("Availability") == "active" and entry["Status"]["State"] == "ready"}
+
+
+def labelled(details: list[dict], hostname: str, key: str, value: str) -> Verdict:
+    expected = f"{hostname} labelled {key}={value}"
+    entry = _details(details, hostname)
+    labels = (entry or {}).get("Spec", {}).get("Labels") or {}
+    shown = ", ".join(f"{name}={found}" for name, found in sorted(labels.items())) or "no labels"
+    return verdict(labels.get(key) == value, expected, f"{hostname} has {shown}" if entry else f"no node {hostname}")
+
+
+def drained(details: list[dict], hostname: str, running_there: int) -> Verdict:
+    """Availability drain and no running task left on the node."""
+    entry = _details(details, hostname)
+    availability = entry["Spec"].get("Availability") if entry else "not in the swarm"
+    return verdict(availability == "drain" and running_there == 0, f"{hostname} drained, no task running on it",
+                   f"{hostname} is {availability}, {running_there} task(s) running on it")
+
+
+def managers(details: list[dict], count: int) -> Verdict:
+    """`count` managers, every one reachable."""
+    found = sorted((entry["Description"]["Hostname"], entry["ManagerStatus"].get("Reachability"))
+                   for entry in details if entry.get("ManagerStatus"))
+    shown = ", ".join(f"{hostname} ({reachability})" for hostname, reachability in found)
+    return verdict(len(found) == count and all(reach == "reachable" for _, reach in found),
+                   f"{count} managers, all reachable", f"{len(found)} manager(s): {shown}")
