@@ -16,7 +16,8 @@ from dcalab.progress import step
 from dcalab.session import LabSession
 from dcalab.topology import topology
 
-# What a lab may leave on a node, one line each, and how --force removes it.
+# What a lab may leave on a node, one line each, and how --force removes it (with the swarm itself: secrets,
+# node labels, autolock and CA settings live there, and the start forms a new one).
 LEFTOVERS = (
     "docker ps -aq | sed 's/^/container /'; docker volume ls -q | sed 's/^/volume /'; "
     "docker image ls --format 'image {{.Repository}}:{{.Tag}}'; "
@@ -29,7 +30,8 @@ CLEAN = (
     "vols=$(docker volume ls -q); [ -z \"$vols\" ] || docker volume rm -f $vols >/dev/null; "
     "docker image prune -af >/dev/null; "
     "if [ -e /etc/docker/daemon.json ]; then rm -f /etc/docker/daemon.json; "
-    "systemctl reset-failed docker.service docker.socket; systemctl restart docker; fi"
+    "systemctl reset-failed docker.service docker.socket; systemctl restart docker; fi; "
+    "docker swarm leave --force >/dev/null 2>&1; true"
 )
 
 
@@ -101,9 +103,9 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False) -> Started:
     left: dict[str, list[str]] = {}
     if not recreated:
         left = {node: items for node, items in leftovers(cluster).items() if items}
-        if force and left:
-            with step("Removing what other labs left on the nodes"):
-                in_parallel(lambda node: run_or_raise(cluster.host(node), CLEAN), left)
+        if force:
+            with step("Removing what other labs left on the nodes, and their swarm"):
+                in_parallel(lambda node: run_or_raise(cluster.host(node.name), CLEAN), topology().nodes)
             left = {}
     apply_start(cluster, lab)
     return Started(lab.id, time.monotonic() - began, recreated, left)

@@ -126,3 +126,17 @@ def test_a_lab_starts_from_another_labs_solved_state_and_a_failing_step_is_one_s
     listed = {entry["Hostname"]: entry["Status"] for entry in node_list(pristine.host("master"))}
     assert listed["registry.docker-dca.example"] == "Ready"
     assert all(report.healthy for report in pristine.status())
+
+
+def test_the_orchestration_lab_starts_solves_and_grades_over_ssh(pristine: EmbeddedCluster, ssh_file: Path) -> None:
+    """Started over SSH on the registry lab's nodes (--force: a new swarm), graded as through docker exec."""
+    orchestration, ssh = ROOT / "labs" / "orchestration", f"--lab-ssh-config={ssh_file}"
+    started = lab_start("orchestration", "--cluster", "ssh", "--force", env={"DCALAB_SSH_CONFIG": str(ssh_file)})
+    assert started.returncode == 0, started.stdout + started.stderr
+    over_ssh = run_lab("grade", "", "--cluster=ssh", ssh, lab=orchestration)
+    assert over_ssh == run_lab("grade", lab=orchestration)
+    assert {entry["verdict"] for entry in over_ssh.values()} == {"FAIL"}
+    some = "web_host_mode or secrets_configs or autolock"  # autolock restarts docker on master under the SSH session
+    solved = run_lab("solve", some, "--cluster=ssh", ssh, lab=orchestration)
+    assert {task: entry["verdict"] for task, entry in solved.items()} == dict.fromkeys(
+        ["web-host-mode", "secrets-configs", "autolock"], "PASS")

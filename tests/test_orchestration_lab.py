@@ -1,0 +1,134 @@
+"""The orchestration lab on the real cluster: every check fails at the lab's start and passes after solve;
+solve is idempotent and grade read-only; equivalent solutions pass; learner mistakes, applied together to one
+solved cluster, each fail the right check with a hint naming the mistake; a paused node is ENV-ERROR."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.lab import load_lab
+from dcalab.start import start_lab
+from tests.labrun import ROOT, fingerprint, run_lab
+from tests.pristine import start_registry
+
+LAB = ROOT / "labs" / "orchestration"
+ORCHESTRATION = load_lab(LAB)
+TASKS = [task.id for task in ORCHESTRATION.tasks]
+
+
+def check_lines(output: str, check: str) -> str:
+    """A check's own lines in a task's output: its header, expected, found and hint."""
+    lines = output.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"  {check} ("))
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"^  \S", lines[i])), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def run(mode: str = "grade", select: str = "", *options: str) -> dict[str, dict]:
+    return run_lab(mode, select, *options, lab=LAB)
+
+
+@pytest.fixture(scope="module")
+def started(embedded: EmbeddedCluster) -> EmbeddedCluster:
+    start_lab(embedded, ORCHESTRATION)
+    yield embedded
+    start_registry(embedded)
+
+
+def sh(cluster: EmbeddedCluster, node: str, *commands: str) -> None:
+    for command in commands:
+        cluster.host(node).check_output(command)
+
+
+def test_start_fails_every_check_read_only_then_solve_passes_idempotently(started: EmbeddedCluster) -> None:
+    before = fingerprint(started)
+    graded = run("grade")
+    assert fingerprint(started) == before, "a grade changed the cluster"
+    assert {task: entry["verdict"] for task, entry in graded.items()} == dict.fromkeys(TASKS, "FAIL")
+    assert all(entry["score"] == 0 for entry in graded.values()), "a check passed at the lab's start"
+    # a service that cannot converge is FAIL with its tasks' own error, not a hang
+    assert "no suitable node (scheduling constraints not satisfied" in graded["troubleshoot"]["output"]
+
+    solved = run("solve")
+    assert {task: entry["verdict"] for task, entry in solved.items()} == dict.fromkeys(TASKS, "PASS"), solved
+    after_solve = fingerprint(started)
+    assert {entry["verdict"] for entry in run("grade").values()} == {"PASS"}
+    assert fingerprint(started) == after_solve, "a grade changed the cluster"
+    run("solve")
+    assert fingerprint(started) == after_solve, "a second solve changed the cluster"
+
+
+EQUIVALENTS = {  # task -> another way to the same state, applied on master to the solved lab
+    "placement": ["docker service update -q --constraint-rm node.labels.zone==east "
+                  "--constraint-add 'node.labels.zone == east' east"],
+    "node-operations": ["docker node demote registry.docker-dca.example",
+                        "docker node update --role manager registry.docker-dca.example"],
+    "secrets-configs": ["docker service update -q --secret-rm db_password "
+                        "--secret-add source=db_password,target=/run/secrets/db_password,mode=0400 app"],
+    "troubleshoot": ["docker node update --label-add tier=frontend worker1.docker-dca.example",
+                     "docker service update -q --constraint-add node.labels.tier==frontend broken"],
+    "autolock": ["{ echo 'To unlock a swarm manager after it restarts, run docker swarm unlock and give it:'; "
+                 "docker swarm unlock-key -q; } > /root/unlock.key"],
+}
+
+MISTAKES = [  # (command on master, task, check that fails, words its finding or hint must show)
+    ("docker service update -d --replicas 2 web", "web-host-mode", "three-replicas", "2 replicas asked for"),
+    ("docker service update -d --publish-rm mode=host,published=8080,target=80 web && "
+     "docker service update -d --publish-add published=8080,target=80 web", "web-host-mode",
+     "host-mode-8080", "ingress mode"),
+    ("docker service rm agent && docker service create -d -q --name agent --replicas 3 busybox sleep 1d",
+     "global-agent", "global", "is a replicated service"),
+    ("docker service update -d --constraint-rm 'node.labels.zone == east' "
+     "--constraint-add node.hostname==worker1.docker-dca.example east", "placement", "label-constraint",
+     "constraints: node.hostname==worker1.docker-dca.example"),
+    ("docker service update -d --hostname '{{.Node.Hostname}}' hosts", "templates", "template",
+     "'{{.Node.Hostname}}'"),
+    ("docker service update -d --update-failure-action pause shop", "rolling-update", "update-policy",
+     "failure action pause"),
+    ("docker service update -d --secret-rm db_password --secret-add source=db_password,target=db_password app",
+     "secrets-configs", "secret-mode-0400", "with mode 0444"),
+    ("docker stack rm blog && docker stack deploy -c /root/blog/docker-compose.yml blog2", "stack",
+     "deployed-as-blog", "no service blog_web"),
+    ("docker node update --availability active worker2.docker-dca.example && "
+     "docker node update --availability drain registry.docker-dca.example", "node-operations", "worker2-drained",
+     "worker2.docker-dca.example is active"),
+    ("docker node demote worker1.docker-dca.example", "node-operations", "three-managers", "2 manager(s)"),
+    ("docker service rm broken && docker service create -d -q --name broken --replicas 2 nginx:1.25",
+     "troubleshoot", "fixed-in-place", "a new service named broken"),
+    ("docker swarm unlock-key --rotate -q >/dev/null", "autolock", "key-saved",
+     "does not hold the current unlock key"),
+    ("docker swarm update --cert-expiry 2160h", "rotate-credentials", "cert-expiry-30-days", "valid for 2160 h"),
+]
+
+
+def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
+    if {entry["verdict"] for entry in run("grade").values()} != {"PASS"}:  # this test alone: solve first
+        run("solve")
+    sh(started, "master", *(command for commands in EQUIVALENTS.values() for command in commands))
+    graded = run("grade")
+    assert {task: entry["verdict"] for task, entry in graded.items()} == dict.fromkeys(TASKS, "PASS"), graded
+
+    sh(started, "master", *(command for command, *_ in MISTAKES))
+    graded = run("grade")
+    for _, task, check, words in MISTAKES:
+        output = graded[task]["output"]
+        assert graded[task]["verdict"] == "FAIL", (task, output)
+        own = check_lines(output, check)
+        assert "hint:" in own and words in own, (check, own)
+    untouched = set(TASKS) - {task for _, task, *_ in MISTAKES}
+    assert all(graded[task]["verdict"] == "PASS" for task in untouched), graded
+
+
+def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: EmbeddedCluster) -> None:
+    worker2 = started.client.containers.get("dcalab-worker2")
+    worker2.pause()
+    try:
+        graded = run("grade", "templates or global_agent", "--lab-timeout=3")
+        assert graded["templates"]["verdict"] == "ENV-ERROR" and "worker2" in graded["templates"]["output"]
+        assert graded["global-agent"]["verdict"] in {"PASS", "FAIL"}  # it reads master only: graded
+    finally:
+        worker2.unpause()
+        started.reconnect()
