@@ -60,7 +60,7 @@ def _questions(session: Session, keys: Keys) -> int:
     return Quiz(session, keys, sys.stdout).run()
 
 
-def _show_result(tasks: list[history.Item], questions: list[history.Item], run: int, pass_mark: float) -> None:
+def _show_result(tasks: list[history.Item], questions: list[history.Item], run: int | None, pass_mark: float) -> None:
     items = tasks + questions
     print("\nExam result")
     if tasks:
@@ -85,6 +85,8 @@ def _show_result(tasks: list[history.Item], questions: list[history.Item], run: 
             print(f"  {title:<{width}}  {weight:>2} %  not tested")
     ready, covered = weighted(readiness)
     print(f"  Weighted readiness: {ready:.0f} % over the domains tested ({covered} % of the exam's weight).")
+    if run is None:  # the history could not be written: a warning said so
+        return
     weakest = history.weakest_objectives(run=run)
     if weakest:
         print("\nStudy next (this exam's weakest objectives):")

@@ -59,9 +59,8 @@ def quiz_command(args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.time_limit if args.time_limit else None
     session = Session(questions, rng=rng, deadline=deadline)
     status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
-    if session.results:  # a stopped quiz keeps the answers given so far
-        history.record_run("quiz", "quiz", run_mode(session), "-", history_items(session.results))
-        print("Saved in your history: dcalab history", flush=True)
+    if session.results and history.record_run("quiz", "quiz", run_mode(session), "-", history_items(session.results)):
+        print("Saved in your history: dcalab history", flush=True)  # a stopped quiz keeps the answers given
     return status
 
 
