@@ -1,4 +1,4 @@
-"""The real `dcalab exam` in a pseudo-terminal: hands-on tasks graded without hints, then questions on one clock."""
+"""The real `dcalab exam` in a pseudo-terminal: the DCA format (55 items, 42 DOMC), a lab's tasks when asked, one clock."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+from collections import Counter
 
 import pexpect
 import pytest
@@ -15,12 +16,14 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
 from tests import test_quiz_cli as quiz
 from tests.labrun import LAB
+from tests.test_exam_draw import QUOTAS
 from tests.test_quiz_cli import CHOICE_PROMPT, DOMC_PROMPT, HEADER, ROOT, answer, finish, right, spawn, wrong
 
 history_file = quiz.history_file  # the autouse fixture: every run records into a throw-away history
 REGISTRY = load_lab(LAB)
 HINTS = [check.hint for task in REGISTRY.tasks for check in task.checks]
 VERDICTS = ("PASS", "FAIL", "BLOCKED", "ENV-ERROR")
+LEFT_ARROW = "\x1b[D"
 STOPPED = "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam"
 
 
@@ -36,9 +39,33 @@ def dcalab_history() -> str:
                           timeout=30).stdout
 
 
+def test_the_exam_has_the_real_format_55_items_42_domc_13_multiple_choice_with_the_clock_on_each() -> None:
+    child = exam("--seed", "21")
+    asked = [answer(child, right) for _ in range(55)]
+    child.expect_exact("Total: 55/55 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
+    assert finish(child) == 0
+    lines = child.screen.getvalue().splitlines()
+    assert lines[0] == "DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 minutes."
+    assert Counter(a.kind == "domc" for a in asked) == {True: 42, False: 13}
+    assert Counter(a.question.domain for a in asked) == QUOTAS
+    headers = [line for line in lines if HEADER.match(line)]
+    assert len(headers) == 55 and all(re.search(r"  \d+:\d\d left$", line) for line in headers), headers
+
+
+def test_a_domc_item_cannot_be_revisited() -> None:
+    child = exam("--questions", "10", "--seed", "6", "--minutes", "5")
+    asked = [answer(child, right, noise=LEFT_ARROW) for _ in range(10)]  # "go back" before every answer
+    assert finish(child) == 0
+    several = [a for a in asked if a.kind == "domc" and len(a.shown) > 1]
+    assert several, "no DOMC item showed two options: choose another seed"
+    assert all(len(set(a.shown)) == len(a.shown) for a in several)  # each option came once, in order, never again
+    assert ("That key is not an answer here: press y or n (an answer given is final: there is no going back)."
+            in child.screen.getvalue())
+
+
 def test_a_short_timer_expires_and_leaves_every_question_unanswered() -> None:
     child = exam("--lab", "none", "--minutes", "0.05", "--seed", "4")  # 3 seconds, 55 questions
-    child.expect_exact("55 questions in 0:03.")
+    child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 0.05 minutes.")
     child.expect(HEADER)  # then wait without answering
     child.expect("Time is up: the questions left count as unanswered.", timeout=10)
     child.expect_exact("Questions: 0 of 55 correct, 55 unanswered because the time ran out")
@@ -52,14 +79,14 @@ def test_a_short_timer_expires_and_leaves_every_question_unanswered() -> None:
 
 def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain() -> None:
     child = exam("--lab", "none", "--questions", "4", "--seed", "3", "--minutes", "5")
-    asked = [answer(child, right)[:2] for _ in range(4)]
-    assert [verdict for _, verdict in asked] == ["Correct"] * 4
+    asked = [answer(child, right) for _ in range(4)]
+    assert [a.verdict for a in asked] == ["Answer recorded"] * 4  # an exam gives no verdict before the end
     child.expect_exact("Questions: 4 of 4 correct")
     child.expect_exact("Total: 4/4 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
     # four questions go to the four heaviest domains, one each
     tested = ["Orchestration", "Image Creation, Management and Registry", "Installation and Configuration",
               "Networking"]
-    assert sorted(question.domain_title for question, _ in asked) == sorted(tested)
+    assert sorted(a.question.domain_title for a in asked) == sorted(tested)
     for title, weight in [*zip(tested, (25, 20, 15, 15), strict=True), ("Security", 15), ("Storage and Volumes", 10)]:
         result = r"100 %  \(1/1 points\)" if title in tested else "not tested"
         child.expect(rf"  {re.escape(title)} +{weight} %  +{result}\r?\n")
@@ -73,7 +100,7 @@ def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain()
 
 def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
     child = exam("--lab", "none", "--questions", "5", "--seed", "8")
-    assert answer(child, right)[1] == "Correct"
+    assert answer(child, right).verdict == "Answer recorded"
     child.expect(HEADER)
     child.expect([CHOICE_PROMPT, DOMC_PROMPT])
     child.sendintr()
@@ -84,7 +111,7 @@ def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
 
 def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     child = exam("--lab", "registry", "--seed", "1")  # nothing is graded, so the cluster is not needed
-    child.expect_exact("8 hands-on tasks (lab registry) and 47 questions in 90:00.")
+    child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 minutes.")
     child.expect(r"Press g when your tasks are done to have them graded \(\d+:\d\d left\): ")
     child.send("x")
     child.expect_exact("'x' is not a choice here: press g when your tasks are done")
@@ -93,6 +120,8 @@ def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     child.expect_exact(STOPPED)
     assert finish(child) == 130
     screen = child.screen.getvalue()
+    assert ("First the 8 hands-on tasks of the lab registry, on the same clock: practice beyond the real exam, which "
+            "has no hands-on part.") in " ".join(screen.split())
     for number, task in enumerate(REGISTRY.tasks, 1):
         assert f"{number}. {task.title} [{task.id}] on {', '.join(task.nodes)}" in screen
     assert [hint for hint in HINTS if hint in screen] == []
@@ -101,10 +130,10 @@ def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
 
 def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> None:
     child = spawn("--count", "1", "--seed", "2")
-    missed, verdict, _ = answer(child, wrong)
+    missed, verdict, _, _ = answer(child, wrong)
     assert verdict == "Wrong" and finish(child) == 0
     child = exam("--lab", "none", "--questions", "2", "--seed", "7", "--minutes", "5")
-    exam_missed, _, _ = answer(child, wrong)
+    exam_missed = answer(child, wrong).question
     answer(child, right)
     child.expect_exact("Study next (this exam's weakest objectives):")
     child.expect_exact(f"0/1  {exam_missed.domain_title}: {exam_missed.objective}")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pexpect
 import pytest
@@ -14,17 +15,26 @@ from pexpect.popen_spawn import PopenSpawn
 
 from dcalab import history
 from dcalab.quiz.bank import Question, load_bank
+from dcalab.quiz.terminal import key_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = {q.id: q for q in load_bank()}
 HEADER = re.compile(r"Question (\d+) of (\d+)  \[.*, ([a-z]{3}-\d{3})\]")
 CHOICE_PROMPT = re.compile(r"Your answers? \[a-[a-h]\](, then Enter)?: ")
 DOMC_PROMPT = re.compile(r"Correct\? \[y/n\] ")
-VERDICT = re.compile(r"\n(Correct|Wrong)\.\r?\n")
+VERDICT = re.compile(r"\n(Correct|Wrong|Answer recorded)\.\r?\n")  # an exam only records the answer
 SCORE = re.compile(r"Score: (\d+) of (\d+) correct")
 
-# A strategy gets the question and the option on screen (DOMC) or the options by letter; it returns keys to send.
-Strategy = Callable[[Question, dict[str, str]], str]
+# A strategy gets the question, how it is shown (domc, mcq, multi) and the option on screen (DOMC) or the options by
+# letter; it returns the keys to send.
+Strategy = Callable[[Question, str, dict[str, str]], str]
+
+
+class Answered(NamedTuple):
+    question: Question
+    verdict: str  # Correct or Wrong (a quiz), Answer recorded (an exam)
+    shown: list[str]  # DOMC: the options shown, in order
+    kind: str  # how the question was shown: domc, mcq or multi
 
 
 @pytest.fixture(autouse=True)
@@ -70,24 +80,23 @@ def shown_options(screen: str, marker: str) -> dict[str, str]:
     return options
 
 
-def right(question: Question, options: dict[str, str]) -> str:
-    if question.kind == "domc":
+def right(question: Question, kind: str, options: dict[str, str]) -> str:
+    if kind == "domc":
         (text,) = options.values()
         return "y" if _truth(question, text) else "n"
     letters = "".join(letter for letter, text in options.items() if _truth(question, text))
-    return letters if question.kind == "mcq" else letters + "\r"
+    return letters if kind == "mcq" else letters + "\r"
 
 
-def wrong(question: Question, options: dict[str, str]) -> str:
-    if question.kind == "domc":
-        return "n" if right(question, options) == "y" else "y"
+def wrong(question: Question, kind: str, options: dict[str, str]) -> str:
+    if kind == "domc":
+        return "n" if right(question, kind, options) == "y" else "y"
     letters = [letter for letter, text in options.items() if not _truth(question, text)]
-    return letters[0] + ("" if question.kind == "mcq" else "\r")
+    return letters[0] + ("" if kind == "mcq" else "\r")
 
 
-def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "",
-           lines: bool = False) -> tuple[Question, str, list[str]]:
-    """Answer the question on screen; returns it, its verdict and the DOMC options shown, in order.
+def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "", lines: bool = False) -> Answered:
+    """Answer the question on screen, however it is shown (read off the screen, not the bank's kind).
 
     With `noise`, an invalid key goes in first (after the first letter of a multi): the test checks the re-prompt.
     With `lines`, answers go as lines (stdin is a pipe, not a TTY).
@@ -96,30 +105,32 @@ def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "",
     question = BANK[child.match.group(3)]
     shown: list[str] = []
     while True:
-        if question.kind == "domc":
-            if child.expect([DOMC_PROMPT, VERDICT]) == 1:
-                return question, child.match.group(1), shown
+        on_screen = child.expect([DOMC_PROMPT, CHOICE_PROMPT, VERDICT])
+        if on_screen == 2:  # a DOMC item decided
+            return Answered(question, child.match.group(1), shown, "domc")
+        if on_screen == 0:
+            kind = "domc"
             (text,) = shown_options(child.before, r"Option (\d+): ").values()
             shown.append(text)
-            keys = strategy(question, {"1": text})
+            keys = strategy(question, kind, {"1": text})
         else:
-            child.expect(CHOICE_PROMPT)
-            keys = strategy(question, shown_options(child.before, r"([a-h])\) "))
+            kind = "multi" if child.match.group(1) else "mcq"
+            keys = strategy(question, kind, shown_options(child.before, r"([a-h])\) "))
         if lines:
             child.sendline(keys.rstrip("\r"))
         else:
             if noise:
-                first = keys[0] if question.kind == "multi" else ""
+                first = keys[0] if kind == "multi" else ""
                 child.send(first + noise)
-                child.expect(f"{re.escape(repr(noise))} is not an answer here: press")
-                child.expect(DOMC_PROMPT if question.kind == "domc" else CHOICE_PROMPT)
+                child.expect(f"{re.escape(key_name(noise))} is not an answer here: press")
+                child.expect(DOMC_PROMPT if kind == "domc" else CHOICE_PROMPT)
                 if first:
                     child.expect_exact(first)  # the letter typed before the invalid key is still chosen
                 keys = keys[len(first):]
             child.send(keys)
-        if question.kind != "domc":
+        if kind != "domc":
             child.expect(VERDICT)
-            return question, child.match.group(1), shown
+            return Answered(question, child.match.group(1), shown, kind)
 
 
 def finish(child: pexpect.spawn) -> int:
@@ -140,7 +151,7 @@ def test_a_fully_correct_run(kind: str) -> None:
 
 def test_every_question_can_be_answered_right_on_a_narrow_terminal() -> None:
     child = spawn("--count", str(len(BANK)), "--seed", "1", columns=60)  # options wrap over several lines
-    verdicts = {question.id: verdict for question, verdict, _ in (answer(child, right) for _ in BANK)}
+    verdicts = {asked.question.id: asked.verdict for asked in (answer(child, right) for _ in BANK)}
     child.expect(SCORE)
     assert verdicts == dict.fromkeys(BANK, "Correct")
     assert finish(child) == 0
@@ -149,7 +160,7 @@ def test_every_question_can_be_answered_right_on_a_narrow_terminal() -> None:
 def test_a_wrong_run_scores_zero_and_shows_the_right_answers() -> None:
     child = spawn("--count", "5", "--seed", "3")
     for _ in range(5):
-        question, verdict, _ = answer(child, wrong)
+        question, verdict, _, _ = answer(child, wrong)
         assert verdict == "Wrong"
         child.expect(r"The correct answers?:")
         child.expect_exact("Source: " + question.source)
@@ -160,21 +171,21 @@ def test_a_wrong_run_scores_zero_and_shows_the_right_answers() -> None:
 
 def test_a_multi_with_one_letter_missing_is_wrong() -> None:
     child = spawn("--kind", "multi", "--count", "1", "--seed", "1")
-    _, verdict, _ = answer(child, lambda q, options: right(q, options)[1:])
+    verdict = answer(child, lambda q, kind, options: right(q, kind, options)[1:]).verdict
     assert verdict == "Wrong"
     assert finish(child) == 0
 
 
 def test_a_domc_item_ends_at_the_first_wrong_answer() -> None:
     child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
-    question, verdict, shown = answer(child, wrong)
+    question, verdict, shown, _ = answer(child, wrong)
     assert verdict == "Wrong" and len(shown) == 1 < len(question.options)  # the other options never came
     assert finish(child) == 0
 
 
 def test_a_domc_item_passes_once_every_correct_option_is_accepted() -> None:
     child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
-    question, verdict, shown = answer(child, right)
+    question, verdict, shown, _ = answer(child, right)
     correct = {_plain(option.text) for option in question.options if option.correct}
     assert verdict == "Correct" and correct <= {_plain(text) for text in shown}
     assert _plain(shown[-1]) in correct  # it ended right after the last correct option was accepted
@@ -237,7 +248,7 @@ def test_without_a_tty_the_end_of_input_stops_the_quiz() -> None:
 
 def test_each_quiz_goes_to_the_history_with_its_weakest_objective() -> None:
     child = spawn("--count", "2", "--seed", "6")
-    missed, _, _ = answer(child, wrong)
+    missed = answer(child, wrong).question
     answer(child, right)
     child.expect_exact("Saved in your history: dcalab history")
     assert finish(child) == 0
