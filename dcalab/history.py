@@ -8,6 +8,7 @@ keeps its rows. A history that cannot be written costs one warning line, never t
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from dcalab.errors import HistoryError, warn
 from dcalab.grading import PASS, TaskResult
@@ -30,6 +32,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
      """CREATE TABLE IF NOT EXISTS items (
         run_id INTEGER NOT NULL REFERENCES runs(id), item TEXT NOT NULL, status TEXT NOT NULL,
         score INTEGER NOT NULL, max_score INTEGER NOT NULL, domain TEXT NOT NULL, objective TEXT NOT NULL)"""),
+    # each question's answer as the learner met it (JSON: stem, options shown and answered, key, source): the review
+    ("ALTER TABLE items ADD COLUMN answer TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 LOCK_WAIT = 1.0  # seconds to wait for another writer: a run is written in milliseconds
@@ -93,6 +97,7 @@ class Item:
     max_score: int
     domain: str
     objective: str
+    answer: dict[str, Any] | None = None  # a question's answer as met (dcalab.quiz.review); None for a lab task
 
 
 def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item],
@@ -108,8 +113,10 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
                  sum(i.max_score for i in items)),
             ).lastrowid
             db.executemany(
-                "INSERT INTO items (run_id, item, status, score, max_score, domain, objective) VALUES (?,?,?,?,?,?,?)",
-                [(run, i.item, i.status, i.score, i.max_score, i.domain, i.objective) for i in items],
+                "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(run, i.item, i.status, i.score, i.max_score, i.domain, i.objective,
+                  None if i.answer is None else json.dumps(i.answer)) for i in items],
             )
     except HistoryError as error:
         warn(f"this {'grade' if kind == 'lab' else kind} is not saved in your history. {error}")
@@ -171,10 +178,43 @@ def progress(subject: str, path: Path | None = None) -> list[Progress]:
     return result
 
 
-def runs(subject: str | None = None, path: Path | None = None) -> list[tuple]:
-    """(kind, subject, mode, backend, finished, score, max_score) of each run, oldest first."""
-    query = "SELECT kind, subject, mode, backend, finished_at, score, max_score FROM runs"
+class Run(NamedTuple):
+    id: int  # the number `dcalab review` takes
+    kind: str  # lab, quiz or exam
+    subject: str
+    mode: str
+    backend: str
+    finished: str
+    score: int
+    max_score: int
+
+
+RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score"
+
+
+def _run(row: tuple) -> Run:
+    return Run(*row[:5], _day(row[5]), *row[6:])
+
+
+def runs(subject: str | None = None, path: Path | None = None) -> list[Run]:
+    """Each run (of one lab or quiz, or all), oldest first."""
     with _open(path) as db:
-        rows = db.execute(query + (" WHERE subject = ?" if subject else "") + " ORDER BY id",
-                          (subject,) if subject else ()).fetchall()
-    return [(*row[:4], _day(row[4]), *row[5:]) for row in rows]
+        where, values = (" WHERE subject = ?", (subject,)) if subject else ("", ())
+        rows = db.execute(f"SELECT {RUN_COLUMNS} FROM runs{where} ORDER BY id", values).fetchall()
+    return [_run(row) for row in rows]
+
+
+def answers(run: int | None = None, path: Path | None = None) -> tuple[Run, list[Item]] | None:
+    """A run and its questions with their answers, in the order asked (none for a lab, or a run saved before
+    answers were kept); by default the last run that has answers. None when there is no such run."""
+    with _open(path) as db:
+        if run is None:
+            found = db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = (SELECT MAX(run_id) FROM items "
+                               "WHERE answer IS NOT NULL)").fetchone()
+        else:
+            found = db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run,)).fetchone()
+        if found is None:
+            return None
+        rows = db.execute("SELECT item, status, score, max_score, domain, objective, answer FROM items "
+                          "WHERE run_id = ? AND answer IS NOT NULL ORDER BY rowid", (found[0],)).fetchall()
+    return _run(found), [Item(*row[:6], json.loads(row[6])) for row in rows]

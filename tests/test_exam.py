@@ -1,4 +1,4 @@
-"""The real `dcalab exam` in a pseudo-terminal: the DCA format (55 items, 42 DOMC), a lab's tasks when asked, one clock."""
+"""The real `dcalab exam` in a pty: the DCA format (55 items, 42 DOMC), a lab's tasks when asked, one clock."""
 
 from __future__ import annotations
 
@@ -17,7 +17,21 @@ from dcalab.lab import load_lab
 from tests import test_quiz_cli as quiz
 from tests.labrun import LAB
 from tests.test_exam_draw import QUOTAS
-from tests.test_quiz_cli import CHOICE_PROMPT, DOMC_PROMPT, HEADER, ROOT, answer, finish, right, spawn, wrong
+from tests.test_quiz_cli import (
+    BANK,
+    CHOICE_PROMPT,
+    DOMC_PROMPT,
+    HEADER,
+    ROOT,
+    VERDICT,
+    answer,
+    finish,
+    plain,
+    right,
+    shown_options,
+    spawn,
+    wrong,
+)
 
 history_file = quiz.history_file  # the autouse fixture: every run records into a throw-away history
 REGISTRY = load_lab(LAB)
@@ -63,18 +77,72 @@ def test_a_domc_item_cannot_be_revisited() -> None:
             in child.screen.getvalue())
 
 
-def test_a_short_timer_expires_and_leaves_every_question_unanswered() -> None:
-    child = exam("--lab", "none", "--minutes", "0.05", "--seed", "4")  # 3 seconds, 55 questions
+def test_the_time_running_out_mid_item_leaves_it_and_every_later_one_unanswered() -> None:
+    child = exam("--minutes", "0.05", "--seed", "2")  # 3 seconds, 55 questions
     child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 0.05 minutes.")
-    child.expect(HEADER)  # then wait without answering
-    child.expect("Time is up: the questions left count as unanswered.", timeout=10)
+    child.expect(HEADER)
+    question = BANK[child.match.group(3)]
+    assert child.expect([DOMC_PROMPT, CHOICE_PROMPT]) == 0, "seed 2 no longer starts with a DOMC item: choose another"
+    (first,) = shown_options(child.before, r"Option (\d+): ").values()
+    key = right(question, "domc", {"1": first})
+    child.send(key)
+    assert child.expect([DOMC_PROMPT, VERDICT]) == 0, "one answer decided the first item: choose another seed"
+    child.expect("Time is up: the questions left count as unanswered.", timeout=10)  # then wait without answering
     child.expect_exact("Questions: 0 of 55 correct, 55 unanswered because the time ran out")
     child.expect_exact("Total: 0/55 points (0 %), pass mark 65 % (a practice threshold): not passed yet.")
     child.expect_exact("Weighted readiness: 0 % over the domains tested (100 % of the exam's weight).")
     assert finish(child) == 0
     (run,) = history.runs()
-    assert run[:4] == ("exam", "exam", "timed-out", "-") and run[5:] == (0, 55)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "timed-out", "-", 0, 55)
     assert {entry.last_status for entry in history.progress("exam")} == {"unanswered"}
+    _, items = history.answers()
+    kept = next(item for item in items if item.item == question.id).answer["options"]  # the answer given is kept
+    assert plain(kept[0]["text"]) == plain(first) and kept[0]["answer"] == {"y": "yes", "n": "no"}[key]
+    assert {option["answer"] for option in kept[1:]} == {"not shown"}
+
+
+REVIEWED = re.compile(r"^\d+\. (Wrong|Unanswered|Correct): ([a-z]{3}-\d{3}), ", re.MULTILINE)
+
+
+def review_blocks(text: str) -> list[tuple[str, str, str]]:
+    """(outcome, question id, the item's text) for each item of a review, in the order shown."""
+    found = list(REVIEWED.finditer(text))
+    ends = [match.start() for match in found[1:]] + [len(text)]
+    return [(match.group(1), match.group(2), text[match.start():end]) for match, end in zip(found, ends, strict=True)]
+
+
+def test_the_review_lists_wrong_items_first_with_their_sources(tmp_path) -> None:
+    child = exam("--questions", "5", "--seed", "3", "--minutes", "5")
+    asked = [answer(child, strategy) for strategy in (right, wrong, right, wrong, right)]
+    assert finish(child) == 0
+    expected = [("Wrong", asked[i].question.id) for i in (1, 3)]
+    expected += [("Correct", asked[i].question.id) for i in (0, 2, 4)]
+    screen = child.screen.getvalue().replace("\r\n", "\n")
+    assert "Review of 5 questions (2 wrong, 3 correct), wrong and unanswered first" in screen
+    blocks = review_blocks(screen.split("Review of 5 questions")[1])
+    assert [(outcome, qid) for outcome, qid, _ in blocks] == expected
+    for _, qid, block in blocks:
+        question = BANK[qid]
+        assert f"Source: {question.source}" in block and plain(question.explanation) in plain(block)
+        assert all(plain(option.text) in plain(block) for option in question.options if option.correct)  # the key
+    domc_wrong = [a for a in (asked[1], asked[3]) if a.kind == "domc"]
+    for wrong_item in domc_wrong:  # the last option answered is the mistake, marked !; those after were never shown
+        block = next(block for _, qid, block in blocks if qid == wrong_item.question.id)
+        mistake = plain(wrong_item.shown[-1])
+        key = next(option.correct for option in wrong_item.question.options if plain(option.text) == mistake)
+        assert f"! {'no yes' if key else 'yes no'} {mistake}" in plain(block) and block.count("   ! ") == 1
+        assert block.count(" not shown ") == len(wrong_item.question.options) - len(wrong_item.shown)
+
+    again = subprocess.run([sys.executable, "-m", "dcalab", "review"], capture_output=True, text=True, cwd=ROOT,
+                           timeout=30)
+    assert again.returncode == 0 and [(o, q) for o, q, _ in review_blocks(again.stdout)] == expected
+    page = tmp_path / "review.html"
+    written = subprocess.run([sys.executable, "-m", "dcalab", "review", "1", "--html", str(page)], capture_output=True,
+                             text=True, cwd=ROOT, timeout=30)
+    assert written.stdout == f"The review of exam 1 (2 wrong, 3 correct) is written to {page}.\n"
+    html = page.read_text()
+    assert re.findall(r'id="item-([a-z]{3}-\d{3})"', html) == [qid for _, qid in expected]
+    assert all(BANK[qid].source in html for _, qid in expected)
 
 
 def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain() -> None:
@@ -95,7 +163,7 @@ def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain()
     assert finish(child) == 0
     assert "Study next" not in child.screen.getvalue()
     (run,) = history.runs()
-    assert run[:4] == ("exam", "exam", "done", "-") and run[5:] == (4, 4)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "done", "-", 4, 4)
 
 
 def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
@@ -163,7 +231,7 @@ def test_the_hands_on_part_is_graded_on_the_cluster_without_hints(embedded: Embe
     screen = child.screen.getvalue()
     assert [hint for hint in HINTS if hint in screen] == [] and "hint:" not in screen
     (run,) = history.runs()  # the exam's own row only: its tasks are graded in-process, recording no lab row
-    assert run[:4] == ("exam", "exam", "done", "embedded") and run[6] == 30 + 2
+    assert (run.kind, run.mode, run.backend, run.max_score) == ("exam", "done", "embedded", 30 + 2)
     items = {entry.item: entry.last_status for entry in history.progress("exam")}
     assert [task.id for task in REGISTRY.tasks if items.get(task.id) in VERDICTS] == [t.id for t in REGISTRY.tasks]
     assert len(items) == len(REGISTRY.tasks) + 2

@@ -35,16 +35,17 @@ def test_a_history_from_before_schema_versions_is_migrated_and_keeps_its_rows(tm
     path = tmp_path / "history.sqlite3"
     shutil.copy(BEFORE_VERSIONS, path)
     assert version(path) == 0
-    runs = [(kind, subject, mode, backend, score, maximum)
-            for kind, subject, mode, backend, _, score, maximum in history.runs(path=path)]
-    assert runs == [("quiz", "quiz", "done", "-", 2, 3), ("lab", "registry", "grade", "embedded", 6, 8)]
+    runs = [(run.id, run.kind, run.subject, run.mode, run.backend, run.score, run.max_score)
+            for run in history.runs(path=path)]
+    assert runs == [(1, "quiz", "quiz", "done", "-", 2, 3), (2, "lab", "registry", "grade", "embedded", 6, 8)]
     assert version(path) == history.SCHEMA_VERSION
     assert [(p.item, p.last_status) for p in history.progress("registry", path)] == [
         ("daemon-json", "FAIL"), ("registry-running", "PASS")]
     assert [(p.item, p.last_status) for p in history.progress("quiz", path)] == [
         ("sto-016", "correct"), ("orc-010", "correct"), ("orc-004", "wrong")]
     history.record_run("quiz", "quiz", "done", "-", [history.Item("net-001", "wrong", 0, 1, "Networking", "o")], path)
-    assert [run[1] for run in history.runs(path=path)] == ["quiz", "registry", "quiz"]
+    assert [run.subject for run in history.runs(path=path)] == ["quiz", "registry", "quiz"]
+    assert history.answers(1, path) == (history.runs(path=path)[0], [])  # saved before answers were kept
 
 
 def test_a_history_from_a_newer_dcalab_is_refused_in_one_sentence(tmp_path: Path) -> None:

@@ -53,13 +53,13 @@ def spawn(*args: str, columns: int = 100, command: str = "quiz") -> pexpect.spaw
     return child
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     return " ".join(text.split())
 
 
 def _truth(question: Question, shown: str) -> bool:
     """Whether the option text on screen is a correct option of the question, from the bank."""
-    matches = [option.correct for option in question.options if _plain(option.text) == _plain(shown)]
+    matches = [option.correct for option in question.options if plain(option.text) == plain(shown)]
     assert len(matches) == 1, f"{shown!r} is not an option of {question.id}"
     return matches[0]
 
@@ -186,9 +186,9 @@ def test_a_domc_item_ends_at_the_first_wrong_answer() -> None:
 def test_a_domc_item_passes_once_every_correct_option_is_accepted() -> None:
     child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
     question, verdict, shown, _ = answer(child, right)
-    correct = {_plain(option.text) for option in question.options if option.correct}
-    assert verdict == "Correct" and correct <= {_plain(text) for text in shown}
-    assert _plain(shown[-1]) in correct  # it ended right after the last correct option was accepted
+    correct = {plain(option.text) for option in question.options if option.correct}
+    assert verdict == "Correct" and correct <= {plain(text) for text in shown}
+    assert plain(shown[-1]) in correct  # it ended right after the last correct option was accepted
     assert finish(child) == 0
 
 
@@ -212,7 +212,7 @@ def test_ctrl_c_stops_cleanly_with_the_progress_so_far() -> None:
     child.expect("By domain:")
     assert finish(child) == 130
     (run,) = history.runs()  # the answer given is kept, as an interrupted run
-    assert run[:4] == ("quiz", "quiz", "interrupted", "-") and run[5:] == (1, 1)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("quiz", "interrupted", "-", 1, 1)
 
 
 def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
@@ -224,7 +224,7 @@ def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
     assert child.match.groups() == ("1", "3")
     child.expect_exact("2 of them unanswered because the time ran out.")
     assert finish(child) == 0
-    assert [run[2] for run in history.runs()] == ["timed-out"]
+    assert [run.mode for run in history.runs()] == ["timed-out"]
     assert sorted(entry.last_status for entry in history.progress("quiz")) == ["correct", "unanswered", "unanswered"]
 
 
@@ -250,10 +250,12 @@ def test_each_quiz_goes_to_the_history_with_its_weakest_objective() -> None:
     child = spawn("--count", "2", "--seed", "6")
     missed = answer(child, wrong).question
     answer(child, right)
-    child.expect_exact("Saved in your history: dcalab history")
+    child.expect_exact("Review of 2 questions (1 wrong, 1 correct), wrong and unanswered first")
+    child.expect(rf"\n1\. Wrong: {missed.id}, ")
+    child.expect_exact("Saved in your history: dcalab history. This review again: dcalab review 1")
     assert finish(child) == 0
     (run,) = history.runs()
-    assert run[:4] == ("quiz", "quiz", "done", "-") and run[5:] == (1, 2)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("quiz", "done", "-", 1, 2)
     shown = subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True, cwd=ROOT,
                            timeout=30).stdout
     assert re.search(r"quiz quiz\s+done\s+-\s+1/2", shown), shown

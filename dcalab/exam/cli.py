@@ -16,9 +16,10 @@ from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
 from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, weighted
 from dcalab.lab import Lab, find_lab
 from dcalab.quiz.bank import DOMAINS, load_bank
-from dcalab.quiz.cli import history_items, positive, run_mode
+from dcalab.quiz.cli import positive, run_mode
 from dcalab.quiz.engine import UNANSWERED, Session
 from dcalab.quiz.keys import Keys
+from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.terminal import Quiz, count, wrap
 
 STOPPED = {
@@ -87,14 +88,11 @@ def _show_result(tasks: list[history.Item], questions: list[history.Item], run: 
             print(f"  {title:<{width}}  {weight:>2} %  not tested")
     ready, covered = weighted(readiness)
     print(f"  Weighted readiness: {ready:.0f} % over the domains tested ({covered} % of the exam's weight).")
-    if run is None:  # the history could not be written: a warning said so
-        return
-    weakest = history.weakest_objectives(run=run)
+    weakest = [] if run is None else history.weakest_objectives(run=run)  # None: the history could not be written
     if weakest:
         print("\nStudy next (this exam's weakest objectives):")
         for domain, objective, right, asked in weakest:
             print(f"  {right}/{asked}  {domain}: {objective}")
-    print("\nSaved in your history: dcalab history", flush=True)
 
 
 def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: float, minutes: float) -> str:
@@ -139,9 +137,12 @@ def exam_command(args: argparse.Namespace) -> int:
     if status:
         print(f"\n{STOPPED[status]}", flush=True)
         return status
-    answers = history_items(session.results)
+    answers = history_items(session.items, session.results)
     run = history.record_run("exam", "exam", run_mode(session), args.cluster if lab else "-", tasks + answers)
     _show_result(tasks, answers, run, args.pass_mark)
+    if answers:
+        print_review(from_history(answers), sys.stdout)
+    print_saved(run, sys.stdout)
     return 0
 
 

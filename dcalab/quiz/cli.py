@@ -6,13 +6,14 @@ import argparse
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from dcalab import history
 from dcalab.errors import DcalabError
 from dcalab.quiz.bank import DOMAINS, KINDS, load_bank
-from dcalab.quiz.engine import Result, Session, select
+from dcalab.quiz.engine import Session, select
 from dcalab.quiz.keys import Keys
+from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.terminal import Quiz, clock, count
 
 
@@ -28,12 +29,6 @@ def positive(kind: Callable[[str], float], zero: bool = False) -> Callable[[str]
         return value
 
     return parse
-
-
-def history_items(results: Iterable[Result]) -> list[history.Item]:
-    """Questions as history items (1 point each), named by the domain's title as lab tasks are."""
-    return [history.Item(r.question_id, r.outcome, int(r.correct), 1, DOMAINS[r.domain][0], r.objective)
-            for r in results]
 
 
 def run_mode(session: Session) -> str:
@@ -59,8 +54,11 @@ def quiz_command(args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.time_limit if args.time_limit else None
     session = Session(questions, rng=rng, deadline=deadline)
     status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
-    if session.results and history.record_run("quiz", "quiz", run_mode(session), "-", history_items(session.results)):
-        print("Saved in your history: dcalab history", flush=True)  # a stopped quiz keeps the answers given
+    items = history_items(session.items, session.results)  # a stopped quiz keeps the answers given
+    run = history.record_run("quiz", "quiz", run_mode(session), "-", items) if items else None
+    if not session.stopped:
+        print_review(from_history(items), sys.stdout)
+    print_saved(run, sys.stdout)
     return status
 
 
