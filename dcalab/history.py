@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from dcalab.errors import HistoryError, warn
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
-from dcalab.quiz.engine import CORRECT
+from dcalab.quiz.engine import CORRECT, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
 # schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).
@@ -129,6 +129,13 @@ def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str
     items = [Item(task_id, r.status, r.score, r.task.points, r.task.domain, r.task.objective)
              for task_id, r in results.items()]
     record_run("lab", lab.id, mode, backend, items, path)
+
+
+def last_seen(path: Path | None = None) -> dict[str, int]:
+    """Each question answered so far -> when it was last answered (a number that grows with time)."""
+    with _open(path) as db:
+        return dict(db.execute("SELECT item, MAX(rowid) FROM items WHERE status IN (?, ?) GROUP BY item",
+                               (CORRECT, WRONG)).fetchall())
 
 
 def weakest_objectives(limit: int = 5, path: Path | None = None,

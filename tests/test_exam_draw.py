@@ -9,7 +9,7 @@ import pytest
 
 from dcalab.exam.draw import EXAM_DOMC, EXAM_ITEMS, domc_count, pick_questions, presentations, shares
 from dcalab.quiz.bank import DOMAINS, Option, Question, load_bank
-from dcalab.quiz.engine import CORRECT, WRONG, Session, shown_kind, shown_stem
+from dcalab.quiz.engine import CORRECT, WRONG, Session, select, shown_kind, shown_stem
 
 QUOTAS = {"orchestration": 14, "image-registry": 11, "installation-configuration": 8, "networking": 8,
           "security": 8, "storage-volumes": 6}
@@ -82,3 +82,15 @@ def test_a_domc_question_shown_as_multiple_choice_takes_letters() -> None:
         session.answer_domc(yes=True)
     result = session.answer_choice(picks)
     assert result.outcome == CORRECT and result.kind == "multi" and result.shown == item.order
+
+
+def test_questions_never_seen_come_first_then_those_seen_longest_ago() -> None:
+    questions = bank({"networking": 6})
+    seen = {"net-000": 5, "net-001": 9, "net-002": 2}  # net-003 to net-005 never answered
+    assert {q.id for q in select(questions, rng=random.Random(4), count=3, seen=seen)} == {"net-003", "net-004",
+                                                                                          "net-005"}
+    assert {q.id for q in select(questions, rng=random.Random(4), count=5, seen=seen)} == {
+        "net-003", "net-004", "net-005", "net-002", "net-000"}
+    picked, _ = pick_questions(bank({**QUOTAS, "networking": 10}), EXAM_ITEMS, random.Random(4),
+                               {f"net-{n:03d}": n + 1 for n in range(10)})
+    assert sorted(q.id for q in picked if q.domain == "networking") == [f"net-{n:03d}" for n in range(8)]

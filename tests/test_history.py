@@ -92,6 +92,7 @@ def test_a_damaged_history_is_one_sentence_and_a_quiz_still_ends_with_its_score(
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=30)
     assert quiz.returncode == 0 and "Score: " in quiz.stdout and "Saved in your history" not in quiz.stdout
     assert [line for line in quiz.stderr.splitlines() if line.startswith(WARNING)] == [
-        f"{WARNING}this quiz is not saved in your history. The history {path} cannot be used (file is not a "
-        f"database). If the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"]
+        f"{WARNING}this quiz is drawn without your history and is not saved in it. The history {path} cannot be "
+        f"used (file is not a database). If the file is damaged, move it aside and dcalab starts a new one: mv {path} "
+        f"{path}.damaged"]
     assert "Traceback" not in quiz.stderr

@@ -262,3 +262,21 @@ def test_each_quiz_goes_to_the_history_with_its_weakest_objective() -> None:
     assert re.search(rf"{missed.id}\s+1  not yet\s+0/1  0/1 wrong", shown), shown
     study = shown.split("Study next")[1]
     assert f"0/1  {missed.domain_title}: {missed.objective}" in study, shown
+
+
+def asked_ids(count: int, *args: str) -> list[str]:
+    """The questions a quiz of `count` asks (answered right), in order."""
+    child = spawn("--count", str(count), *args)
+    ids = [answer(child, right).question.id for _ in range(count)]
+    assert finish(child) == 0
+    return ids
+
+
+def test_retakes_draw_the_questions_not_seen_first_then_those_seen_longest_ago() -> None:
+    domain = [q.id for q in BANK.values() if q.domain == "networking"]
+    few = len(domain) // 3
+    first = asked_ids(few, "--domain", "networking", "--seed", "1")
+    second = asked_ids(few, "--domain", "networking", "--seed", "1")  # the same seed
+    assert not set(first) & set(second)  # all new
+    third = asked_ids(len(domain) - 2 * few + 2, "--domain", "networking", "--seed", "1")
+    assert set(third) == (set(domain) - set(first) - set(second)) | set(first[:2])  # then the two seen longest ago

@@ -16,7 +16,7 @@ from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
 from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, weighted
 from dcalab.lab import Lab, find_lab
 from dcalab.quiz.bank import DOMAINS, load_bank
-from dcalab.quiz.cli import positive, run_mode
+from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
 from dcalab.quiz.engine import UNANSWERED, Session
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
@@ -116,7 +116,8 @@ def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: flo
 def exam_command(args: argparse.Namespace) -> int:
     lab = None if args.lab in (None, "none") else find_lab(args.lab)
     rng = random.Random(args.seed)
-    questions, notes = pick_questions(load_bank(), args.questions, rng)
+    seen = seen_questions("exam")
+    questions, notes = pick_questions(load_bank(), args.questions, rng, seen)
     kinds = presentations(questions, domc_count(len(questions)), rng)
     if not lab and not questions:
         raise DcalabError("An exam without a lab and without questions has nothing to ask.",
@@ -138,7 +139,8 @@ def exam_command(args: argparse.Namespace) -> int:
         print(f"\n{STOPPED[status]}", flush=True)
         return status
     answers = history_items(session.items, session.results)
-    run = history.record_run("exam", "exam", run_mode(session), args.cluster if lab else "-", tasks + answers)
+    backend = args.cluster if lab else "-"
+    run = None if seen is None else history.record_run("exam", "exam", run_mode(session), backend, tasks + answers)
     _show_result(tasks, answers, run, args.pass_mark)
     if answers:
         print_review(from_history(answers), sys.stdout)
@@ -170,6 +172,6 @@ def add_exam_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     exam.add_argument("--pass-mark", type=_percent, default=65.0, metavar="PERCENT",
                       help="the percent of the points needed to pass (default 65). Docker does not publish the "
                       "DCA pass mark, so this is a practice threshold.")
-    exam.add_argument("--seed", type=int, help="the same seed asks the same questions in the same order")
+    exam.add_argument("--seed", type=int, help=SEED_HELP)
     exam.set_defaults(handler=exam_command)
     return exam

@@ -13,6 +13,7 @@ either way, so the exam chooses how to show each one, whatever its own `kind`.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from dcalab.exam.readiness import WEIGHTS
@@ -37,15 +38,16 @@ def shares(count: int, available: Mapping[str, int] | None = None) -> dict[str, 
     return taken
 
 
-def pick_questions(bank: Sequence[Question], count: int, rng: random.Random) -> tuple[list[Question], list[str]]:
+def pick_questions(bank: Sequence[Question], count: int, rng: random.Random,
+                   seen: Mapping[str, int] | None = None) -> tuple[list[Question], list[str]]:
     """`count` questions shared out by the domains' weights, in random order, and a sentence for each domain the
-    bank has too few questions for (other domains fill its place)."""
-    pools = {domain: select(bank, rng=rng, domain=domain) for domain in WEIGHTS}
-    wanted = shares(count)
-    taken = shares(count, {domain: len(pool) for domain, pool in pools.items()})
+    bank has too few questions for (other domains fill its place). In each domain the questions never `seen`
+    come first, then those seen longest ago."""
+    wanted, taken = shares(count), shares(count, Counter(question.domain for question in bank))
     notes = [f"The bank has {taken[d]} {DOMAINS[d][0]} questions, not the {wanted[d]} its weight asks for: "
              "other domains fill the gap." for d in WEIGHTS if taken[d] < wanted[d]]
-    picked = [question for domain, pool in pools.items() for question in pool[: taken[domain]]]
+    picked = [question for domain in WEIGHTS
+              for question in select(bank, rng=rng, domain=domain, count=taken[domain], seen=seen)]
     rng.shuffle(picked)
     return picked, notes
 

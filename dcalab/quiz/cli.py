@@ -9,12 +9,14 @@ import time
 from collections.abc import Callable
 
 from dcalab import history
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.quiz.bank import DOMAINS, KINDS, load_bank
 from dcalab.quiz.engine import Session, select
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.terminal import Quiz, clock, count
+
+SEED_HELP = "with the same history, the same seed asks the same questions in the same order"
 
 
 def positive(kind: Callable[[str], float], zero: bool = False) -> Callable[[str], float]:
@@ -31,6 +33,16 @@ def positive(kind: Callable[[str], float], zero: bool = False) -> Callable[[str]
     return parse
 
 
+def seen_questions(kind: str) -> dict[str, int] | None:
+    """When each question was last answered, so that a retake draws new ones first. None, after one warning line,
+    if the history cannot be read: the quiz or exam (`kind`) then goes on without it and is not saved in it."""
+    try:
+        return history.last_seen()
+    except HistoryError as error:
+        warn(f"this {kind} is drawn without your history and is not saved in it. {error}")
+        return None
+
+
 def run_mode(session: Session) -> str:
     """How a session ended, as the history's mode column says it."""
     return "timed-out" if session.timed_out else "interrupted" if session.stopped else "done"
@@ -38,7 +50,8 @@ def run_mode(session: Session) -> str:
 
 def quiz_command(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
-    questions = select(load_bank(), rng=rng, domain=args.domain, kind=args.kind, count=args.count)
+    seen = seen_questions("quiz")
+    questions = select(load_bank(), rng=rng, domain=args.domain, kind=args.kind, count=args.count, seen=seen)
     if not questions:
         asked = " ".join(f"--{name} {value}" for name, value in (("domain", args.domain), ("kind", args.kind)) if value)
         raise DcalabError(f"No question in the bank matches {asked}.",
@@ -55,7 +68,7 @@ def quiz_command(args: argparse.Namespace) -> int:
     session = Session(questions, rng=rng, deadline=deadline)
     status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
     items = history_items(session.items, session.results)  # a stopped quiz keeps the answers given
-    run = history.record_run("quiz", "quiz", run_mode(session), "-", items) if items else None
+    run = history.record_run("quiz", "quiz", run_mode(session), "-", items) if items and seen is not None else None
     if not session.stopped:
         print_review(from_history(items), sys.stdout)
     print_saved(run, sys.stdout)
@@ -69,7 +82,7 @@ def add_quiz_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     quiz.add_argument("--domain", choices=list(DOMAINS), help="only this exam domain")
     quiz.add_argument("--count", type=positive(int), default=10, metavar="N", help="how many questions (default 10)")
     quiz.add_argument("--kind", choices=KINDS, help="only this kind of question")
-    quiz.add_argument("--seed", type=int, help="the same seed asks the same questions in the same order")
+    quiz.add_argument("--seed", type=int, help=SEED_HELP)
     quiz.add_argument("--time-limit", type=positive(float), metavar="SECONDS",
                       help="end the quiz after this long; questions left count as unanswered")
     quiz.set_defaults(handler=quiz_command)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dcalab.quiz.bank import DOMAINS, Option, Question
@@ -91,11 +91,17 @@ class Item:
 
 
 def select(questions: Iterable[Question], *, rng: random.Random, domain: str | None = None,
-           kind: str | None = None, count: int | None = None) -> list[Question]:
-    """Up to `count` questions of the domain and kind asked for (any when None), in random order."""
+           kind: str | None = None, count: int | None = None, seen: Mapping[str, int] | None = None) -> list[Question]:
+    """Up to `count` questions of the domain and kind asked for (any when None), in random order.
+
+    With `seen` (question id -> when it was last answered, larger is later), the questions never seen are
+    drawn first, then those seen longest ago: a retake meets new questions."""
     pool = [q for q in questions if (domain is None or q.domain == domain) and (kind is None or q.kind == kind)]
     rng.shuffle(pool)
-    return pool if count is None else pool[:count]
+    pool.sort(key=lambda q: (seen or {}).get(q.id, 0))  # stable: random among the unseen, and among equals
+    chosen = pool if count is None else pool[:count]
+    rng.shuffle(chosen)
+    return chosen
 
 
 def tally(results: Iterable[Result]) -> dict[str, tuple[int, int]]:
