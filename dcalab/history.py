@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from dcalab.errors import HistoryError, warn
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
-from dcalab.quiz.engine import CORRECT, WRONG
+from dcalab.quiz.engine import CORRECT, RIGHT_IN_A_ROW, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
 # schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).
@@ -136,6 +136,21 @@ def last_seen(path: Path | None = None) -> dict[str, int]:
     with _open(path) as db:
         return dict(db.execute("SELECT item, MAX(rowid) FROM items WHERE status IN (?, ?) GROUP BY item",
                                (CORRECT, WRONG)).fetchall())
+
+
+def missed(path: Path | None = None) -> dict[str, int]:
+    """Each question answered wrong and not answered right RIGHT_IN_A_ROW times in a row since -> the right
+    answers in a row it has now."""
+    with _open(path) as db:
+        answers = db.execute("SELECT item, status FROM items WHERE status IN (?, ?) ORDER BY rowid",
+                             (CORRECT, WRONG)).fetchall()
+    streaks: dict[str, int] = {}
+    for item, status in answers:
+        if status == WRONG:
+            streaks[item] = 0
+        elif item in streaks:
+            streaks[item] += 1
+    return {item: streak for item, streak in streaks.items() if streak < RIGHT_IN_A_ROW}
 
 
 def weakest_objectives(limit: int = 5, path: Path | None = None,

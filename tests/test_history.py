@@ -96,3 +96,20 @@ def test_a_damaged_history_is_one_sentence_and_a_quiz_still_ends_with_its_score(
         f"used (file is not a database). If the file is damaged, move it aside and dcalab starts a new one: mv {path} "
         f"{path}.damaged"]
     assert "Traceback" not in quiz.stderr
+
+
+def test_a_missed_question_stays_missed_until_answered_right_twice_in_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+
+    def answered(*statuses: str) -> dict[str, int]:
+        items = [history.Item(qid, status, int(status == "correct"), 1, "Networking", "o")
+                 for qid, status in zip(("net-001", "net-002"), statuses, strict=False)]
+        history.record_run("quiz", "quiz", "done", "-", items, path)
+        return history.missed(path)
+
+    assert answered("correct", "correct") == {}  # never wrong: never missed
+    assert answered("wrong", "unanswered") == {"net-001": 0}  # the time running out is not a wrong answer
+    assert answered("correct") == {"net-001": 1}
+    assert answered("wrong") == {"net-001": 0}  # a wrong answer starts again
+    assert answered("correct", "wrong") == {"net-001": 1, "net-002": 0}
+    assert answered("correct", "correct") == {"net-002": 1}

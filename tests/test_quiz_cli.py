@@ -280,3 +280,32 @@ def test_retakes_draw_the_questions_not_seen_first_then_those_seen_longest_ago()
     assert not set(first) & set(second)  # all new
     third = asked_ids(len(domain) - 2 * few + 2, "--domain", "networking", "--seed", "1")
     assert set(third) == (set(domain) - set(first) - set(second)) | set(first[:2])  # then the two seen longest ago
+
+
+def test_missed_questions_are_drilled_until_each_is_answered_right_twice_in_a_row() -> None:
+    child = spawn("--count", "2", "--seed", "6")
+    missed = {answer(child, wrong).question.id for _ in range(2)}
+    assert finish(child) == 0
+
+    child = spawn("--missed", "--seed", "1")  # one right answer, then Ctrl-C: the history keeps it
+    child.expect_exact("Drill of the questions you missed: 2 questions, each asked again until you answer it right 2 "
+                       "times in a row.")
+    once = answer(child, right).question.id
+    child.expect(HEADER)
+    child.expect([CHOICE_PROMPT, DOMC_PROMPT])
+    child.sendintr()
+    assert finish(child) == 130
+
+    (other,) = missed - {once}
+    plan = {once: [right], other: [wrong, right, right]}  # a wrong answer starts the two in a row again
+    child = spawn("--missed", "--seed", "1")
+    asked = []
+    for _ in range(4):
+        asked.append(answer(child, lambda q, kind, options: plan[q.id][0](q, kind, options)).question.id)
+        plan[asked[-1]].pop(0)
+    child.expect_exact("Every question you missed is now answered right 2 times in a row.")
+    assert finish(child) == 0
+    assert sorted(asked) == sorted([once, other, other, other])
+    done = subprocess.run([sys.executable, "-m", "dcalab", "quiz", "--missed"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=30)
+    assert done.returncode == 0 and done.stdout.startswith("Nothing to drill: every question you answered wrong")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from dcalab.quiz.bank import DOMAINS, Option, Question
 
 CORRECT, WRONG, UNANSWERED = "correct", "wrong", "unanswered"
+RIGHT_IN_A_ROW = 2  # a missed question is mastered once answered right this many times in a row
 CHOICE_NOTE = re.compile(r"\s*\((?:choose|select) [^)]*\)", re.IGNORECASE)  # "(Choose two.)" in a stem
 COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
@@ -121,10 +122,9 @@ class Session:
     def __init__(self, questions: Sequence[Question], *, kinds: Sequence[str] | None = None,
                  rng: random.Random | None = None, deadline: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        rng = rng or random.Random()
+        self.rng = rng or random.Random()
         kinds = kinds or [q.kind for q in questions]
-        self.items = [Item(q, kind, tuple(rng.sample(range(len(q.options)), len(q.options))))
-                      for q, kind in zip(questions, kinds, strict=True)]
+        self.items = [self._item(q, kind) for q, kind in zip(questions, kinds, strict=True)]
         self.results: list[Result] = []
         self.deadline = deadline
         self.clock = clock
@@ -180,6 +180,10 @@ class Session:
         item.accepted = sorted(item.order[p] for p in positions)
         return self._finish(item, CORRECT if set(item.accepted) == item.question.correct_indices else WRONG)
 
+    def _item(self, question: Question, kind: str) -> Item:
+        """The question as shown this time: its options in a new random order."""
+        return Item(question, kind, tuple(self.rng.sample(range(len(question.options)), len(question.options))))
+
     def _current(self, *, domc: bool) -> Item:
         item = self.current
         if item is None:
@@ -202,4 +206,29 @@ class Session:
                         tuple(item.rejected), now - self._item_started)
         self.results.append(result)
         self._item_started = now
+        return result
+
+
+class Drill(Session):
+    """Missed questions, each asked again (at the end of the queue) until answered right RIGHT_IN_A_ROW times in
+    a row; `streaks` holds the right answers in a row each question has already (from the history)."""
+
+    def __init__(self, questions: Sequence[Question], streaks: Mapping[str, int], *,
+                 rng: random.Random | None = None, deadline: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(questions, rng=rng, deadline=deadline, clock=clock)
+        self.streaks = {question.id: streaks.get(question.id, 0) for question in questions}
+
+    @property
+    def mastered(self) -> bool:
+        """Every question is answered right RIGHT_IN_A_ROW times in a row."""
+        return all(streak >= RIGHT_IN_A_ROW for streak in self.streaks.values())
+
+    def _finish(self, item: Item, outcome: str) -> Result:
+        result = super()._finish(item, outcome)
+        if outcome != UNANSWERED:  # time up: the drill ends, and the streaks stand
+            question = item.question
+            self.streaks[question.id] = self.streaks[question.id] + 1 if outcome == CORRECT else 0
+            if self.streaks[question.id] < RIGHT_IN_A_ROW:
+                self.items.append(self._item(question, item.kind))
         return result
