@@ -61,6 +61,8 @@ def test_the_exam_has_the_real_format_55_items_42_domc_13_multiple_choice_with_t
     lines = child.screen.getvalue().splitlines()
     assert lines[0] == "DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 minutes."
     assert Counter(a.kind == "domc" for a in asked) == {True: 42, False: 13}
+    before_result = child.screen.getvalue().split("Exam result")[0]
+    assert "Correct." not in before_result and "Score:" not in before_result  # no verdict before the end
     assert Counter(a.question.domain for a in asked) == QUOTAS
     headers = [line for line in lines if HEADER.match(line)]
     assert len(headers) == 55 and all(re.search(r"  \d+:\d\d left$", line) for line in headers), headers
@@ -175,6 +177,7 @@ def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
     child.expect_exact(STOPPED)
     assert finish(child) == 130
     assert history.runs() == []
+    assert not re.search(r"\d correct|progress", child.screen.getvalue())  # no score, not even of the answers given
 
 
 def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:

@@ -47,8 +47,8 @@ def key_name(key: str) -> str:
 
 
 class Quiz:
-    """Asks every item of a session and shows the score at the end; with `feedback`, the verdict and explanation
-    after each item (a quiz), without, only that the answer is recorded (an exam: the review comes after)."""
+    """Asks every item of a session; with `feedback` (a quiz), the verdict and explanation after each item and the
+    score at the end; without (an exam), only that each answer is recorded: the exam's result and review follow."""
 
     def __init__(self, session: Session, keys: Keys, out: TextIO, feedback: bool = True) -> None:
         self.session = session
@@ -66,13 +66,11 @@ class Quiz:
             self.session.expire()
         except KeyboardInterrupt:
             self.session.stop()
-            self._say("\n\nStopped: here is your progress so far.")
-            self._summary()
+            self._summary("\n\nStopped: here is your progress so far.")
             return 130
         except EOFError:
             self.session.stop()
-            self._say("\n\nThe input ended before the quiz did: here is your progress so far.")
-            self._summary()
+            self._summary("\n\nThe input ended before the quiz did: here is your progress so far.")
             return 1
         if self.session.timed_out:
             self._say("\n\nTime is up: the questions left count as unanswered.")
@@ -180,7 +178,12 @@ class Quiz:
             self._say("\n".join([label, *(wrap(text, "  - ") for text in right)]))
         self._say(f"{wrap(question.explanation)}\nSource: {question.source}")
 
-    def _summary(self) -> None:
+    def _summary(self, heading: str = "") -> None:
+        """The score so far (a quiz only: an exam gives its result itself, and nothing when stopped)."""
+        if not self.feedback:
+            return
+        if heading:
+            self._say(heading)
         results, total = self.session.results, len(self.session.items)
         right = sum(result.correct for result in results)
         if self.session.stopped:
