@@ -92,7 +92,8 @@ def quiz_command(args: argparse.Namespace) -> int:
         session, saving = drill, True
     else:
         seen = seen_questions("quiz")
-        (session, intro), saving = _draw(args, rng, seen), seen is not None
+        session, intro = _draw(args, rng, seen)
+        saving = seen is not None
     if args.time_limit:
         intro += f" Time limit: {clock(args.time_limit)}."
     print(f"{intro} Ctrl-C stops and shows your progress.", flush=True)
