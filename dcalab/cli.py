@@ -1,10 +1,11 @@
-"""The `dcalab` command: cluster lifecycle and node shells."""
+"""The `dcalab` command: cluster lifecycle, node shells, labs, history and reviews; quiz and exam register theirs."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
@@ -12,6 +13,7 @@ from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
 from dcalab.lab import Lab, find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser
+from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.start import start_lab
 
@@ -92,8 +94,8 @@ def _list_labs() -> int:
     labs = [find_lab(name) for name in names]
     width = max(len(name) for name in names)
     for lab in labs:
-        graded = [(score, maximum) for _, _, mode, _, _, score, maximum in history.runs(lab.id)
-                  if mode == "grade" and maximum == lab.points]
+        graded = [(run.score, run.max_score) for run in history.runs(lab.id)
+                  if run.mode == "grade" and run.max_score == lab.points]
         best = f"best {max(graded)[0]}/{lab.points}" if graded else "not graded yet"
         print(f"{lab.id:<{width}}  {len(lab.tasks):>2} tasks  {lab.points:>3} points  {best:<16} "
               f"{', '.join(lab.domains)}")
@@ -119,10 +121,11 @@ def history_command(args: argparse.Namespace) -> int:
         print("No graded run yet. Grade a lab (pytest labs/registry), or take a quiz (dcalab quiz) or an exam "
               "(dcalab exam).")
         return 0
-    print("Runs (oldest first):")
-    for kind, subject, mode, backend, finished, score, maximum in attempts:
-        print(f"  {finished}  {kind:<4} {subject:<10} {mode:<11} {backend:<9} {score:>3}/{maximum}")
-    for subject in sorted({row[1] for row in attempts}):
+    print("Runs, oldest first (review a quiz or an exam again: dcalab review NUMBER):")
+    for run in attempts:
+        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<10} {run.mode:<11} {run.backend:<9} "
+              f"{run.score:>3}/{run.max_score}")
+    for subject in sorted({run.subject for run in attempts}):
         print(f"\n{subject}: item, attempts, first pass, best, last")
         for entry in history.progress(subject):
             first = entry.first_pass or "not yet"
@@ -133,6 +136,27 @@ def history_command(args: argparse.Namespace) -> int:
         print("\nStudy next (lowest share of points so far):")
         for domain, objective, scored, possible in weakest:
             print(f"  {scored}/{possible}  {domain}: {objective}")
+    return 0
+
+
+def review_command(args: argparse.Namespace) -> int:
+    found = history.answers(args.run)
+    if found is None:
+        if args.run is None:
+            raise DcalabError("There is no quiz or exam to review yet.", "Take one: dcalab quiz, or dcalab exam.")
+        raise DcalabError(f"Your history has no run {args.run}.", "dcalab history lists the runs with their numbers.")
+    run, items = found
+    if not items:
+        raise DcalabError(f"Run {run.id} ({run.kind} {run.subject}, {run.finished}) has no answers to review: it is a "
+                          "lab grade, or was saved before dcalab kept each answer.",
+                          "dcalab history lists the runs; a quiz or an exam since then can be reviewed.")
+    reviewed = from_history(items)
+    if args.html:
+        Path(args.html).write_text(render_review_html(run, reviewed), encoding="utf-8")
+        print(f"The review of {run.kind} {run.id} ({summary(reviewed)}) is written to {args.html}.")
+        return 0
+    print(f"Your {run.kind} of {run.finished} (run {run.id}, {run.mode}): {run.score}/{run.max_score} points.")
+    print_review(reviewed, sys.stdout)
     return 0
 
 
@@ -171,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     past.add_argument("subject", nargs="?", help="only this lab (e.g. registry)")
     past.set_defaults(handler=history_command)
 
+    review = commands.add_parser("review", help="a quiz's or exam's answers again, wrong ones first, with the key, "
+                                 "the explanation and the source")
+    review.add_argument("run", nargs="?", type=int, help="the run's number in dcalab history (default: the last quiz "
+                        "or exam)")
+    review.add_argument("--html", metavar="PATH", help="write the review as one HTML page instead")
+    review.set_defaults(handler=review_command)
+
     shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")
     shell.add_argument("node", help="master, worker1, worker2 or registry")
     _cluster_option(shell)
@@ -193,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dcalab: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (dcalab review | head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's flush at exit is quiet
+        return 1
 
 
 if __name__ == "__main__":

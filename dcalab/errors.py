@@ -5,6 +5,8 @@ EnvironmentFault and GraderDefect are ENV-ERROR (not the learner's doing), NodeR
 FAIL (the learner's state, or a solve step, is at fault).
 """
 
+import sys
+
 
 class DcalabError(Exception):
     """A problem dcalab explains in one sentence, with the fix."""
@@ -44,3 +46,12 @@ class LabFileError(DcalabError):
 
 class UnknownNode(DcalabError):
     """A node name that is not in the lab topology."""
+
+
+class HistoryError(DcalabError):
+    """The SQLite history cannot be read or written (locked, damaged, from a newer dcalab)."""
+
+
+def warn(message: str) -> None:
+    """One line on stderr for a problem that does not stop the command (its result is still shown and written)."""
+    print(f"dcalab: warning: {message}", file=sys.stderr, flush=True)

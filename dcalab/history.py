@@ -2,30 +2,41 @@
 
 The database is $DCALAB_HISTORY, else history.sqlite3 in the user's data directory. An interrupted
 lab grade or exam records nothing; an interrupted quiz keeps the answers given (mode "interrupted").
+Its schema has a version (PRAGMA user_version): each MIGRATIONS entry brings a file one version on and
+keeps its rows. A history that cannot be written costs one warning line, never the result or a report.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from dcalab.errors import HistoryError, warn
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
-from dcalab.quiz.engine import CORRECT
+from dcalab.quiz.engine import CORRECT, RIGHT_IN_A_ROW, WRONG
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, mode TEXT NOT NULL,
-    backend TEXT NOT NULL, finished_at REAL NOT NULL, score INTEGER NOT NULL, max_score INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS items (
-    run_id INTEGER NOT NULL REFERENCES runs(id), item TEXT NOT NULL, status TEXT NOT NULL,
-    score INTEGER NOT NULL, max_score INTEGER NOT NULL, domain TEXT NOT NULL, objective TEXT NOT NULL
-);
-"""
+# MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
+# schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    ("""CREATE TABLE IF NOT EXISTS runs (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, mode TEXT NOT NULL,
+        backend TEXT NOT NULL, finished_at REAL NOT NULL, score INTEGER NOT NULL, max_score INTEGER NOT NULL)""",
+     """CREATE TABLE IF NOT EXISTS items (
+        run_id INTEGER NOT NULL REFERENCES runs(id), item TEXT NOT NULL, status TEXT NOT NULL,
+        score INTEGER NOT NULL, max_score INTEGER NOT NULL, domain TEXT NOT NULL, objective TEXT NOT NULL)"""),
+    # each question's answer as the learner met it (JSON: stem, options shown and answered, key, source): the review
+    ("ALTER TABLE items ADD COLUMN answer TEXT",),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+LOCK_WAIT = 1.0  # seconds to wait for another writer: a run is written in milliseconds
 
 
 def default_path() -> Path:
@@ -33,12 +44,47 @@ def default_path() -> Path:
     return Path(os.environ.get("DCALAB_HISTORY", data / "history.sqlite3"))
 
 
-def connect(path: Path | None = None) -> sqlite3.Connection:
+def _unusable(path: Path, error: Exception) -> HistoryError:
+    if "locked" in str(error):
+        fix = "Another program is writing to it: try again once it is done."
+    else:
+        fix = f"If the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"
+    return HistoryError(f"The history {path} cannot be used ({error}).", fix)
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to SCHEMA_VERSION, one migration per transaction; refuse a file from a newer dcalab."""
+    while (version := db.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
+            raise HistoryError(f"The history {path} was written by a newer dcalab (schema version {version}, "
+                               f"this one knows up to {SCHEMA_VERSION}).",
+                               "Update dcalab, or give this one another file: DCALAB_HISTORY=PATH.")
+        db.execute("BEGIN IMMEDIATE")  # one writer migrates; another waits, then finds the new version
+        if db.execute("PRAGMA user_version").fetchone()[0] == version:
+            for statement in MIGRATIONS[version]:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+        db.execute("COMMIT")
+
+
+@contextmanager
+def _open(path: Path | None = None, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """The history at this schema version, as one transaction, closed after; HistoryError if it cannot be used."""
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path)
-    connection.executescript(SCHEMA)
-    return connection
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None)  # transactions are explicit
+    except (OSError, sqlite3.Error) as error:
+        raise _unusable(path, error) from error
+    try:
+        _migrate(db, path)
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        yield db
+        db.execute("COMMIT")
+    except sqlite3.Error as error:
+        raise _unusable(path, error) from error
+    finally:
+        db.close()  # without COMMIT, closing rolls the transaction back
 
 
 @dataclass(frozen=True)
@@ -51,19 +97,30 @@ class Item:
     max_score: int
     domain: str
     objective: str
+    answer: dict[str, Any] | None = None  # a question's answer as met (dcalab.quiz.review); None for a lab task
 
 
-def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None) -> int:
-    """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id."""
-    with connect(path) as db:
-        run = db.execute(
-            "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score) VALUES (?,?,?,?,?,?,?)",
-            (kind, subject, mode, backend, time.time(), sum(i.score for i in items), sum(i.max_score for i in items)),
-        ).lastrowid
-        db.executemany(
-            "INSERT INTO items (run_id, item, status, score, max_score, domain, objective) VALUES (?,?,?,?,?,?,?)",
-            [(run, i.item, i.status, i.score, i.max_score, i.domain, i.objective) for i in items],
-        )
+def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item],
+               path: Path | None = None) -> int | None:
+    """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id.
+
+    A history that cannot be written gives one warning line and None: the run's result stands."""
+    try:
+        with _open(path, write=True) as db:
+            run = db.execute(
+                "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score) VALUES (?,?,?,?,?,?,?)",
+                (kind, subject, mode, backend, time.time(), sum(i.score for i in items),
+                 sum(i.max_score for i in items)),
+            ).lastrowid
+            db.executemany(
+                "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(run, i.item, i.status, i.score, i.max_score, i.domain, i.objective,
+                  None if i.answer is None else json.dumps(i.answer)) for i in items],
+            )
+    except HistoryError as error:
+        warn(f"this {'grade' if kind == 'lab' else kind} is not saved in your history. {error}")
+        return None
     return run
 
 
@@ -74,10 +131,32 @@ def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str
     record_run("lab", lab.id, mode, backend, items, path)
 
 
+def last_seen(path: Path | None = None) -> dict[str, int]:
+    """Each question answered so far -> when it was last answered (a number that grows with time)."""
+    with _open(path) as db:
+        return dict(db.execute("SELECT item, MAX(rowid) FROM items WHERE status IN (?, ?) GROUP BY item",
+                               (CORRECT, WRONG)).fetchall())
+
+
+def missed(path: Path | None = None) -> dict[str, int]:
+    """Each question answered wrong and not answered right RIGHT_IN_A_ROW times in a row since -> the right
+    answers in a row it has now."""
+    with _open(path) as db:
+        answers = db.execute("SELECT item, status FROM items WHERE status IN (?, ?) ORDER BY rowid",
+                             (CORRECT, WRONG)).fetchall()
+    streaks: dict[str, int] = {}
+    for item, status in answers:
+        if status == WRONG:
+            streaks[item] = 0
+        elif item in streaks:
+            streaks[item] += 1
+    return {item: streak for item, streak in streaks.items() if streak < RIGHT_IN_A_ROW}
+
+
 def weakest_objectives(limit: int = 5, path: Path | None = None,
                        run: int | None = None) -> list[tuple[str, str, int, int]]:
     """(domain, objective, scored, possible) over every run (or one), the lowest share first: what to study next."""
-    with connect(path) as db:
+    with _open(path) as db:
         return db.execute(
             """SELECT domain, objective, SUM(score), SUM(max_score) FROM items
                WHERE max_score > 0 AND (? IS NULL OR run_id = ?)
@@ -104,7 +183,7 @@ def _day(timestamp: float | None) -> str:
 
 def progress(subject: str, path: Path | None = None) -> list[Progress]:
     """Per item (task or question objective) of a lab or quiz: attempts, first pass, best and last score."""
-    with connect(path) as db:
+    with _open(path) as db:
         rows = db.execute(
             """SELECT i.item, COUNT(*), MIN(CASE WHEN i.status IN (?, ?) THEN r.finished_at END), MAX(i.score),
                       (SELECT i2.score || ' ' || i2.status FROM items i2 JOIN runs r2 ON r2.id = i2.run_id
@@ -121,10 +200,43 @@ def progress(subject: str, path: Path | None = None) -> list[Progress]:
     return result
 
 
-def runs(subject: str | None = None, path: Path | None = None) -> list[tuple]:
-    """(kind, subject, mode, backend, finished, score, max_score) of each run, oldest first."""
-    query = "SELECT kind, subject, mode, backend, finished_at, score, max_score FROM runs"
-    with connect(path) as db:
-        rows = db.execute(query + (" WHERE subject = ?" if subject else "") + " ORDER BY id",
-                          (subject,) if subject else ()).fetchall()
-    return [(*row[:4], _day(row[4]), *row[5:]) for row in rows]
+class Run(NamedTuple):
+    id: int  # the number `dcalab review` takes
+    kind: str  # lab, quiz or exam
+    subject: str
+    mode: str
+    backend: str
+    finished: str
+    score: int
+    max_score: int
+
+
+RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score"
+
+
+def _run(row: tuple) -> Run:
+    return Run(*row[:5], _day(row[5]), *row[6:])
+
+
+def runs(subject: str | None = None, path: Path | None = None) -> list[Run]:
+    """Each run (of one lab or quiz, or all), oldest first."""
+    with _open(path) as db:
+        where, values = (" WHERE subject = ?", (subject,)) if subject else ("", ())
+        rows = db.execute(f"SELECT {RUN_COLUMNS} FROM runs{where} ORDER BY id", values).fetchall()
+    return [_run(row) for row in rows]
+
+
+def answers(run: int | None = None, path: Path | None = None) -> tuple[Run, list[Item]] | None:
+    """A run and its questions with their answers, in the order asked (none for a lab, or a run saved before
+    answers were kept); by default the last run that has answers. None when there is no such run."""
+    with _open(path) as db:
+        if run is None:
+            found = db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = (SELECT MAX(run_id) FROM items "
+                               "WHERE answer IS NOT NULL)").fetchone()
+        else:
+            found = db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run,)).fetchone()
+        if found is None:
+            return None
+        rows = db.execute("SELECT item, status, score, max_score, domain, objective, answer FROM items "
+                          "WHERE run_id = ? AND answer IS NOT NULL ORDER BY rowid", (found[0],)).fetchall()
+    return _run(found), [Item(*row[:6], json.loads(row[6])) for row in rows]

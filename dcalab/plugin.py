@@ -152,7 +152,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the reports and the history row, unless the learner interrupted the run."""
+    """Write the reports, then the history row, unless the learner interrupted the run."""
     config = session.config
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         return
@@ -162,11 +162,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         results = _results(config, lab)
         if not results:
             continue
-        history_path = config.getoption("--lab-history")
-        record_lab(lab, results, mode, backend, Path(history_path) if history_path else None)
         if config.getoption("--lab-report-json"):
             elapsed = time.monotonic() - config.stash[STARTED]
             report = json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
             Path(config.getoption("--lab-report-json")).write_text(report)
         if config.getoption("--lab-report-html"):
             Path(config.getoption("--lab-report-html")).write_text(render_html(lab, results, mode, backend, hints))
+        history_path = config.getoption("--lab-history")  # last: a history that fails costs a warning, no report
+        record_lab(lab, results, mode, backend, Path(history_path) if history_path else None)

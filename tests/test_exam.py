@@ -1,4 +1,4 @@
-"""The real `dcalab exam` in a pseudo-terminal: hands-on tasks graded without hints, then questions on one clock."""
+"""The real `dcalab exam` in a pty: the DCA format (55 items, 42 DOMC), a lab's tasks when asked, one clock."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+from collections import Counter
 
 import pexpect
 import pytest
@@ -15,12 +16,28 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
 from tests import test_quiz_cli as quiz
 from tests.labrun import LAB
-from tests.test_quiz_cli import CHOICE_PROMPT, DOMC_PROMPT, HEADER, ROOT, answer, finish, right, spawn, wrong
+from tests.test_exam_draw import QUOTAS
+from tests.test_quiz_cli import (
+    BANK,
+    CHOICE_PROMPT,
+    DOMC_PROMPT,
+    HEADER,
+    ROOT,
+    VERDICT,
+    answer,
+    finish,
+    plain,
+    right,
+    shown_options,
+    spawn,
+    wrong,
+)
 
 history_file = quiz.history_file  # the autouse fixture: every run records into a throw-away history
 REGISTRY = load_lab(LAB)
 HINTS = [check.hint for task in REGISTRY.tasks for check in task.checks]
 VERDICTS = ("PASS", "FAIL", "BLOCKED", "ENV-ERROR")
+LEFT_ARROW = "\x1b[D"
 STOPPED = "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam"
 
 
@@ -36,30 +53,110 @@ def dcalab_history() -> str:
                           timeout=30).stdout
 
 
-def test_a_short_timer_expires_and_leaves_every_question_unanswered() -> None:
-    child = exam("--lab", "none", "--minutes", "0.05", "--seed", "4")  # 3 seconds, 55 questions
-    child.expect_exact("55 questions in 0:03.")
-    child.expect(HEADER)  # then wait without answering
-    child.expect("Time is up: the questions left count as unanswered.", timeout=10)
+def test_the_exam_has_the_real_format_55_items_42_domc_13_multiple_choice_with_the_clock_on_each() -> None:
+    child = exam("--seed", "21")
+    asked = [answer(child, right) for _ in range(55)]
+    child.expect_exact("Total: 55/55 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
+    assert finish(child) == 0
+    lines = child.screen.getvalue().splitlines()
+    assert lines[0] == "DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 minutes."
+    assert Counter(a.kind == "domc" for a in asked) == {True: 42, False: 13}
+    before_result = child.screen.getvalue().split("Exam result")[0]
+    assert "Correct." not in before_result and "Score:" not in before_result  # no verdict before the end
+    assert Counter(a.question.domain for a in asked) == QUOTAS
+    headers = [line for line in lines if HEADER.match(line)]
+    assert len(headers) == 55 and all(re.search(r"  \d+:\d\d left$", line) for line in headers), headers
+
+
+def test_a_domc_item_cannot_be_revisited() -> None:
+    child = exam("--questions", "10", "--seed", "6", "--minutes", "5")
+    asked = [answer(child, right, noise=LEFT_ARROW) for _ in range(10)]  # "go back" before every answer
+    assert finish(child) == 0
+    several = [a for a in asked if a.kind == "domc" and len(a.shown) > 1]
+    assert several, "no DOMC item showed two options: choose another seed"
+    assert all(len(set(a.shown)) == len(a.shown) for a in several)  # each option came once, in order, never again
+    assert ("That key is not an answer here: press y or n (an answer given is final: there is no going back)."
+            in child.screen.getvalue())
+
+
+def test_the_time_running_out_mid_item_leaves_it_and_every_later_one_unanswered() -> None:
+    child = exam("--minutes", "0.05", "--seed", "2")  # 3 seconds, 55 questions
+    child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 0.05 minutes.")
+    child.expect(HEADER)
+    question = BANK[child.match.group(3)]
+    assert child.expect([DOMC_PROMPT, CHOICE_PROMPT]) == 0, "seed 2 no longer starts with a DOMC item: choose another"
+    (first,) = shown_options(child.before, r"Option (\d+): ").values()
+    key = right(question, "domc", {"1": first})
+    child.send(key)
+    assert child.expect([DOMC_PROMPT, VERDICT]) == 0, "one answer decided the first item: choose another seed"
+    child.expect("Time is up: the questions left count as unanswered.", timeout=10)  # then wait without answering
     child.expect_exact("Questions: 0 of 55 correct, 55 unanswered because the time ran out")
     child.expect_exact("Total: 0/55 points (0 %), pass mark 65 % (a practice threshold): not passed yet.")
     child.expect_exact("Weighted readiness: 0 % over the domains tested (100 % of the exam's weight).")
     assert finish(child) == 0
     (run,) = history.runs()
-    assert run[:4] == ("exam", "exam", "timed-out", "-") and run[5:] == (0, 55)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "timed-out", "-", 0, 55)
     assert {entry.last_status for entry in history.progress("exam")} == {"unanswered"}
+    _, items = history.answers()
+    kept = next(item for item in items if item.item == question.id).answer["options"]  # the answer given is kept
+    assert plain(kept[0]["text"]) == plain(first) and kept[0]["answer"] == {"y": "yes", "n": "no"}[key]
+    assert {option["answer"] for option in kept[1:]} == {"not shown"}
+
+
+REVIEWED = re.compile(r"^\d+\. (Wrong|Unanswered|Correct): ([a-z]{3}-\d{3}), ", re.MULTILINE)
+
+
+def review_blocks(text: str) -> list[tuple[str, str, str]]:
+    """(outcome, question id, the item's text) for each item of a review, in the order shown."""
+    found = list(REVIEWED.finditer(text))
+    ends = [match.start() for match in found[1:]] + [len(text)]
+    return [(match.group(1), match.group(2), text[match.start():end]) for match, end in zip(found, ends, strict=True)]
+
+
+def test_the_review_lists_wrong_items_first_with_their_sources(tmp_path) -> None:
+    child = exam("--questions", "5", "--seed", "3", "--minutes", "5")
+    asked = [answer(child, strategy) for strategy in (right, wrong, right, wrong, right)]
+    assert finish(child) == 0
+    expected = [("Wrong", asked[i].question.id) for i in (1, 3)]
+    expected += [("Correct", asked[i].question.id) for i in (0, 2, 4)]
+    screen = child.screen.getvalue().replace("\r\n", "\n")
+    assert "Review of 5 questions (2 wrong, 3 correct), wrong and unanswered first" in screen
+    blocks = review_blocks(screen.split("Review of 5 questions")[1])
+    assert [(outcome, qid) for outcome, qid, _ in blocks] == expected
+    for _, qid, block in blocks:
+        question = BANK[qid]
+        assert f"Source: {question.source}" in block and plain(question.explanation) in plain(block)
+        assert all(plain(option.text) in plain(block) for option in question.options if option.correct)  # the key
+    domc_wrong = [a for a in (asked[1], asked[3]) if a.kind == "domc"]
+    for wrong_item in domc_wrong:  # the last option answered is the mistake, marked !; those after were never shown
+        block = next(block for _, qid, block in blocks if qid == wrong_item.question.id)
+        mistake = plain(wrong_item.shown[-1])
+        key = next(option.correct for option in wrong_item.question.options if plain(option.text) == mistake)
+        assert f"! {'no yes' if key else 'yes no'} {mistake}" in plain(block) and block.count("   ! ") == 1
+        assert block.count(" not shown ") == len(wrong_item.question.options) - len(wrong_item.shown)
+
+    again = subprocess.run([sys.executable, "-m", "dcalab", "review"], capture_output=True, text=True, cwd=ROOT,
+                           timeout=30)
+    assert again.returncode == 0 and [(o, q) for o, q, _ in review_blocks(again.stdout)] == expected
+    page = tmp_path / "review.html"
+    written = subprocess.run([sys.executable, "-m", "dcalab", "review", "1", "--html", str(page)], capture_output=True,
+                             text=True, cwd=ROOT, timeout=30)
+    assert written.stdout == f"The review of exam 1 (2 wrong, 3 correct) is written to {page}.\n"
+    html = page.read_text()
+    assert re.findall(r'id="item-([a-z]{3}-\d{3})"', html) == [qid for _, qid in expected]
+    assert all(BANK[qid].source in html for _, qid in expected)
 
 
 def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain() -> None:
     child = exam("--lab", "none", "--questions", "4", "--seed", "3", "--minutes", "5")
-    asked = [answer(child, right)[:2] for _ in range(4)]
-    assert [verdict for _, verdict in asked] == ["Correct"] * 4
+    asked = [answer(child, right) for _ in range(4)]
+    assert [a.verdict for a in asked] == ["Answer recorded"] * 4  # an exam gives no verdict before the end
     child.expect_exact("Questions: 4 of 4 correct")
     child.expect_exact("Total: 4/4 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
     # four questions go to the four heaviest domains, one each
     tested = ["Orchestration", "Image Creation, Management and Registry", "Installation and Configuration",
               "Networking"]
-    assert sorted(question.domain_title for question, _ in asked) == sorted(tested)
+    assert sorted(a.question.domain_title for a in asked) == sorted(tested)
     for title, weight in [*zip(tested, (25, 20, 15, 15), strict=True), ("Security", 15), ("Storage and Volumes", 10)]:
         result = r"100 %  \(1/1 points\)" if title in tested else "not tested"
         child.expect(rf"  {re.escape(title)} +{weight} %  +{result}\r?\n")
@@ -68,23 +165,24 @@ def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain()
     assert finish(child) == 0
     assert "Study next" not in child.screen.getvalue()
     (run,) = history.runs()
-    assert run[:4] == ("exam", "exam", "done", "-") and run[5:] == (4, 4)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "done", "-", 4, 4)
 
 
 def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
     child = exam("--lab", "none", "--questions", "5", "--seed", "8")
-    assert answer(child, right)[1] == "Correct"
+    assert answer(child, right).verdict == "Answer recorded"
     child.expect(HEADER)
     child.expect([CHOICE_PROMPT, DOMC_PROMPT])
     child.sendintr()
     child.expect_exact(STOPPED)
     assert finish(child) == 130
     assert history.runs() == []
+    assert not re.search(r"\d correct|progress", child.screen.getvalue())  # no score, not even of the answers given
 
 
 def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     child = exam("--lab", "registry", "--seed", "1")  # nothing is graded, so the cluster is not needed
-    child.expect_exact("8 hands-on tasks (lab registry) and 47 questions in 90:00.")
+    child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 minutes.")
     child.expect(r"Press g when your tasks are done to have them graded \(\d+:\d\d left\): ")
     child.send("x")
     child.expect_exact("'x' is not a choice here: press g when your tasks are done")
@@ -93,18 +191,33 @@ def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     child.expect_exact(STOPPED)
     assert finish(child) == 130
     screen = child.screen.getvalue()
+    assert ("First the 8 hands-on tasks of the lab registry, on the same clock: practice beyond the real exam, which "
+            "has no hands-on part.") in " ".join(screen.split())
     for number, task in enumerate(REGISTRY.tasks, 1):
         assert f"{number}. {task.title} [{task.id}] on {', '.join(task.nodes)}" in screen
     assert [hint for hint in HINTS if hint in screen] == []
     assert history.runs() == []
 
 
+def test_an_exam_with_a_damaged_history_warns_once_and_still_gives_its_result_and_review(history_file) -> None:
+    history_file.write_bytes(b"not a database\n" * 100)
+    child = exam("--questions", "2", "--seed", "1", "--minutes", "5")
+    child.expect_exact("dcalab: warning: this exam is drawn without your history and is not saved in it.")
+    answer(child, right)
+    answer(child, right)
+    child.expect_exact("Total: 2/2 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
+    child.expect_exact("Review of 2 questions (2 correct)")
+    assert finish(child) == 0
+    screen = child.screen.getvalue()
+    assert screen.count("dcalab: warning:") == 1 and "Saved in your history" not in screen and "Traceback" not in screen
+
+
 def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> None:
     child = spawn("--count", "1", "--seed", "2")
-    missed, verdict, _ = answer(child, wrong)
+    missed, verdict, _, _ = answer(child, wrong)
     assert verdict == "Wrong" and finish(child) == 0
     child = exam("--lab", "none", "--questions", "2", "--seed", "7", "--minutes", "5")
-    exam_missed, _, _ = answer(child, wrong)
+    exam_missed = answer(child, wrong).question
     answer(child, right)
     child.expect_exact("Study next (this exam's weakest objectives):")
     child.expect_exact(f"0/1  {exam_missed.domain_title}: {exam_missed.objective}")
@@ -134,7 +247,7 @@ def test_the_hands_on_part_is_graded_on_the_cluster_without_hints(embedded: Embe
     screen = child.screen.getvalue()
     assert [hint for hint in HINTS if hint in screen] == [] and "hint:" not in screen
     (run,) = history.runs()  # the exam's own row only: its tasks are graded in-process, recording no lab row
-    assert run[:4] == ("exam", "exam", "done", "embedded") and run[6] == 30 + 2
+    assert (run.kind, run.mode, run.backend, run.max_score) == ("exam", "done", "embedded", 30 + 2)
     items = {entry.item: entry.last_status for entry in history.progress("exam")}
     assert [task.id for task in REGISTRY.tasks if items.get(task.id) in VERDICTS] == [t.id for t in REGISTRY.tasks]
     assert len(items) == len(REGISTRY.tasks) + 2

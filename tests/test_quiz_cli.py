@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pexpect
 import pytest
@@ -14,17 +15,26 @@ from pexpect.popen_spawn import PopenSpawn
 
 from dcalab import history
 from dcalab.quiz.bank import Question, load_bank
+from dcalab.quiz.terminal import key_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = {q.id: q for q in load_bank()}
 HEADER = re.compile(r"Question (\d+) of (\d+)  \[.*, ([a-z]{3}-\d{3})\]")
 CHOICE_PROMPT = re.compile(r"Your answers? \[a-[a-h]\](, then Enter)?: ")
 DOMC_PROMPT = re.compile(r"Correct\? \[y/n\] ")
-VERDICT = re.compile(r"\n(Correct|Wrong)\.\r?\n")
+VERDICT = re.compile(r"\n(Correct|Wrong|Answer recorded)\.\r?\n")  # an exam only records the answer
 SCORE = re.compile(r"Score: (\d+) of (\d+) correct")
 
-# A strategy gets the question and the option on screen (DOMC) or the options by letter; it returns keys to send.
-Strategy = Callable[[Question, dict[str, str]], str]
+# A strategy gets the question, how it is shown (domc, mcq, multi) and the option on screen (DOMC) or the options by
+# letter; it returns the keys to send.
+Strategy = Callable[[Question, str, dict[str, str]], str]
+
+
+class Answered(NamedTuple):
+    question: Question
+    verdict: str  # Correct or Wrong (a quiz), Answer recorded (an exam)
+    shown: list[str]  # DOMC: the options shown, in order
+    kind: str  # how the question was shown: domc, mcq or multi
 
 
 @pytest.fixture(autouse=True)
@@ -43,13 +53,13 @@ def spawn(*args: str, columns: int = 100, command: str = "quiz") -> pexpect.spaw
     return child
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     return " ".join(text.split())
 
 
 def _truth(question: Question, shown: str) -> bool:
     """Whether the option text on screen is a correct option of the question, from the bank."""
-    matches = [option.correct for option in question.options if _plain(option.text) == _plain(shown)]
+    matches = [option.correct for option in question.options if plain(option.text) == plain(shown)]
     assert len(matches) == 1, f"{shown!r} is not an option of {question.id}"
     return matches[0]
 
@@ -70,24 +80,23 @@ def shown_options(screen: str, marker: str) -> dict[str, str]:
     return options
 
 
-def right(question: Question, options: dict[str, str]) -> str:
-    if question.kind == "domc":
+def right(question: Question, kind: str, options: dict[str, str]) -> str:
+    if kind == "domc":
         (text,) = options.values()
         return "y" if _truth(question, text) else "n"
     letters = "".join(letter for letter, text in options.items() if _truth(question, text))
-    return letters if question.kind == "mcq" else letters + "\r"
+    return letters if kind == "mcq" else letters + "\r"
 
 
-def wrong(question: Question, options: dict[str, str]) -> str:
-    if question.kind == "domc":
-        return "n" if right(question, options) == "y" else "y"
+def wrong(question: Question, kind: str, options: dict[str, str]) -> str:
+    if kind == "domc":
+        return "n" if right(question, kind, options) == "y" else "y"
     letters = [letter for letter, text in options.items() if not _truth(question, text)]
-    return letters[0] + ("" if question.kind == "mcq" else "\r")
+    return letters[0] + ("" if kind == "mcq" else "\r")
 
 
-def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "",
-           lines: bool = False) -> tuple[Question, str, list[str]]:
-    """Answer the question on screen; returns it, its verdict and the DOMC options shown, in order.
+def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "", lines: bool = False) -> Answered:
+    """Answer the question on screen, however it is shown (read off the screen, not the bank's kind).
 
     With `noise`, an invalid key goes in first (after the first letter of a multi): the test checks the re-prompt.
     With `lines`, answers go as lines (stdin is a pipe, not a TTY).
@@ -96,30 +105,32 @@ def answer(child: pexpect.spawn, strategy: Strategy, noise: str = "",
     question = BANK[child.match.group(3)]
     shown: list[str] = []
     while True:
-        if question.kind == "domc":
-            if child.expect([DOMC_PROMPT, VERDICT]) == 1:
-                return question, child.match.group(1), shown
+        on_screen = child.expect([DOMC_PROMPT, CHOICE_PROMPT, VERDICT])
+        if on_screen == 2:  # a DOMC item decided
+            return Answered(question, child.match.group(1), shown, "domc")
+        if on_screen == 0:
+            kind = "domc"
             (text,) = shown_options(child.before, r"Option (\d+): ").values()
             shown.append(text)
-            keys = strategy(question, {"1": text})
+            keys = strategy(question, kind, {"1": text})
         else:
-            child.expect(CHOICE_PROMPT)
-            keys = strategy(question, shown_options(child.before, r"([a-h])\) "))
+            kind = "multi" if child.match.group(1) else "mcq"
+            keys = strategy(question, kind, shown_options(child.before, r"([a-h])\) "))
         if lines:
             child.sendline(keys.rstrip("\r"))
         else:
             if noise:
-                first = keys[0] if question.kind == "multi" else ""
+                first = keys[0] if kind == "multi" else ""
                 child.send(first + noise)
-                child.expect(f"{re.escape(repr(noise))} is not an answer here: press")
-                child.expect(DOMC_PROMPT if question.kind == "domc" else CHOICE_PROMPT)
+                child.expect(f"{re.escape(key_name(noise))} is not an answer here: press")
+                child.expect(DOMC_PROMPT if kind == "domc" else CHOICE_PROMPT)
                 if first:
                     child.expect_exact(first)  # the letter typed before the invalid key is still chosen
                 keys = keys[len(first):]
             child.send(keys)
-        if question.kind != "domc":
+        if kind != "domc":
             child.expect(VERDICT)
-            return question, child.match.group(1), shown
+            return Answered(question, child.match.group(1), shown, kind)
 
 
 def finish(child: pexpect.spawn) -> int:
@@ -140,7 +151,7 @@ def test_a_fully_correct_run(kind: str) -> None:
 
 def test_every_question_can_be_answered_right_on_a_narrow_terminal() -> None:
     child = spawn("--count", str(len(BANK)), "--seed", "1", columns=60)  # options wrap over several lines
-    verdicts = {question.id: verdict for question, verdict, _ in (answer(child, right) for _ in BANK)}
+    verdicts = {asked.question.id: asked.verdict for asked in (answer(child, right) for _ in BANK)}
     child.expect(SCORE)
     assert verdicts == dict.fromkeys(BANK, "Correct")
     assert finish(child) == 0
@@ -149,7 +160,7 @@ def test_every_question_can_be_answered_right_on_a_narrow_terminal() -> None:
 def test_a_wrong_run_scores_zero_and_shows_the_right_answers() -> None:
     child = spawn("--count", "5", "--seed", "3")
     for _ in range(5):
-        question, verdict, _ = answer(child, wrong)
+        question, verdict, _, _ = answer(child, wrong)
         assert verdict == "Wrong"
         child.expect(r"The correct answers?:")
         child.expect_exact("Source: " + question.source)
@@ -160,24 +171,24 @@ def test_a_wrong_run_scores_zero_and_shows_the_right_answers() -> None:
 
 def test_a_multi_with_one_letter_missing_is_wrong() -> None:
     child = spawn("--kind", "multi", "--count", "1", "--seed", "1")
-    _, verdict, _ = answer(child, lambda q, options: right(q, options)[1:])
+    verdict = answer(child, lambda q, kind, options: right(q, kind, options)[1:]).verdict
     assert verdict == "Wrong"
     assert finish(child) == 0
 
 
 def test_a_domc_item_ends_at_the_first_wrong_answer() -> None:
     child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
-    question, verdict, shown = answer(child, wrong)
+    question, verdict, shown, _ = answer(child, wrong)
     assert verdict == "Wrong" and len(shown) == 1 < len(question.options)  # the other options never came
     assert finish(child) == 0
 
 
 def test_a_domc_item_passes_once_every_correct_option_is_accepted() -> None:
     child = spawn("--kind", "domc", "--count", "1", "--seed", "5")
-    question, verdict, shown = answer(child, right)
-    correct = {_plain(option.text) for option in question.options if option.correct}
-    assert verdict == "Correct" and correct <= {_plain(text) for text in shown}
-    assert _plain(shown[-1]) in correct  # it ended right after the last correct option was accepted
+    question, verdict, shown, _ = answer(child, right)
+    correct = {plain(option.text) for option in question.options if option.correct}
+    assert verdict == "Correct" and correct <= {plain(text) for text in shown}
+    assert plain(shown[-1]) in correct  # it ended right after the last correct option was accepted
     assert finish(child) == 0
 
 
@@ -201,7 +212,7 @@ def test_ctrl_c_stops_cleanly_with_the_progress_so_far() -> None:
     child.expect("By domain:")
     assert finish(child) == 130
     (run,) = history.runs()  # the answer given is kept, as an interrupted run
-    assert run[:4] == ("quiz", "quiz", "interrupted", "-") and run[5:] == (1, 1)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("quiz", "interrupted", "-", 1, 1)
 
 
 def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
@@ -213,7 +224,7 @@ def test_a_short_time_limit_expires_and_leaves_the_rest_unanswered() -> None:
     assert child.match.groups() == ("1", "3")
     child.expect_exact("2 of them unanswered because the time ran out.")
     assert finish(child) == 0
-    assert [run[2] for run in history.runs()] == ["timed-out"]
+    assert [run.mode for run in history.runs()] == ["timed-out"]
     assert sorted(entry.last_status for entry in history.progress("quiz")) == ["correct", "unanswered", "unanswered"]
 
 
@@ -237,15 +248,64 @@ def test_without_a_tty_the_end_of_input_stops_the_quiz() -> None:
 
 def test_each_quiz_goes_to_the_history_with_its_weakest_objective() -> None:
     child = spawn("--count", "2", "--seed", "6")
-    missed, _, _ = answer(child, wrong)
+    missed = answer(child, wrong).question
     answer(child, right)
-    child.expect_exact("Saved in your history: dcalab history")
+    child.expect_exact("Review of 2 questions (1 wrong, 1 correct), wrong and unanswered first")
+    child.expect(rf"\n1\. Wrong: {missed.id}, ")
+    child.expect_exact("Saved in your history: dcalab history. This review again: dcalab review 1")
     assert finish(child) == 0
     (run,) = history.runs()
-    assert run[:4] == ("quiz", "quiz", "done", "-") and run[5:] == (1, 2)
+    assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("quiz", "done", "-", 1, 2)
     shown = subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True, cwd=ROOT,
                            timeout=30).stdout
     assert re.search(r"quiz quiz\s+done\s+-\s+1/2", shown), shown
     assert re.search(rf"{missed.id}\s+1  not yet\s+0/1  0/1 wrong", shown), shown
     study = shown.split("Study next")[1]
     assert f"0/1  {missed.domain_title}: {missed.objective}" in study, shown
+
+
+def asked_ids(count: int, *args: str) -> list[str]:
+    """The questions a quiz of `count` asks (answered right), in order."""
+    child = spawn("--count", str(count), *args)
+    ids = [answer(child, right).question.id for _ in range(count)]
+    assert finish(child) == 0
+    return ids
+
+
+def test_retakes_draw_the_questions_not_seen_first_then_those_seen_longest_ago() -> None:
+    domain = [q.id for q in BANK.values() if q.domain == "networking"]
+    few = len(domain) // 3
+    first = asked_ids(few, "--domain", "networking", "--seed", "1")
+    second = asked_ids(few, "--domain", "networking", "--seed", "1")  # the same seed
+    assert not set(first) & set(second)  # all new
+    third = asked_ids(len(domain) - 2 * few + 2, "--domain", "networking", "--seed", "1")
+    assert set(third) == (set(domain) - set(first) - set(second)) | set(first[:2])  # then the two seen longest ago
+
+
+def test_missed_questions_are_drilled_until_each_is_answered_right_twice_in_a_row() -> None:
+    child = spawn("--count", "2", "--seed", "6")
+    missed = {answer(child, wrong).question.id for _ in range(2)}
+    assert finish(child) == 0
+
+    child = spawn("--missed", "--seed", "1")  # one right answer, then Ctrl-C: the history keeps it
+    child.expect_exact("Drill of the questions you missed: 2 questions, each asked again until you answer it right 2 "
+                       "times in a row.")
+    once = answer(child, right).question.id
+    child.expect(HEADER)
+    child.expect([CHOICE_PROMPT, DOMC_PROMPT])
+    child.sendintr()
+    assert finish(child) == 130
+
+    (other,) = missed - {once}
+    plan = {once: [right], other: [wrong, right, right]}  # a wrong answer starts the two in a row again
+    child = spawn("--missed", "--seed", "1")
+    asked = []
+    for _ in range(4):
+        asked.append(answer(child, lambda q, kind, options: plan[q.id][0](q, kind, options)).question.id)
+        plan[asked[-1]].pop(0)
+    child.expect_exact("Every question you missed is now answered right 2 times in a row.")
+    assert finish(child) == 0
+    assert sorted(asked) == sorted([once, other, other, other])
+    done = subprocess.run([sys.executable, "-m", "dcalab", "quiz", "--missed"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=30)
+    assert done.returncode == 0 and done.stdout.startswith("Nothing to drill: every question you answered wrong")

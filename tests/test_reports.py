@@ -96,7 +96,7 @@ def test_lab_grade_reports_env_error_apart_from_mistakes(pristine: EmbeddedClust
     shown = subprocess.run([sys.executable, "-m", "dcalab", "history", "registry"], capture_output=True, text=True,
                            env={"DCALAB_HISTORY": str(history), "PATH": "/usr/bin:/bin"}, cwd=ROOT)
     lines = shown.stdout.splitlines()
-    assert sum(line.split()[2:4] == ["lab", "registry"] for line in lines) == 3, shown.stdout
+    assert sum(line.split()[3:5] == ["lab", "registry"] for line in lines) == 3, shown.stdout
     registry_running = next(line for line in lines if line.strip().startswith("registry-running"))
     assert "0/5 FAIL" not in registry_running and "5/5 PASS" in registry_running  # progress: last is a pass
     assert Path(history).exists()

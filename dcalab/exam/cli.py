@@ -1,4 +1,5 @@
-"""`dcalab exam`: a timed practice exam: a lab's hands-on tasks, then questions, scored per DCA domain."""
+"""`dcalab exam`: the DCA exam's format (55 questions, 42 DOMC and 13 multiple choice, in 90 minutes), scored per
+DCA domain; optionally a lab's hands-on tasks first, as practice beyond the real exam."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ import time
 from dcalab import history
 from dcalab.backends import BACKENDS
 from dcalab.errors import DcalabError
+from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentations
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
-from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, pick_questions, weighted
+from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, weighted
 from dcalab.lab import Lab, find_lab
 from dcalab.quiz.bank import DOMAINS, load_bank
-from dcalab.quiz.cli import history_items, positive, run_mode
+from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
 from dcalab.quiz.engine import UNANSWERED, Session
 from dcalab.quiz.keys import Keys
-from dcalab.quiz.terminal import Quiz, clock, count
+from dcalab.quiz.review import from_history, history_items, print_review, print_saved
+from dcalab.quiz.terminal import Quiz, count, wrap
 
-EXAM_ITEMS = 55  # the real DCA exam: 55 questions in 90 minutes
 STOPPED = {
     130: "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam",
     1: "The input ended before the exam did: nothing is recorded as a score. Run dcalab exam in a terminal.",
@@ -48,7 +50,7 @@ def _hands_on(lab: Lab, cluster: str, keys: Keys, deadline: float) -> tuple[list
     return items, in_time
 
 
-def _questions(session: Session, keys: Keys) -> int:
+def _questions(session: Session, keys: Keys, after_lab: bool) -> int:
     """Ask the questions against the exam's deadline; the quiz's exit status (130 on Ctrl-C)."""
     if session.timed_out:  # the hands-on part used up the time
         if session.items:
@@ -56,11 +58,12 @@ def _questions(session: Session, keys: Keys) -> int:
         return 0
     if not session.items:
         return 0
-    print(f"\nQuestions: {len(session.items)}, on the same clock (the time left shows with each one).", flush=True)
-    return Quiz(session, keys, sys.stdout).run()
+    if after_lab:
+        print(f"\nQuestions: {len(session.items)}, on the same clock (the time left shows with each one).", flush=True)
+    return Quiz(session, keys, sys.stdout, feedback=False).run()
 
 
-def _show_result(tasks: list[history.Item], questions: list[history.Item], run: int, pass_mark: float) -> None:
+def _show_result(tasks: list[history.Item], questions: list[history.Item], run: int | None, pass_mark: float) -> None:
     items = tasks + questions
     print("\nExam result")
     if tasks:
@@ -85,36 +88,49 @@ def _show_result(tasks: list[history.Item], questions: list[history.Item], run: 
             print(f"  {title:<{width}}  {weight:>2} %  not tested")
     ready, covered = weighted(readiness)
     print(f"  Weighted readiness: {ready:.0f} % over the domains tested ({covered} % of the exam's weight).")
-    weakest = history.weakest_objectives(run=run)
+    weakest = [] if run is None else history.weakest_objectives(run=run)  # None: the history could not be written
     if weakest:
         print("\nStudy next (this exam's weakest objectives):")
         for domain, objective, right, asked in weakest:
             print(f"  {right}/{asked}  {domain}: {objective}")
-    print("\nSaved in your history: dcalab history", flush=True)
+
+
+def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: float, minutes: float) -> str:
+    """What the exam is, before the clock starts: its first line is the format, as the real exam states it."""
+    domc = kinds.count("domc")
+    lines = [f"DCA practice exam: {count(len(kinds), 'question')} ({len(kinds) - domc} multiple choice, "
+             f"{domc} DOMC), {minutes:g} minute{'' if minutes == 1 else 's'}."]
+    if lab:
+        lines.append(f"First the {count(len(lab.tasks), 'hands-on task')} of the lab {lab.id}, on the same clock: "
+                     "practice beyond the real exam, which has no hands-on part.")
+    lines += notes
+    if domc:
+        lines.append("DOMC: the options come one at a time and you answer y or n to each. An item ends as soon as it "
+                     "is decided, and there is no going back to it.")
+    lines.append(f"The time left shows on every item; a review of your answers follows the result. Pass mark "
+                 f"{pass_mark:g} % (a practice threshold: Docker does not publish the exam's pass mark). Ctrl-C stops "
+                 "the exam and records nothing. The clock starts now.")
+    return "\n".join(wrap(line) for line in lines)
 
 
 def exam_command(args: argparse.Namespace) -> int:
     lab = None if args.lab in (None, "none") else find_lab(args.lab)
-    n_tasks = len(lab.tasks) if lab else 0
-    wanted = args.questions if args.questions is not None else max(0, EXAM_ITEMS - n_tasks)
     rng = random.Random(args.seed)
-    questions = pick_questions(load_bank(), wanted, rng)
+    seen = seen_questions("exam")
+    questions, notes = pick_questions(load_bank(), args.questions, rng, seen)
+    kinds = presentations(questions, domc_count(len(questions)), rng)
     if not lab and not questions:
         raise DcalabError("An exam without a lab and without questions has nothing to ask.",
                           "Ask for some: dcalab exam --questions 20")
-    parts = [f"{count(n_tasks, 'hands-on task')} (lab {lab.id})"] if lab else []
-    parts += [count(len(questions), "question")] if questions else []
-    print(f"DCA practice exam: {' and '.join(parts)} in {clock(args.minutes * 60)}. Pass mark {args.pass_mark:g} % "
-          "(Docker does not publish the exam's pass mark: this is a practice threshold). The clock starts now. "
-          "Ctrl-C stops the exam and records nothing.", flush=True)
+    print(_opening(kinds, lab, notes, args.pass_mark, args.minutes), flush=True)
     deadline = time.monotonic() + args.minutes * 60
     keys = Keys(sys.stdin.fileno())
     try:
         tasks, in_time = _hands_on(lab, args.cluster, keys, deadline) if lab else ([], True)
-        session = Session(questions, rng=rng, deadline=deadline)
+        session = Session(questions, kinds=kinds, rng=rng, deadline=deadline)
         if not in_time:
             session.expire()
-        status = _questions(session, keys)
+        status = _questions(session, keys, after_lab=lab is not None)
     except KeyboardInterrupt:
         status = 130
     except EOFError:
@@ -122,9 +138,13 @@ def exam_command(args: argparse.Namespace) -> int:
     if status:
         print(f"\n{STOPPED[status]}", flush=True)
         return status
-    answers = history_items(session.results)
-    run = history.record_run("exam", "exam", run_mode(session), args.cluster if lab else "-", tasks + answers)
+    answers = history_items(session.items, session.results)
+    backend = args.cluster if lab else "-"
+    run = None if seen is None else history.record_run("exam", "exam", run_mode(session), backend, tasks + answers)
     _show_result(tasks, answers, run, args.pass_mark)
+    if answers:
+        print_review(from_history(answers), sys.stdout)
+    print_saved(run, sys.stdout)
     return 0
 
 
@@ -132,24 +152,26 @@ def add_exam_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     """Register `exam` on a parser's subcommands; its handler returns the exit status."""
     weights = ", ".join(f"{DOMAINS[domain][0]} {weight} %" for domain, weight in WEIGHTS.items())
     exam = subparsers.add_parser(
-        "exam", help="a timed practice exam: a lab's hands-on tasks graded without hints, then questions",
-        description="A timed practice exam. First the hands-on tasks of a lab: do them on the cluster in another "
-        "terminal (dcalab shell NODE), then press g to have them graded once, read-only and without hints. Then "
-        "the questions, against the same clock. The result gives the score, the pass mark and your readiness per "
-        f"DCA domain, weighted as the exam is: {weights}. With --lab, start the lab first (dcalab lab start LAB).")
+        "exam", help="a timed practice exam in the DCA exam's format: 55 questions, 42 of them DOMC, in 90 minutes",
+        description="A timed practice exam in the real DCA exam's format: 55 questions (13 multiple choice, 42 DOMC: "
+        "options one at a time, yes or no, no going back) in 90 minutes, drawn by the domains' weights: "
+        f"{weights}. The result gives the score, the pass mark and your readiness per domain, then a review of "
+        "every answer (again later: dcalab review). With --lab, a lab's hands-on tasks come first: do them on the "
+        "cluster in another terminal (dcalab shell NODE), then press g to have them graded once, read-only and "
+        "without hints (start the lab first: dcalab lab start LAB).")
     exam.add_argument("--minutes", type=positive(float), default=90.0, metavar="M",
                       help="the exam's length in minutes, fractions allowed (default 90, as the real exam)")
-    exam.add_argument("--questions", type=positive(int, zero=True), metavar="N",
-                      help=f"how many questions (default: {EXAM_ITEMS} as in the real exam, less one per hands-on task "
-                      f"so that the exam has {EXAM_ITEMS} items); they are shared out by the domains' weights")
+    exam.add_argument("--questions", type=positive(int, zero=True), default=EXAM_ITEMS, metavar="N",
+                      help=f"how many questions (default {EXAM_ITEMS}, as the real exam), shared out by the domains' "
+                      "weights; DOMC and multiple choice in the real exam's proportion (42 to 13)")
     exam.add_argument("--lab", metavar="LAB",
-                      help="add a lab's tasks as a hands-on part before the questions (practice beyond the real exam, "
-                      "which has none; default: none)")
+                      help="first a lab's hands-on tasks, on the same clock (practice beyond the real exam, which has "
+                      "none; default: none)")
     exam.add_argument("--cluster", default="embedded", choices=sorted(BACKENDS),
                       help="the cluster the tasks are graded on (default embedded)")
     exam.add_argument("--pass-mark", type=_percent, default=65.0, metavar="PERCENT",
                       help="the percent of the points needed to pass (default 65). Docker does not publish the "
                       "DCA pass mark, so this is a practice threshold.")
-    exam.add_argument("--seed", type=int, help="the same seed asks the same questions in the same order")
+    exam.add_argument("--seed", type=int, help=SEED_HELP)
     exam.set_defaults(handler=exam_command)
     return exam

@@ -1,4 +1,4 @@
-"""The DCA domains' weights: how the exam picks its questions and how ready a candidate is per domain.
+"""The DCA domains' weights and how ready a candidate is per domain.
 
 >>> by_domain([Item("a", "PASS", 3, 4, "Orchestration", "join"), Item("b", "wrong", 0, 1, "Security", "rbac")])
 {'Orchestration': (3, 4), 'Security': (0, 1)}
@@ -8,32 +8,16 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from dcalab.history import Item
-from dcalab.quiz.bank import DOMAINS, Question
-from dcalab.quiz.engine import select
+from dcalab.quiz.bank import DOMAINS
 
 # Percent of the exam per domain, from Docker's DCA study guide (they add up to 100).
 WEIGHTS = {"orchestration": 25, "image-registry": 20, "installation-configuration": 15,
            "networking": 15, "security": 15, "storage-volumes": 10}
 # Lab tasks and history items name a domain by its title, as the study guide does.
 TITLE_WEIGHTS = {DOMAINS[domain][0]: weight for domain, weight in WEIGHTS.items()}
-
-
-def pick_questions(bank: Sequence[Question], count: int, rng: random.Random) -> list[Question]:
-    """`count` questions shared out by the domains' weights (as far as the bank has them), in random order."""
-    pools = {domain: select(bank, rng=rng, domain=domain) for domain in WEIGHTS}
-    taken = dict.fromkeys(WEIGHTS, 0)
-    for slot in range(1, min(count, len(bank)) + 1):
-        # the domain furthest below its share of the questions so far gets the next one
-        open_domains = [domain for domain in WEIGHTS if taken[domain] < len(pools[domain])]
-        domain = max(open_domains, key=lambda d: WEIGHTS[d] * slot / 100 - taken[d])
-        taken[domain] += 1
-    picked = [question for domain, pool in pools.items() for question in pool[: taken[domain]]]
-    rng.shuffle(picked)
-    return picked
 
 
 def by_domain(items: Iterable[Item]) -> dict[str, tuple[int, int]]:

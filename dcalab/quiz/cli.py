@@ -6,14 +6,18 @@ import argparse
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from dcalab import history
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.quiz.bank import DOMAINS, KINDS, load_bank
-from dcalab.quiz.engine import Result, Session, select
+from dcalab.quiz.engine import RIGHT_IN_A_ROW, Drill, Session, select
 from dcalab.quiz.keys import Keys
+from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.terminal import Quiz, clock, count
+
+QUIZ_COUNT = 10
+SEED_HELP = "with the same history, the same seed asks the same questions in the same order"
 
 
 def positive(kind: Callable[[str], float], zero: bool = False) -> Callable[[str], float]:
@@ -30,10 +34,14 @@ def positive(kind: Callable[[str], float], zero: bool = False) -> Callable[[str]
     return parse
 
 
-def history_items(results: Iterable[Result]) -> list[history.Item]:
-    """Questions as history items (1 point each), named by the domain's title as lab tasks are."""
-    return [history.Item(r.question_id, r.outcome, int(r.correct), 1, DOMAINS[r.domain][0], r.objective)
-            for r in results]
+def seen_questions(kind: str) -> dict[str, int] | None:
+    """When each question was last answered, so that a retake draws new ones first. None, after one warning line,
+    if the history cannot be read: the quiz or exam (`kind`) then goes on without it and is not saved in it."""
+    try:
+        return history.last_seen()
+    except HistoryError as error:
+        warn(f"this {kind} is drawn without your history and is not saved in it. {error}")
+        return None
 
 
 def run_mode(session: Session) -> str:
@@ -41,27 +49,65 @@ def run_mode(session: Session) -> str:
     return "timed-out" if session.timed_out else "interrupted" if session.stopped else "done"
 
 
-def quiz_command(args: argparse.Namespace) -> int:
-    rng = random.Random(args.seed)
-    questions = select(load_bank(), rng=rng, domain=args.domain, kind=args.kind, count=args.count)
+def _filters(args: argparse.Namespace) -> str:
+    return " ".join(f"--{name} {value}" for name, value in (("domain", args.domain), ("kind", args.kind)) if value)
+
+
+def _drill(args: argparse.Namespace, rng: random.Random) -> tuple[Drill | None, str]:
+    """The questions answered wrong and not yet right twice in a row since, and the quiz's first line."""
+    streaks = history.missed()
+    questions = select([q for q in load_bank() if q.id in streaks], rng=rng, domain=args.domain, kind=args.kind,
+                       count=args.count)
     if not questions:
-        asked = " ".join(f"--{name} {value}" for name, value in (("domain", args.domain), ("kind", args.kind)) if value)
-        raise DcalabError(f"No question in the bank matches {asked}.",
+        if streaks:
+            return None, f"None of the {count(len(streaks), 'question')} you missed matches {_filters(args)}."
+        return None, ("Nothing to drill: every question you answered wrong has since been answered right "
+                      f"{RIGHT_IN_A_ROW} times in a row (or none was wrong).")
+    return Drill(questions, streaks, rng=rng), (
+        f"Drill of the questions you missed: {count(len(questions), 'question')}, each asked again until you answer "
+        f"it right {RIGHT_IN_A_ROW} times in a row.")
+
+
+def _draw(args: argparse.Namespace, rng: random.Random, seen: dict[str, int] | None) -> tuple[Session, str]:
+    """A quiz's questions, those never seen first, and its first line."""
+    wanted = args.count or QUIZ_COUNT
+    questions = select(load_bank(), rng=rng, domain=args.domain, kind=args.kind, count=wanted, seen=seen)
+    if not questions:
+        raise DcalabError(f"No question in the bank matches {_filters(args)}.",
                           "Leave out --kind or --domain, or choose another.")
     intro = f"DCA practice quiz: {count(len(questions), 'question')}."
-    if len(questions) < args.count:
+    if len(questions) < wanted:
         verb = "matches" if len(questions) == 1 else "match"
         intro = f"Only {count(len(questions), 'question')} {verb}, so the quiz asks all of them."
+    return Session(questions, rng=rng), intro
+
+
+def quiz_command(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    if args.missed:  # a drill needs the history: an error there stops it in one sentence
+        drill, intro = _drill(args, rng)
+        if drill is None:
+            print(intro, flush=True)
+            return 0
+        session, saving = drill, True
+    else:
+        seen = seen_questions("quiz")
+        session, intro = _draw(args, rng, seen)
+        saving = seen is not None
     if args.time_limit:
         intro += f" Time limit: {clock(args.time_limit)}."
     print(f"{intro} Ctrl-C stops and shows your progress.", flush=True)
     # The clock starts once the questions are chosen, as in the exam.
-    deadline = time.monotonic() + args.time_limit if args.time_limit else None
-    session = Session(questions, rng=rng, deadline=deadline)
+    session.deadline = time.monotonic() + args.time_limit if args.time_limit else None
     status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
-    if session.results:  # a stopped quiz keeps the answers given so far
-        history.record_run("quiz", "quiz", run_mode(session), "-", history_items(session.results))
-        print("Saved in your history: dcalab history", flush=True)
+    items = history_items(session.items, session.results)  # a stopped quiz keeps the answers given
+    subject = "missed" if args.missed else "quiz"
+    run = history.record_run("quiz", subject, run_mode(session), "-", items) if items and saving else None
+    if not session.stopped:
+        print_review(from_history(items), sys.stdout)
+    if isinstance(session, Drill) and session.mastered:
+        print(f"\nEvery question you missed is now answered right {RIGHT_IN_A_ROW} times in a row.", flush=True)
+    print_saved(run, sys.stdout)
     return status
 
 
@@ -70,9 +116,13 @@ def add_quiz_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     quiz = subparsers.add_parser("quiz", help="practise DCA exam questions (DOMC and multiple choice)",
                                  description="Answer DCA exam questions in the terminal, one keypress per answer.")
     quiz.add_argument("--domain", choices=list(DOMAINS), help="only this exam domain")
-    quiz.add_argument("--count", type=positive(int), default=10, metavar="N", help="how many questions (default 10)")
+    quiz.add_argument("--count", type=positive(int), metavar="N",
+                      help=f"how many questions (default {QUIZ_COUNT}; with --missed, all of them)")
+    quiz.add_argument("--missed", action="store_true",
+                      help=f"drill the questions you answered wrong, each until answered right {RIGHT_IN_A_ROW} times "
+                      "in a row (kept in your history, so a drill goes on where the last one stopped)")
     quiz.add_argument("--kind", choices=KINDS, help="only this kind of question")
-    quiz.add_argument("--seed", type=int, help="the same seed asks the same questions in the same order")
+    quiz.add_argument("--seed", type=int, help=SEED_HELP)
     quiz.add_argument("--time-limit", type=positive(float), metavar="SECONDS",
                       help="end the quiz after this long; questions left count as unanswered")
     quiz.set_defaults(handler=quiz_command)

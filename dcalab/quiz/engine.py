@@ -2,7 +2,8 @@
 
 DOMC is scored the way the exam does it: options come one at a time in shuffled order, the candidate
 says yes or no to each, and the item ends as soon as its result is decided. mcq and multi are
-all-or-nothing.
+all-or-nothing. How an item is shown is its own choice: any question can be shown as DOMC, or as
+multiple choice (mcq with one correct option, multi "choose N" with several), whatever its `kind`.
 
 >>> from dcalab.quiz.bank import Option, Question
 >>> q = Question("img-999", "image-registry", "tags", "domc", "Which are true?",
@@ -15,13 +16,35 @@ all-or-nothing.
 from __future__ import annotations
 
 import random
+import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dcalab.quiz.bank import DOMAINS, Option, Question
 
 CORRECT, WRONG, UNANSWERED = "correct", "wrong", "unanswered"
+RIGHT_IN_A_ROW = 2  # a missed question is mastered once answered right this many times in a row
+CHOICE_NOTE = re.compile(r"\s*\((?:choose|select) [^)]*\)", re.IGNORECASE)  # "(Choose two.)" in a stem
+COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def shown_kind(question: Question, domc: bool) -> str:
+    """How a question is shown: DOMC, or multiple choice (mcq with one correct option, multi with several)."""
+    if domc:
+        return "domc"
+    return "mcq" if len(question.correct_indices) == 1 else "multi"
+
+
+def shown_stem(question: Question, kind: str) -> str:
+    """The stem as shown: DOMC judges each option alone, so no "(Choose N.)"; a multi says how many to choose."""
+    stem = CHOICE_NOTE.sub("", question.stem)
+    if kind == "domc":
+        return stem
+    if kind == "multi" and stem == question.stem:
+        wanted = len(question.correct_indices)
+        return f"{stem} (Choose {COUNT_WORDS.get(wanted, wanted)}.)"
+    return question.stem
 
 
 @dataclass(frozen=True)
@@ -31,8 +54,9 @@ class Result:
     question_id: str
     domain: str
     objective: str
-    kind: str
+    kind: str  # as shown: domc, mcq or multi
     outcome: str  # CORRECT, WRONG or UNANSWERED
+    shown: tuple[int, ...]  # the options (bank order) in the order they were shown
     accepted: tuple[int, ...]  # options (bank order) answered yes, or selected
     rejected: tuple[int, ...]  # DOMC options answered no
     seconds: float  # time spent on the item
@@ -44,9 +68,10 @@ class Result:
 
 @dataclass
 class Item:
-    """A question as presented: its options in shuffled order and the DOMC answers given so far."""
+    """A question as presented: how (its kind as shown), its options in shuffled order, the DOMC answers so far."""
 
     question: Question
+    kind: str  # domc, mcq or multi, as shown
     order: tuple[int, ...]  # bank indices of the options, in the order they are shown
     accepted: list[int] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
@@ -67,11 +92,17 @@ class Item:
 
 
 def select(questions: Iterable[Question], *, rng: random.Random, domain: str | None = None,
-           kind: str | None = None, count: int | None = None) -> list[Question]:
-    """Up to `count` questions of the domain and kind asked for (any when None), in random order."""
+           kind: str | None = None, count: int | None = None, seen: Mapping[str, int] | None = None) -> list[Question]:
+    """Up to `count` questions of the domain and kind asked for (any when None), in random order.
+
+    With `seen` (question id -> when it was last answered, larger is later), the questions never seen are
+    drawn first, then those seen longest ago: a retake meets new questions."""
     pool = [q for q in questions if (domain is None or q.domain == domain) and (kind is None or q.kind == kind)]
     rng.shuffle(pool)
-    return pool if count is None else pool[:count]
+    pool.sort(key=lambda q: (seen or {}).get(q.id, 0))  # stable: random among the unseen, and among equals
+    chosen = pool if count is None else pool[:count]
+    rng.shuffle(chosen)
+    return chosen
 
 
 def tally(results: Iterable[Result]) -> dict[str, tuple[int, int]]:
@@ -84,12 +115,16 @@ def tally(results: Iterable[Result]) -> dict[str, tuple[int, int]]:
 
 
 class Session:
-    """Questions asked in order; `deadline` is a time.monotonic() value after which answers no longer count."""
+    """Questions asked in order; `deadline` is a time.monotonic() value after which answers no longer count.
 
-    def __init__(self, questions: Sequence[Question], *, rng: random.Random | None = None,
-                 deadline: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        rng = rng or random.Random()
-        self.items = [Item(q, tuple(rng.sample(range(len(q.options)), len(q.options)))) for q in questions]
+    `kinds` says how each question is shown (domc, mcq, multi); by default as its own kind."""
+
+    def __init__(self, questions: Sequence[Question], *, kinds: Sequence[str] | None = None,
+                 rng: random.Random | None = None, deadline: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rng = rng or random.Random()
+        kinds = kinds or [q.kind for q in questions]
+        self.items = [self._item(q, kind) for q, kind in zip(questions, kinds, strict=True)]
         self.results: list[Result] = []
         self.deadline = deadline
         self.clock = clock
@@ -138,20 +173,24 @@ class Session:
         positions = set(picks)
         if not positions or not positions <= set(range(len(item.order))):
             raise ValueError(f"{item.question.id}: pick positions between 0 and {len(item.order) - 1}")
-        if item.question.kind == "mcq" and len(positions) != 1:
+        if item.kind == "mcq" and len(positions) != 1:
             raise ValueError(f"{item.question.id}: an mcq takes exactly one answer")
         if self._late():
             return self.results[position]
         item.accepted = sorted(item.order[p] for p in positions)
         return self._finish(item, CORRECT if set(item.accepted) == item.question.correct_indices else WRONG)
 
+    def _item(self, question: Question, kind: str) -> Item:
+        """The question as shown this time: its options in a new random order."""
+        return Item(question, kind, tuple(self.rng.sample(range(len(question.options)), len(question.options))))
+
     def _current(self, *, domc: bool) -> Item:
         item = self.current
         if item is None:
             raise ValueError("the session is over: there is no question to answer")
-        if (item.question.kind == "domc") != domc:
-            method = "answer_domc" if item.question.kind == "domc" else "answer_choice"
-            raise ValueError(f"{item.question.id} is a {item.question.kind} question: answer it with {method}()")
+        if (item.kind == "domc") != domc:
+            method = "answer_domc" if item.kind == "domc" else "answer_choice"
+            raise ValueError(f"{item.question.id} is shown as {item.kind}: answer it with {method}()")
         return item
 
     def _late(self) -> bool:
@@ -163,8 +202,33 @@ class Session:
     def _finish(self, item: Item, outcome: str) -> Result:
         now = self.clock()
         q = item.question
-        result = Result(q.id, q.domain, q.objective, q.kind, outcome, tuple(item.accepted), tuple(item.rejected),
-                        now - self._item_started)
+        result = Result(q.id, q.domain, q.objective, item.kind, outcome, item.order, tuple(item.accepted),
+                        tuple(item.rejected), now - self._item_started)
         self.results.append(result)
         self._item_started = now
+        return result
+
+
+class Drill(Session):
+    """Missed questions, each asked again (at the end of the queue) until answered right RIGHT_IN_A_ROW times in
+    a row; `streaks` holds the right answers in a row each question has already (from the history)."""
+
+    def __init__(self, questions: Sequence[Question], streaks: Mapping[str, int], *,
+                 rng: random.Random | None = None, deadline: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(questions, rng=rng, deadline=deadline, clock=clock)
+        self.streaks = {question.id: streaks.get(question.id, 0) for question in questions}
+
+    @property
+    def mastered(self) -> bool:
+        """Every question is answered right RIGHT_IN_A_ROW times in a row."""
+        return all(streak >= RIGHT_IN_A_ROW for streak in self.streaks.values())
+
+    def _finish(self, item: Item, outcome: str) -> Result:
+        result = super()._finish(item, outcome)
+        if outcome != UNANSWERED:  # time up: the drill ends, and the streaks stand
+            question = item.question
+            self.streaks[question.id] = self.streaks[question.id] + 1 if outcome == CORRECT else 0
+            if self.streaks[question.id] < RIGHT_IN_A_ROW:
+                self.items.append(self._item(question, item.kind))
         return result

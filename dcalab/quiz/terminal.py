@@ -7,7 +7,7 @@ import textwrap
 from typing import TextIO
 
 from dcalab.quiz.bank import DOMAINS
-from dcalab.quiz.engine import CORRECT, UNANSWERED, Item, Result, Session, tally
+from dcalab.quiz.engine import CORRECT, UNANSWERED, Item, Result, Session, shown_stem, tally
 from dcalab.quiz.keys import Keys, TimeUp
 
 LETTERS = "abcdefgh"
@@ -47,12 +47,14 @@ def key_name(key: str) -> str:
 
 
 class Quiz:
-    """Asks every item of a session, shows the explanation after each and the score at the end."""
+    """Asks every item of a session; with `feedback` (a quiz), the verdict and explanation after each item and the
+    score at the end; without (an exam), only that each answer is recorded: the exam's result and review follow."""
 
-    def __init__(self, session: Session, keys: Keys, out: TextIO) -> None:
+    def __init__(self, session: Session, keys: Keys, out: TextIO, feedback: bool = True) -> None:
         self.session = session
         self.keys = keys
         self.out = out
+        self.feedback = feedback
 
     def run(self) -> int:
         """0 when the quiz ends (all answered or time up), 130 on Ctrl-C, 1 if the input ends first."""
@@ -64,13 +66,11 @@ class Quiz:
             self.session.expire()
         except KeyboardInterrupt:
             self.session.stop()
-            self._say("\n\nStopped: here is your progress so far.")
-            self._summary()
+            self._summary("\n\nStopped: here is your progress so far.")
             return 130
         except EOFError:
             self.session.stop()
-            self._say("\n\nThe input ended before the quiz did: here is your progress so far.")
-            self._summary()
+            self._summary("\n\nThe input ended before the quiz did: here is your progress so far.")
             return 1
         if self.session.timed_out:
             self._say("\n\nTime is up: the questions left count as unanswered.")
@@ -94,17 +94,22 @@ class Quiz:
         remaining = self.session.remaining()
         if remaining is not None:
             header += f"  {clock(remaining)} left"
-        self._say(f"\n{header}\n{wrap(question.stem)}\n")
-        result = self._domc(item) if question.kind == "domc" else self._choice(item)
-        if result.outcome != UNANSWERED:
+        self._say(f"\n{header}\n{wrap(shown_stem(question, item.kind))}\n")
+        result = self._domc(item) if item.kind == "domc" else self._choice(item)
+        if result.outcome == UNANSWERED:
+            return
+        if self.feedback:
             self._feedback(item, result)
+        else:
+            self._say("Answer recorded.")
 
     def _domc(self, item: Item) -> Result:
         self._say(f"Options come one at a time: {self._verb} y if the option is correct, n if not.")
         while True:
             shown = len(item.accepted) + len(item.rejected) + 1
             self._say(wrap(item.offered_option.text, f"  Option {shown}: "))
-            yes = self._key("  Correct? [y/n] ", "yn", "y or n") == "y"
+            final = "y or n (an answer given is final: there is no going back)"
+            yes = self._key("  Correct? [y/n] ", "yn", final) == "y"
             result = self.session.answer_domc(yes)
             if result is not None:
                 return result
@@ -113,7 +118,7 @@ class Quiz:
         letters = LETTERS[: len(item.options)]
         for letter, option in zip(letters, item.options, strict=True):
             self._say(wrap(option.text, f"  {letter}) "))
-        if item.question.kind == "mcq":
+        if item.kind == "mcq":
             key = self._key(f"Your answer [a-{letters[-1]}]: ", letters, f"a letter from a to {letters[-1]}")
             return self.session.answer_choice([letters.index(key)])
         return self.session.answer_choice([letters.index(letter) for letter in self._letters(letters)])
@@ -168,12 +173,17 @@ class Quiz:
         question = item.question
         right = [option.text for option in question.options if option.correct]
         self._say("Correct." if result.outcome == CORRECT else "Wrong.")
-        if result.outcome != CORRECT or question.kind == "domc":  # DOMC may not have shown them all
+        if result.outcome != CORRECT or item.kind == "domc":  # DOMC may not have shown them all
             label = "The correct answer:" if len(right) == 1 else "The correct answers:"
             self._say("\n".join([label, *(wrap(text, "  - ") for text in right)]))
         self._say(f"{wrap(question.explanation)}\nSource: {question.source}")
 
-    def _summary(self) -> None:
+    def _summary(self, heading: str = "") -> None:
+        """The score so far (a quiz only: an exam gives its result itself, and nothing when stopped)."""
+        if not self.feedback:
+            return
+        if heading:
+            self._say(heading)
         results, total = self.session.results, len(self.session.items)
         right = sum(result.correct for result in results)
         if self.session.stopped:

@@ -1,0 +1,115 @@
+"""The SQLite history: a schema version with migrations that keep old rows, and a history that fails
+(locked, damaged, newer) costing one warning line, never a result or a report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dcalab import history
+from dcalab.errors import HistoryError
+from tests.test_new_lab import make_lab
+
+ROOT = Path(__file__).resolve().parent.parent
+# Written by dcalab before the history had a schema version (commit 3c633ec): a quiz of 3 questions
+# (2 right) and a lab grade of 2 tasks, made with that code's `dcalab quiz` and history.record_run.
+BEFORE_VERSIONS = ROOT / "tests" / "data" / "history-before-versions.sqlite3"
+WARNING = "dcalab: warning: "
+
+
+def version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_history_from_before_schema_versions_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    shutil.copy(BEFORE_VERSIONS, path)
+    assert version(path) == 0
+    runs = [(run.id, run.kind, run.subject, run.mode, run.backend, run.score, run.max_score)
+            for run in history.runs(path=path)]
+    assert runs == [(1, "quiz", "quiz", "done", "-", 2, 3), (2, "lab", "registry", "grade", "embedded", 6, 8)]
+    assert version(path) == history.SCHEMA_VERSION
+    assert [(p.item, p.last_status) for p in history.progress("registry", path)] == [
+        ("daemon-json", "FAIL"), ("registry-running", "PASS")]
+    assert [(p.item, p.last_status) for p in history.progress("quiz", path)] == [
+        ("sto-016", "correct"), ("orc-010", "correct"), ("orc-004", "wrong")]
+    history.record_run("quiz", "quiz", "done", "-", [history.Item("net-001", "wrong", 0, 1, "Networking", "o")], path)
+    assert [run.subject for run in history.runs(path=path)] == ["quiz", "registry", "quiz"]
+    assert history.answers(1, path) == (history.runs(path=path)[0], [])  # saved before answers were kept
+
+
+def test_a_history_from_a_newer_dcalab_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {history.SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(HistoryError, match="was written by a newer dcalab"):
+        history.runs(path=path)
+
+
+def test_a_locked_history_costs_one_warning_and_the_reports_are_still_written(pytester, tmp_path: Path) -> None:
+    path, report, page = tmp_path / "history.sqlite3", tmp_path / "report.json", tmp_path / "report.html"
+    history.runs(path=path)  # an empty history, at this schema version
+    make_lab(pytester)
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # no other connection may read or write until it ends
+    try:
+        result = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", f"--lab-history={path}",
+                                               f"--lab-report-json={report}", f"--lab-report-html={page}")
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    output = result.stdout.lines + result.stderr.lines
+    warnings = [line for line in output if WARNING in line]
+    assert len(warnings) == 1, output
+    assert "this grade is not saved in your history" in warnings[0] and "database is locked" in warnings[0]
+    assert json.loads(report.read_text())["score"] == 2 and "A toy lab" in page.read_text()
+    assert "Total 2/3 points" in result.stdout.str() and "Traceback" not in result.stdout.str()
+    assert history.runs(path=path) == []
+
+
+def test_a_damaged_history_is_one_sentence_and_a_quiz_still_ends_with_its_score(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"not a database\n" * 100)
+    env = {"DCALAB_HISTORY": str(path), "PATH": "/usr/bin:/bin"}
+    shown = subprocess.run([sys.executable, "-m", "dcalab", "history"], capture_output=True, text=True, env=env,
+                           cwd=ROOT, timeout=30)
+    assert shown.returncode == 1 and shown.stdout == ""
+    assert shown.stderr.splitlines() == [
+        f"dcalab: The history {path} cannot be used (file is not a database).",
+        f"  If the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"]
+    quiz = subprocess.run([sys.executable, "-m", "dcalab", "quiz", "--count", "1", "--kind", "mcq"], input="a\n",
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=30)
+    assert quiz.returncode == 0 and "Score: " in quiz.stdout and "Saved in your history" not in quiz.stdout
+    assert [line for line in quiz.stderr.splitlines() if line.startswith(WARNING)] == [
+        f"{WARNING}this quiz is drawn without your history and is not saved in it. The history {path} cannot be "
+        f"used (file is not a database). If the file is damaged, move it aside and dcalab starts a new one: mv {path} "
+        f"{path}.damaged"]
+    assert "Traceback" not in quiz.stderr
+
+
+def test_a_missed_question_stays_missed_until_answered_right_twice_in_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+
+    def answered(*statuses: str) -> dict[str, int]:
+        items = [history.Item(qid, status, int(status == "correct"), 1, "Networking", "o")
+                 for qid, status in zip(("net-001", "net-002"), statuses, strict=False)]
+        history.record_run("quiz", "quiz", "done", "-", items, path)
+        return history.missed(path)
+
+    assert answered("correct", "correct") == {}  # never wrong: never missed
+    assert answered("wrong", "unanswered") == {"net-001": 0}  # the time running out is not a wrong answer
+    assert answered("correct") == {"net-001": 1}
+    assert answered("wrong") == {"net-001": 0}  # a wrong answer starts again
+    assert answered("correct", "wrong") == {"net-001": 1, "net-002": 0}
+    assert answered("correct", "correct") == {"net-002": 1}
