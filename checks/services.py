@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from checks import Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_json
+from checks.swarm import not_managing
 
 SETTLING = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
 UPDATING = {"updating", "rollback_started"}
@@ -20,15 +21,20 @@ SETTLE_SECONDS = 40  # a rolling update of two tasks with a 5 s delay settles in
 
 def services(manager) -> dict[str, dict]:
     """Every service, by name, as `docker service inspect` shows it."""
-    found = docker_json(manager, "ids=$(docker service ls -q); [ -z \"$ids\" ] && echo '[]' || "
-                                 "docker service inspect $ids") or []
+    found = docker_json(manager, "ids=$(docker service ls -q) || exit; [ -z \"$ids\" ] && echo '[]' || "
+                                 "docker service inspect $ids")
+    if found is None:
+        raise not_managing(manager, "docker service ls")
     return {entry["Spec"]["Name"]: entry for entry in found}
 
 
 def task_list(manager) -> list[dict]:
     """Every task of every service (running, pending and the recent history), as `docker inspect` shows it."""
-    return docker_json(manager, "ids=$(docker service ls -q); tasks=$([ -z \"$ids\" ] || docker service ps -q "
-                                "--no-trunc $ids); [ -z \"$tasks\" ] && echo '[]' || docker inspect $tasks") or []
+    found = docker_json(manager, "ids=$(docker service ls -q) || exit; tasks=$([ -z \"$ids\" ] || docker service ps "
+                                 "-q --no-trunc $ids); [ -z \"$tasks\" ] && echo '[]' || docker inspect $tasks")
+    if found is None:
+        raise not_managing(manager, "docker service ps")
+    return found
 
 
 def tasks_of(tasks: list[dict], service: dict | None) -> list[dict]:

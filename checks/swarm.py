@@ -15,13 +15,23 @@ from dcalab.errors import NodeRefused
 READY_TIMEOUT = 120  # emulated VMs (QEMU without KVM) take over 30 s
 
 
+def not_managing(manager, command: str) -> NodeRefused:
+    """Docker answered a swarm command with an error: the node's swarm state is wrong, which is graded (FAIL),
+    not an ENV-ERROR; a manager locked by autolock says so."""
+    node = node_of(manager)
+    if local_swarm(manager).get("LocalNodeState") == "locked":
+        return NodeRefused(f"{node}'s swarm is locked (autolock), so `{command}` answers nothing there.",
+                           f"Unlock it with the saved key: docker swarm unlock (on {node}).")
+    return NodeRefused(f"{node} is not a swarm manager, so `{command}` answers nothing there.",
+                       f"The lab starts with {node} leading the swarm: `docker info` on it shows its swarm state; "
+                       "`dcalab lab start LAB` starts the lab again.")
+
+
 def node_list(manager) -> list[dict]:
     """`docker node ls` on the manager, one dict per node."""
     output = docker_output(manager, "docker node ls --format '{{json .}}'")
-    if output is None:  # docker answers: the node's state is wrong, which is graded (FAIL), not an ENV-ERROR
-        raise NodeRefused(f"{node_of(manager)} is not a swarm manager, so `docker node ls` lists nothing there.",
-                          f"The lab starts with {node_of(manager)} leading the swarm: `docker info` on it shows its "
-                          "swarm state; `dcalab lab start LAB` starts the lab again.")
+    if output is None:
+        raise not_managing(manager, "docker node ls")
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
@@ -126,7 +136,10 @@ def await_ready(manager, hostnames: set[str]) -> None:
 
 def nodes(manager) -> list[dict]:
     """Every node as `docker node inspect` shows it: role, availability, labels, manager status."""
-    return docker_json(manager, "docker node inspect $(docker node ls -q)") or []
+    found = docker_json(manager, "docker node inspect $(docker node ls -q)")
+    if found is None:
+        raise not_managing(manager, "docker node inspect")
+    return found
 
 
 def hostnames(details: list[dict]) -> dict[str, str]:

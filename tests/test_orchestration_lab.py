@@ -132,3 +132,16 @@ def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: Embedded
     finally:
         worker2.unpause()
         started.reconnect()
+
+
+def test_a_manager_locked_after_a_restart_is_fail_saying_how_to_unlock(started: EmbeddedCluster) -> None:
+    master = started.host("master")
+    master.check_output("docker swarm update --autolock=true >/dev/null")
+    key = master.check_output("docker swarm unlock-key -q")
+    master.check_output("systemctl restart docker")
+    try:
+        entry = run("grade", "web_host_mode")["web-host-mode"]
+        assert entry["verdict"] == "FAIL", entry["output"]
+        assert "swarm is locked (autolock)" in entry["output"] and "docker swarm unlock" in entry["output"]
+    finally:
+        master.run("printf %s %s | docker swarm unlock", "%s\\n", key)
