@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dcalab.errors import DcalabError
+from dcalab.quiz.objectives import OBJECTIVES_FILE
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "bank"
 KINDS = ("domc", "mcq", "multi")
@@ -143,7 +144,7 @@ def validate_bank(directory: Path = BANK_DIR) -> tuple[list[Question], list[str]
     questions: list[Question] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
-    files = {path.stem: path for path in sorted(directory.glob("*.toml"))}
+    files = {path.stem: path for path in sorted(directory.glob("*.toml")) if path.name != OBJECTIVES_FILE}
     problems += [f"{name}.toml: missing, every domain needs its file" for name in DOMAINS if name not in files]
     for name, path in files.items():
         if name not in DOMAINS:
