@@ -28,6 +28,7 @@ from dcalab.quiz.bank import (
 from dcalab.quiz.drafts import DRAFTS_DIR, main, validate_drafts
 from dcalab.quiz.engine import CORRECT, UNANSWERED, WRONG, Session, select, tally
 from dcalab.quiz.objectives import OBJECTIVES_FILE
+from dcalab.quiz.stats import bank_stats
 
 MINIMUM = {domain: 10 for domain in DOMAINS} | {"image-registry": 40}
 QUESTIONS = load_bank()
@@ -257,6 +258,15 @@ def test_drafts_command_reports_and_fails_on_problems(tmp_path: Path, capsys: py
     shutil.copy(BANK_DIR / "security.toml", copy)
     assert main([str(copy)]) == 1  # the live items, drafted again, reuse their ids and stems
     assert "sec-003: the id is already used in security" in capsys.readouterr().out
+
+
+def test_stats_count_domains_and_kinds_and_list_thin_objectives(tmp_path: Path) -> None:
+    report = bank_stats(load_bank(tiny_bank(tmp_path)), load_objectives())
+    assert "Image Creation, Management and Registry      0      1      0      1" in report
+    assert "All domains                                  0      6      0      6" in report
+    assert "Study-guide objectives with fewer than 2 items: 81 of 81" in report
+    assert f"  2.2       1  {load_objectives()['2.2'].text}" in report
+    assert "4.10" not in report and "knowledge only" in report
 
 
 # --- engine ---------------------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable
 
 from dcalab import history
 from dcalab.errors import DcalabError
-from dcalab.quiz.bank import DOMAINS, KINDS, load_bank
+from dcalab.quiz.bank import DOMAINS, KINDS, load_bank, load_objectives
 from dcalab.quiz.engine import Result, Session, select
 from dcalab.quiz.keys import Keys
+from dcalab.quiz.stats import bank_stats
 from dcalab.quiz.terminal import Quiz, clock, count
 
 
@@ -42,6 +43,9 @@ def run_mode(session: Session) -> str:
 
 
 def quiz_command(args: argparse.Namespace) -> int:
+    if args.stats:
+        print(bank_stats(load_bank(), load_objectives()))
+        return 0
     rng = random.Random(args.seed)
     questions = select(load_bank(), rng=rng, domain=args.domain, kind=args.kind, count=args.count)
     if not questions:
@@ -75,5 +79,7 @@ def add_quiz_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     quiz.add_argument("--seed", type=int, help="the same seed asks the same questions in the same order")
     quiz.add_argument("--time-limit", type=positive(float), metavar="SECONDS",
                       help="end the quiz after this long; questions left count as unanswered")
+    quiz.add_argument("--stats", action="store_true",
+                      help="print the bank's items per domain and kind and the objectives with fewer than two items")
     quiz.set_defaults(handler=quiz_command)
     return quiz
