@@ -252,8 +252,12 @@ def test_drafts_need_no_review_but_every_other_rule(tmp_path: Path) -> None:
 
 
 def test_drafts_command_reports_and_fails_on_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(DRAFTS_DIR / "image-registry-hub-limits.toml")]) == 0
-    assert "3 draft item(s) pass every rule but `reviewed`; 0 problem(s) in 1 file(s)." in capsys.readouterr().out
+    draft = tmp_path / "image-registry-example.toml"
+    draft.write_text(item(id='"img-900"', reviewed=None,
+                          stem='"Which flag of docker image history shows each layer\'s full command, untruncated?"'),
+                     encoding="utf-8")
+    assert main([str(draft)]) == 0
+    assert "1 draft item(s) pass every rule but `reviewed`; 0 problem(s) in 1 file(s)." in capsys.readouterr().out
     copy = tmp_path / "security-copy.toml"
     shutil.copy(BANK_DIR / "security.toml", copy)
     assert main([str(copy)]) == 1  # the live items, drafted again, reuse their ids and stems
@@ -372,3 +376,18 @@ def test_select_filters_counts_and_repeats_with_a_seed() -> None:
     assert len(chosen) == 4 and all(q.domain == "networking" and q.kind == "mcq" for q in chosen)
     assert chosen == select(QUESTIONS, rng=random.Random(5), domain="networking", kind="mcq", count=4)
     assert len(select(QUESTIONS, rng=random.Random(5))) == len(QUESTIONS)
+
+
+MINIMUMS = {"orchestration": 100, "image-registry": 80, "installation-configuration": 60, "networking": 60,
+            "security": 60, "storage-volumes": 40}
+
+
+def test_the_bank_is_deep_enough_to_retake_the_exam() -> None:
+    """At least 400 items, each domain its minimum, every study-guide objective at least two items."""
+    per_domain = Counter(question.domain for question in QUESTIONS)
+    assert len(QUESTIONS) >= 400
+    assert {domain: per_domain[domain] >= least for domain, least in MINIMUMS.items()} == dict.fromkeys(MINIMUMS, True)
+    per_objective = Counter(question.objective_id for question in QUESTIONS)
+    thin = [objective.id for objective in load_objectives().values()
+            if not objective.same_as and per_objective[objective.id] < 2]
+    assert thin == []
