@@ -8,12 +8,27 @@ import shutil
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from dcalab.quiz.bank import BANK_DIR, CHOOSE, DOMAINS, BankError, Option, Question, load_bank, validate_bank
+from dcalab.quiz.bank import (
+    BANK_DIR,
+    CHOOSE,
+    DOMAINS,
+    BankError,
+    Era,
+    Option,
+    Question,
+    load_bank,
+    load_objectives,
+    validate_bank,
+)
+from dcalab.quiz.drafts import DRAFTS_DIR, main, validate_drafts
 from dcalab.quiz.engine import CORRECT, UNANSWERED, WRONG, Session, select, tally
+from dcalab.quiz.objectives import OBJECTIVES_FILE
+from dcalab.quiz.stats import bank_stats
 
 MINIMUM = {domain: 10 for domain in DOMAINS} | {"image-registry": 40}
 QUESTIONS = load_bank()
@@ -52,8 +67,9 @@ def test_question_has_the_right_correct_options_for_its_kind(question: Question)
 
 
 def test_docker_hub_limit_questions_cite_exam_facts() -> None:
-    """The limits change over time: such a question names its period and cites the dated notes."""
-    about_limits = [q for q in QUESTIONS if re.search(r"docker hub.*(pull|rate) limit", q.stem, re.I | re.S)]
+    """The limits change over time: such a question, in the bank or drafted, cites the dated notes."""
+    drafts, _ = validate_drafts(sorted(DRAFTS_DIR.glob("*.toml")))
+    about_limits = [q for q in QUESTIONS + drafts if re.search(r"docker hub.*(pull|rate) limit", q.stem, re.I | re.S)]
     assert about_limits
     assert all("exam-facts.md" in q.source for q in about_limits)
 
@@ -78,9 +94,9 @@ def test_validator_names_the_question_and_the_problem(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "problem"), [
-    ('id = "img-002"', 'id = "img-001"', "img-001 in image-registry.toml: the id is already used"),
-    ('domain = "image-registry"\nobjective = "Tag images"', 'domain = "networking"\nobjective = "Tag images"',
-     "img-005 in image-registry.toml: domain is 'networking' but the file is image-registry.toml"),
+    ('id = "img-002"', 'id = "img-001"', "img-001: the id is already used in image-registry"),
+    ('id = "img-005"\ndomain = "image-registry"', 'id = "img-005"\ndomain = "networking"',
+     "img-005 in image-registry.toml: domain is 'networking' but the file is for image-registry"),
     ("(Choose two.)", "(Choose three.)", "img-048 in image-registry.toml: the stem asks for 3 answers but 2 options"),
     ('source = "https://docs.docker.com/reference/cli/docker/image/pull/"', 'source = ""',
      "img-001 in image-registry.toml: source must be non-empty text"),
@@ -89,6 +105,172 @@ def test_validator_names_the_question_and_the_problem(tmp_path: Path) -> None:
 def test_validator_reports_each_kind_of_problem(tmp_path: Path, old: str, new: str, problem: str) -> None:
     _, problems = validate_bank(_broken_bank(tmp_path, old, new))
     assert any(found.startswith(problem) for found in problems), problems
+
+
+# --- the schema's rules, on tiny banks ------------------------------------------------------------------------
+
+ITEM = {"id": '"img-001"', "domain": '"image-registry"', "objective_id": '"2.2"', "kind": '"mcq"',
+        "stem": '"Which Dockerfile instruction sets the default command that a container of this image runs?"',
+        "options": '[{ text = "CMD", correct = true }, { text = "RUN", correct = false }]',
+        "explanation": '"why"', "source": '"https://docs.docker.com/reference/dockerfile/"',
+        "reviewed": '{ by = "a second reader", passage = "the passage that decides the key" }'}
+# One valid item per other domain, so that a tiny bank has all six files.
+OTHERS = {"orchestration": ("orc", "1.1", "Which command creates a swarm?"),
+          "installation-configuration": ("ins", "3.3", "Which logging driver is the default?"),
+          "networking": ("net", "4.2", "Which driver spans several hosts?"),
+          "security": ("sec", "5.3", "Which kernel feature limits memory?"),
+          "storage-volumes": ("sto", "6.5", "Where does a local volume keep its data?")}
+
+
+def item(**fields: str | None) -> str:
+    """An image-registry item as TOML; each field is given as TOML text, None leaves it out."""
+    return "[[question]]\n" + "".join(f"{key} = {value}\n" for key, value in (ITEM | fields).items() if value)
+
+
+def tiny_bank(tmp_path: Path, *image_items: str, **files: list[str]) -> Path:
+    """objectives.toml and six domain files: the image-registry items given (one valid item by default)."""
+    shutil.copy(BANK_DIR / OBJECTIVES_FILE, tmp_path / OBJECTIVES_FILE)
+    for domain, (prefix, objective, stem) in OTHERS.items():
+        items = files.get(domain.replace("-", "_")) or [item(id=f'"{prefix}-001"', domain=f'"{domain}"',
+                                                            objective_id=f'"{objective}"', stem=f'"{stem}"')]
+        (tmp_path / f"{domain}.toml").write_text("\n".join(items), encoding="utf-8")
+    (tmp_path / "image-registry.toml").write_text("\n".join(image_items or [item()]), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_tiny_bank_loads_with_the_objectives_wording(tmp_path: Path) -> None:
+    questions = {q.id: q for q in load_bank(tiny_bank(tmp_path))}
+    assert len(questions) == 6
+    first = questions["img-001"]
+    assert (first.objective_id, first.objective) == ("2.2", load_objectives()["2.2"].text)
+    assert first.reviewed is not None and first.reviewed.by == "a second reader"
+    assert first.era is None and first.era_text == ""
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"objective_id": '"9.9"'}, "objective_id '9.9' is not in objectives.toml"),
+    ({"objective_id": '"1.3"'}, "objective 1.3 belongs to orchestration, not image-registry"),
+    ({"objective_id": None}, "objective_id is missing"),
+    ({"reviewed": None}, "reviewed is missing"),
+    ({"reviewed": '{ by = "a second reader" }'}, "reviewed must be a table of non-empty text"),
+    ({"reviewed": '{ by = "", passage = "p" }'}, "reviewed must be a table of non-empty text"),
+    ({"era": '{ asks = "someday", note = "n" }'}, "era.asks must be one of exam, current"),
+    ({"era": '{ asks = "exam" }'}, "era must be a table of non-empty text"),
+    ({"options": '[{ text = "CMD", correct = true }, { text = "ENTRYPOINT", correct = true }]', "kind": '"domc"'},
+     "a question needs at least one correct and one wrong option"),
+    ({"options": '[{ text = "CMD", correct = false }, { text = "RUN", correct = false }]', "kind": '"domc"'},
+     "a question needs at least one correct and one wrong option"),
+    ({"objective": '"Write Dockerfiles"'}, "unknown field 'objective'"),
+])
+def test_validator_refuses_each_schema_problem(tmp_path: Path, fields: dict[str, str | None], problem: str) -> None:
+    _, problems = validate_bank(tiny_bank(tmp_path, item(**fields)))
+    assert [p for p in problems if problem in p and p.startswith("img-001 in image-registry.toml: ")], problems
+
+
+@pytest.mark.parametrize("text", ["All of the above", "None of the above.", "Both A and B", "All of these",
+                                  "Neither of the others", "A and C only", "none of these options"])
+def test_validator_refuses_options_that_cannot_be_judged_alone(tmp_path: Path, text: str) -> None:
+    options = f'[{{ text = "CMD", correct = true }}, {{ text = "{text}", correct = false }}]'
+    _, problems = validate_bank(tiny_bank(tmp_path, item(options=options)))
+    assert problems == [f"img-001 in image-registry.toml: option 2 ({text!r}) cannot be judged alone, "
+                        "as DOMC shows it"]
+
+
+def test_validator_refuses_an_objective_the_guide_repeats(tmp_path: Path) -> None:
+    twin = item(id='"net-001"', domain='"networking"', objective_id='"4.10"', stem='"Which traffic flows to UCP?"')
+    _, problems = validate_bank(tiny_bank(tmp_path, networking=[twin]))
+    assert problems == ["net-001 in networking.toml: objective 4.10 repeats 4.3: name 4.3"]
+
+
+def test_validator_refuses_near_duplicate_stems_across_files(tmp_path: Path) -> None:
+    reworded = item(id='"orc-002"', domain='"orchestration"', objective_id='"1.1"',
+                    stem='"Which Dockerfile instruction sets the default command that a container of the image runs?"')
+    distinct = item(id='"img-002"', stem='"Which Dockerfile instruction sets the user that the container runs as?"')
+    orchestration = [item(id='"orc-001"', domain='"orchestration"', objective_id='"1.1"', stem='"Which command?"'),
+                     reworded]
+    _, problems = validate_bank(tiny_bank(tmp_path, item(), distinct, orchestration=orchestration))
+    assert problems == ["img-001 and orc-002: the stems are near-duplicates (similarity 0.93 >= 0.9)"]
+
+
+def test_generic_domc_stems_on_different_subjects_are_not_near_duplicates(tmp_path: Path) -> None:
+    stacks = item(kind='"domc"', stem='"Which statements about swarm stacks are true?"')
+    autolock = item(id='"img-002"', kind='"domc"', stem='"Which statements about swarm autolock are true?"')
+    assert validate_bank(tiny_bank(tmp_path, stacks, autolock))[1] == []
+
+
+def test_era_says_which_answer_the_item_asks() -> None:
+    asks_exam = Question("sto-900", "storage-volumes", "o", "mcq", "Which driver?", (Option("overlay2", True),
+                         Option("vfs", False)), "why", "https://docs.docker.com/", "6.1",
+                         Era("exam", "From Engine 29.0 fresh installs use the containerd image store."))
+    assert asks_exam.era_text == ("This question asks about the DCA exam's era (study guide v1.5, October 2020). "
+                                  "From Engine 29.0 fresh installs use the containerd image store.")
+    asks_today = replace(asks_exam, era=Era("current", "Before 23.0 it also removed named volumes."))
+    assert asks_today.era_text == ("This question asks about Docker as it is today. "
+                                   "Before 23.0 it also removed named volumes.")
+
+
+def test_the_live_bank_items_are_reviewed_and_their_eras_valid() -> None:
+    assert all(q.reviewed and q.reviewed.by and q.reviewed.passage for q in QUESTIONS)
+    assert all(q.era is None or q.era_text.startswith("This question asks about") for q in QUESTIONS)
+
+
+def test_objectives_follow_the_study_guide() -> None:
+    objectives = load_objectives()
+    per_domain = Counter(o.domain for o in objectives.values())
+    assert list(per_domain.values()) == [18, 17, 11, 14, 13, 9] and list(per_domain) == list(DOMAINS)
+    for number, domain in enumerate(DOMAINS, start=1):
+        ids = [o.id for o in objectives.values() if o.domain == domain]
+        assert ids == [f"{number}.{n}" for n in range(1, per_domain[domain] + 1)]
+    product_only = {o.id for o in objectives.values() if re.search(r"UCP|DTR|Kubernetes|devicemapper", o.text)}
+    assert product_only - {"6.6"} <= {o.id for o in objectives.values() if o.knowledge_only}
+
+
+def test_load_bank_ignores_the_drafts_folder(tmp_path: Path) -> None:
+    bank = tiny_bank(tmp_path)
+    (bank / "drafts").mkdir()
+    (bank / "drafts" / "image-registry-broken.toml").write_text("not = [valid toml", encoding="utf-8")
+    assert len(load_bank(bank)) == 6
+
+
+def test_drafts_need_no_review_but_every_other_rule(tmp_path: Path) -> None:
+    (tmp_path / "bank").mkdir()
+    bank = tiny_bank(tmp_path / "bank")
+    drafts = tmp_path / "image-registry-new.toml"
+    fresh = item(id='"img-002"', reviewed=None, stem='"Which Dockerfile instruction sets the working directory?"')
+    drafts.write_text(fresh, encoding="utf-8")
+    found, problems = validate_drafts([drafts], bank)
+    assert [q.id for q in found] == ["img-002"] and problems == []
+    again = item(id='"img-003"', reviewed=None,
+                 stem='"Which Dockerfile instruction sets the default command that a container of the image runs?"')
+    drafts.write_text(fresh + "\n" + again + "\n" + item(reviewed=None, stem='"Which one? All of them."'),
+                      encoding="utf-8")
+    _, problems = validate_drafts([drafts, tmp_path / "misc.toml"], bank)
+    assert problems == [
+        "misc.toml: a drafts file is named <domain>-<name>.toml, domain one of " + ", ".join(DOMAINS),
+        "img-001: the id is already used in image-registry",
+        "img-001 and img-003: the stems are near-duplicates (similarity 0.93 >= 0.9)"]
+
+
+def test_drafts_command_reports_and_fails_on_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    draft = tmp_path / "image-registry-example.toml"
+    draft.write_text(item(id='"img-900"', reviewed=None,
+                          stem='"Which flag of docker image history shows each layer\'s full command, untruncated?"'),
+                     encoding="utf-8")
+    assert main([str(draft)]) == 0
+    assert "1 draft item(s) pass every rule but `reviewed`; 0 problem(s) in 1 file(s)." in capsys.readouterr().out
+    copy = tmp_path / "security-copy.toml"
+    shutil.copy(BANK_DIR / "security.toml", copy)
+    assert main([str(copy)]) == 1  # the live items, drafted again, reuse their ids and stems
+    assert "sec-003: the id is already used in security" in capsys.readouterr().out
+
+
+def test_stats_count_domains_and_kinds_and_list_thin_objectives(tmp_path: Path) -> None:
+    report = bank_stats(load_bank(tiny_bank(tmp_path)), load_objectives())
+    assert "Image Creation, Management and Registry      0      1      0      1" in report
+    assert "All domains                                  0      6      0      6" in report
+    assert "Study-guide objectives with fewer than 2 items: 81 of 81" in report
+    assert f"  2.2       1  {load_objectives()['2.2'].text}" in report
+    assert "4.10" not in report and "knowledge only" in report
 
 
 # --- engine ---------------------------------------------------------------------------------------------------
@@ -194,3 +376,18 @@ def test_select_filters_counts_and_repeats_with_a_seed() -> None:
     assert len(chosen) == 4 and all(q.domain == "networking" and q.kind == "mcq" for q in chosen)
     assert chosen == select(QUESTIONS, rng=random.Random(5), domain="networking", kind="mcq", count=4)
     assert len(select(QUESTIONS, rng=random.Random(5))) == len(QUESTIONS)
+
+
+MINIMUMS = {"orchestration": 100, "image-registry": 80, "installation-configuration": 60, "networking": 60,
+            "security": 60, "storage-volumes": 40}
+
+
+def test_the_bank_is_deep_enough_to_retake_the_exam() -> None:
+    """At least 400 items, each domain its minimum, every study-guide objective at least two items."""
+    per_domain = Counter(question.domain for question in QUESTIONS)
+    assert len(QUESTIONS) >= 400
+    assert {domain: per_domain[domain] >= least for domain, least in MINIMUMS.items()} == dict.fromkeys(MINIMUMS, True)
+    per_objective = Counter(question.objective_id for question in QUESTIONS)
+    thin = [objective.id for objective in load_objectives().values()
+            if not objective.same_as and per_objective[objective.id] < 2]
+    assert thin == []

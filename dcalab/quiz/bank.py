@@ -1,5 +1,9 @@
 """The question bank: one TOML file per DCA domain in dcalab/bank/, loaded and checked here.
 
+Every item names a study-guide objective (dcalab/bank/objectives.toml), can be shown as DOMC (each option
+judged alone) and as multiple choice, and records its second, independent read (`reviewed`). New items are
+written in dcalab/bank/drafts/, which load_bank does not read: see dcalab/bank/README.md.
+
 >>> questions = load_bank()
 >>> sorted({q.domain for q in questions})[0]
 'image-registry'
@@ -9,11 +13,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dcalab.errors import DcalabError
+from dcalab.quiz.objectives import OBJECTIVES_FILE, Objective, read_objectives
+from dcalab.quiz.similar import SIMILAR, near_duplicates
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "bank"
 KINDS = ("domc", "mcq", "multi")
@@ -29,11 +36,19 @@ DOMAINS: dict[str, tuple[str, str]] = {
     "storage-volumes": ("Storage and Volumes", "sto"),
 }
 
-FIELDS = ("id", "domain", "objective", "kind", "stem", "options", "explanation", "source")
+TEXT_FIELDS = ("id", "domain", "objective_id", "kind", "stem", "explanation", "source")
+FIELDS = (*TEXT_FIELDS, "options", "reviewed", "era")
+OPTIONAL = ("era",)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A multi stem says how many to pick, "(Choose two.)", or "(Select all that apply.)".
 CHOOSE = re.compile(r"\((?:choose|select) (two|three|four|five|\d)\.?\)", re.IGNORECASE)
 ALL_THAT_APPLY = re.compile(r"select all that apply", re.IGNORECASE)
+# An option that only makes sense beside the others cannot be judged alone, as DOMC shows it.
+NOT_ALONE = re.compile(r"\b(?:all|none|both|neither|either|any) of (?:the )?(?:above|below|these|those|others|"
+                       r"following|options|answers)\b|\bboth (?:option )?[a-h] and [a-h]\b|\b[a-h] (?:and|or) [a-h] "
+                       r"only\b|\bonly [a-h] and [a-h]\b", re.IGNORECASE)
+# What an item with an `era` asks about, as the quiz says it.
+ERAS = {"exam": "the DCA exam's era (study guide v1.5, October 2020)", "current": "Docker as it is today"}
 
 
 class BankError(DcalabError):
@@ -41,7 +56,7 @@ class BankError(DcalabError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"The question bank has {len(problems)} problem(s): " + "; ".join(problems),
-                         "Fix the TOML files in dcalab/bank/.")
+                         "Fix the TOML files in dcalab/bank/ (dcalab/bank/README.md lists the rules).")
         self.problems = problems
 
 
@@ -52,15 +67,34 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Era:
+    """Where the exam's answer and current Docker differ: which one the key follows, and what the other says."""
+
+    asks: str  # a key of ERAS
+    note: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """The second, independent read: who checked the key, and the passage of the source that decides it."""
+
+    by: str
+    passage: str
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     domain: str
-    objective: str
+    objective: str  # the study guide's wording of the objective, from objectives.toml
     kind: str
     stem: str
     options: tuple[Option, ...]
     explanation: str
     source: str
+    objective_id: str = ""
+    era: Era | None = None
+    reviewed: Review | None = None
 
     @property
     def domain_title(self) -> str:
@@ -69,6 +103,11 @@ class Question:
     @property
     def correct_indices(self) -> frozenset[int]:
         return frozenset(i for i, option in enumerate(self.options) if option.correct)
+
+    @property
+    def era_text(self) -> str:
+        """What the quiz prints before the stem when the exam's answer and today's differ, else ""."""
+        return f"This question asks about {ERAS[self.era.asks]}. {self.era.note}" if self.era else ""
 
 
 def _options(raw: Any, problems: list[str]) -> tuple[Option, ...]:
@@ -94,6 +133,8 @@ def _kind_problems(kind: str, stem: str, options: tuple[Option, ...]) -> list[st
         return ["two options have the same text"]
     if not 2 <= len(options) <= MAX_OPTIONS:
         return [f"a question needs 2 to {MAX_OPTIONS} options, not {len(options)}"]
+    if not 0 < correct < len(options):
+        return ["a question needs at least one correct and one wrong option (DOMC shows each alone)"]
     if kind == "mcq" and correct != 1:
         return ["an mcq needs exactly one correct option"]
     if kind == "multi":
@@ -106,30 +147,64 @@ def _kind_problems(kind: str, stem: str, options: tuple[Option, ...]) -> list[st
                 return [f"the stem asks for {wanted} answers but {correct} options are correct"]
         elif not ALL_THAT_APPLY.search(stem):
             return ['a multi stem must say "(Choose N.)" or "(Select all that apply.)"']
-    if kind == "domc" and correct < 1:
-        return ["a domc needs at least one correct option"]
     return []
 
 
-def parse_question(raw: Any, file_domain: str) -> tuple[Question | None, list[str]]:
-    """One question table as read from TOML, checked; returns the question or the problems found."""
+def _alone_problems(options: tuple[Option, ...]) -> list[str]:
+    return [f"option {number} ({option.text!r}) cannot be judged alone, as DOMC shows it"
+            for number, option in enumerate(options, start=1) if NOT_ALONE.search(option.text)]
+
+
+def _table(raw: Any, name: str, keys: tuple[str, ...], problems: list[str]) -> dict[str, str] | None:
+    """A small table of non-empty text fields (reviewed, era), or None with the problem noted."""
+    if isinstance(raw, dict) and set(raw) == set(keys) and all(isinstance(v, str) and v.strip() for v in raw.values()):
+        return {key: value.strip() for key, value in raw.items()}
+    problems.append(f"{name} must be a table of non-empty text: {{ {', '.join(f'{k} = ...' for k in keys)} }}")
+    return None
+
+
+def _era(raw: Any, problems: list[str]) -> Era | None:
+    table = _table(raw, "era", ("asks", "note"), problems) if raw is not None else None
+    if table and table["asks"] not in ERAS:
+        problems.append(f"era.asks must be one of {', '.join(ERAS)}")
+        return None
+    return Era(**table) if table else None
+
+
+def parse_question(raw: Any, file_domain: str, objectives: dict[str, Objective],
+                   draft: bool = False) -> tuple[Question | None, list[str]]:
+    """One question table as read from TOML, checked; returns the question or the problems found.
+
+    A draft (dcalab/bank/drafts/) may lack `reviewed`; every other rule is the same.
+    """
     if not isinstance(raw, dict):
         return None, ["every [[question]] must be a table"]
+    optional = (*OPTIONAL, "reviewed") if draft else OPTIONAL
     problems = [f"unknown field {key!r}" for key in raw if key not in FIELDS]
-    problems += [f"{key} is missing" for key in FIELDS if key not in raw]
-    problems += [f"{key} must be non-empty text" for key in FIELDS if key != "options" and key in raw
-                 and (not isinstance(raw[key], str) or not raw[key].strip())]
+    problems += [f"{key} is missing" for key in FIELDS if key not in raw and key not in optional]
+    problems += [f"{key} must be non-empty text" for key in TEXT_FIELDS
+                 if key in raw and (not isinstance(raw[key], str) or not raw[key].strip())]
     if problems:
         return None, problems
     options = _options(raw["options"], problems)
-    question = Question(raw["id"], raw["domain"], raw["objective"].strip(), raw["kind"], raw["stem"].strip(),
-                        options, raw["explanation"].strip(), raw["source"].strip())
+    reviewed = _table(raw["reviewed"], "reviewed", ("by", "passage"), problems) if "reviewed" in raw else None
+    era = _era(raw.get("era"), problems)
+    objective = objectives.get(raw["objective_id"])
+    question = Question(raw["id"], raw["domain"], objective.text if objective else "", raw["kind"],
+                        raw["stem"].strip(), options, raw["explanation"].strip(), raw["source"].strip(),
+                        raw["objective_id"], era, Review(**reviewed) if reviewed else None)
     if question.kind not in KINDS:
         problems.append(f"kind must be one of {', '.join(KINDS)}")
     elif not problems:  # the options themselves are sound: check them against the kind
-        problems += _kind_problems(question.kind, question.stem, options)
+        problems += _kind_problems(question.kind, question.stem, options) + _alone_problems(options)
     if question.domain != file_domain:
-        problems.append(f"domain is {question.domain!r} but the file is {file_domain}.toml")
+        problems.append(f"domain is {question.domain!r} but the file is for {file_domain}")
+    if objective is None:
+        problems.append(f"objective_id {question.objective_id!r} is not in {OBJECTIVES_FILE}")
+    elif objective.domain != question.domain:
+        problems.append(f"objective {objective.id} belongs to {objective.domain}, not {question.domain}")
+    elif objective.same_as:
+        problems.append(f"objective {objective.id} repeats {objective.same_as}: name {objective.same_as}")
     prefix = DOMAINS[file_domain][1]
     if not re.fullmatch(rf"{prefix}-\d{{3}}", question.id):
         problems.append(f"the id must look like {prefix}-001 in this file")
@@ -138,33 +213,60 @@ def parse_question(raw: Any, file_domain: str) -> tuple[Question | None, list[st
     return (None if problems else question), problems
 
 
+def read_questions(path: Path, domain: str, objectives: dict[str, Objective],
+                   draft: bool = False) -> tuple[list[Question], list[str]]:
+    """The valid questions of one file, and every problem as "img-007 in image-registry.toml: ..."."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        return [], [f"{path.name}: cannot be read ({error})"]
+    problems = [f"{path.name}: unknown top-level key {key!r}" for key in data if key != "question"]
+    questions = []
+    for number, raw in enumerate(data.get("question", []), start=1):
+        label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"question {number}"
+        question, found = parse_question(raw, domain, objectives, draft)
+        problems += [f"{label} in {path.name}: {text}" for text in found]
+        if question:
+            questions.append(question)
+    return questions, problems
+
+
+def duplicate_problems(questions: Sequence[Question], known: Sequence[Question] = ()) -> list[str]:
+    """Ids used twice and near-duplicate stems, among questions and between them and a checked bank."""
+    where = {q.id: q.domain for q in known}
+    problems = []
+    for question in questions:
+        if question.id in where:
+            problems.append(f"{question.id}: the id is already used in {where[question.id]}")
+        where[question.id] = question.domain
+    pairs = near_duplicates([(q.id, q.stem) for q in questions], [(q.id, q.stem) for q in known])
+    problems += [f"{first} and {second}: the stems are near-duplicates (similarity {ratio:.2f} >= {SIMILAR})"
+                 for first, second, ratio in pairs]
+    return problems
+
+
+def load_objectives(directory: Path = BANK_DIR) -> dict[str, Objective]:
+    """The study guide's objectives by id; raises BankError if objectives.toml does not validate."""
+    objectives, problems = read_objectives(directory / OBJECTIVES_FILE, DOMAINS)
+    if problems:
+        raise BankError(problems)
+    return objectives
+
+
 def validate_bank(directory: Path = BANK_DIR) -> tuple[list[Question], list[str]]:
     """Every question in the bank and every problem, each as "img-007 in image-registry.toml: ..."."""
-    questions: list[Question] = []
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    files = {path.stem: path for path in sorted(directory.glob("*.toml"))}
+    objectives, problems = read_objectives(directory / OBJECTIVES_FILE, DOMAINS)
+    files = {path.stem: path for path in sorted(directory.glob("*.toml")) if path.name != OBJECTIVES_FILE}
     problems += [f"{name}.toml: missing, every domain needs its file" for name in DOMAINS if name not in files]
+    questions: list[Question] = []
     for name, path in files.items():
         if name not in DOMAINS:
             problems.append(f"{path.name}: not a DCA domain ({', '.join(DOMAINS)})")
             continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            problems.append(f"{path.name}: not valid TOML ({error})")
-            continue
-        problems += [f"{path.name}: unknown top-level key {key!r}" for key in data if key != "question"]
-        for number, raw in enumerate(data.get("question", []), start=1):
-            label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"question {number}"
-            question, found = parse_question(raw, name)
-            problems += [f"{label} in {path.name}: {text}" for text in found]
-            if label in seen:
-                problems.append(f"{label} in {path.name}: the id is already used in {seen[label]}")
-            seen.setdefault(label, path.name)
-            if question:
-                questions.append(question)
-    return questions, problems
+        found, file_problems = read_questions(path, name, objectives)
+        questions += found
+        problems += file_problems
+    return questions, problems + duplicate_problems(questions)
 
 
 def load_bank(directory: Path = BANK_DIR) -> list[Question]:

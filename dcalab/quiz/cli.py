@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from dcalab import history
 from dcalab.errors import DcalabError, HistoryError, warn
-from dcalab.quiz.bank import DOMAINS, KINDS, load_bank
+from dcalab.quiz.bank import DOMAINS, KINDS, load_bank, load_objectives
 from dcalab.quiz.engine import RIGHT_IN_A_ROW, Drill, Session, select
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
+from dcalab.quiz.stats import bank_stats
 from dcalab.quiz.terminal import Quiz, clock, count
 
 QUIZ_COUNT = 10
@@ -83,6 +84,9 @@ def _draw(args: argparse.Namespace, rng: random.Random, seen: dict[str, int] | N
 
 
 def quiz_command(args: argparse.Namespace) -> int:
+    if args.stats:
+        print(bank_stats(load_bank(), load_objectives()))
+        return 0
     rng = random.Random(args.seed)
     if args.missed:  # a drill needs the history: an error there stops it in one sentence
         drill, intro = _drill(args, rng)
@@ -125,5 +129,7 @@ def add_quiz_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     quiz.add_argument("--seed", type=int, help=SEED_HELP)
     quiz.add_argument("--time-limit", type=positive(float), metavar="SECONDS",
                       help="end the quiz after this long; questions left count as unanswered")
+    quiz.add_argument("--stats", action="store_true",
+                      help="print the bank's items per domain and kind and the objectives with fewer than two items")
     quiz.set_defaults(handler=quiz_command)
     return quiz
