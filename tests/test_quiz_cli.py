@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pexpect.popen_spawn import PopenSpawn
 
 from dcalab import history
 from dcalab.quiz.bank import Question, load_bank
+from dcalab.quiz.engine import select
 from dcalab.quiz.terminal import key_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -310,3 +312,16 @@ def test_missed_questions_are_drilled_until_each_is_answered_right_twice_in_a_ro
     done = subprocess.run([sys.executable, "-m", "dcalab", "quiz", "--missed"], capture_output=True, text=True,
                           cwd=ROOT, timeout=30)
     assert done.returncode == 0 and done.stdout.startswith("Nothing to drill: every question you answered wrong")
+
+
+def test_a_question_whose_answer_changed_since_the_exam_says_which_one_it_asks() -> None:
+    seed = next(seed for seed in range(500)
+                if select(BANK.values(), rng=random.Random(seed), domain="storage-volumes", count=1)[0].era)
+    question = select(BANK.values(), rng=random.Random(seed), domain="storage-volumes", count=1)[0]
+    child = spawn("--domain", "storage-volumes", "--count", "1", "--seed", str(seed))
+    child.expect(HEADER)
+    assert child.match.group(3) == question.id
+    child.expect_exact("This question asks about")
+    child.expect_exact(question.era.note.split()[0])
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)

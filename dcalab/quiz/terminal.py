@@ -94,7 +94,8 @@ class Quiz:
         remaining = self.session.remaining()
         if remaining is not None:
             header += f"  {clock(remaining)} left"
-        self._say(f"\n{header}\n{wrap(shown_stem(question, item.kind))}\n")
+        era = f"{wrap(question.era_text)}\n" if question.era_text else ""  # which answer it asks, exam's or today's
+        self._say(f"\n{header}\n{era}{wrap(shown_stem(question, item.kind))}\n")
         result = self._domc(item) if item.kind == "domc" else self._choice(item)
         if result.outcome == UNANSWERED:
             return
