@@ -164,3 +164,12 @@ def test_a_nul_byte_in_a_command_is_the_graders_mistake(shell) -> None:
     with pytest.raises(GraderDefect, match="a command for local holds a NUL byte"):
         shell.run("printf 'a\0b'")
     assert shell.run("printf 'a\\000b'") == (0, b"a\0b", b"")
+
+
+def test_output_that_is_not_utf8_is_decoded_with_replacement(tmp_path) -> None:
+    (tmp_path / "daemon.json").write_bytes(b'{"label": "caf\xe9"}')  # a learner's file saved as Latin-1
+    host = shell_host(["/bin/sh"], "local")
+    assert host.file(str(tmp_path / "daemon.json")).content_string == '{"label": "caf\ufffd"}'
+    assert host.run("printf 'caf\\351' >&2").stderr == "caf\ufffd"
+    assert host.run("printf 'caf\\303\\251'").stdout == "café"
+    assert host.run("printf %s 'caf\udce9'").stdout_bytes == b"caf\xe9"  # a command may carry such bytes too

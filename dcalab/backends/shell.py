@@ -4,7 +4,8 @@ One `docker exec -i NODE sh` (or `ssh ... sh`) costs one process start; every co
 round trip on that shell's pipes instead of a new `docker exec` (~90 ms) or SSH connection.
 
 Nothing a command holds or prints can confuse the shell or another command's answer: each command runs
-contained and its answer is framed by markers of its own (dcalab.backends.framing).
+contained and its answer is framed by markers of its own (dcalab.backends.framing); output that is not UTF-8
+(a learner's Latin-1 file) is decoded with replacement characters and graded, never a decode error.
 
 Each command has a timeout, writing included: a node that does not answer in time raises NodeTimeout, the
 command is stopped inside the node (through a second shell), and every later command on that node fails at
@@ -183,6 +184,13 @@ class ShellBackend(BaseBackend):
     """testinfra backend over a PersistentShell; in read-only mode repeated commands are answered once."""
 
     NAME = "dcalab-shell"
+    encoding = "utf-8"  # testinfra would ask each node's Python for its locale (one more command per node)
+
+    def decode(self, data: bytes) -> str:
+        return data.decode("utf-8", errors="replace")  # a learner's Latin-1 file is graded, not a decode error
+
+    def encode(self, data: str) -> bytes:
+        return data.encode("utf-8", errors="surrogateescape")  # the bytes of a command that are not UTF-8
 
     def __init__(self, argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
                  fix: Callable[[], str] = lambda: "", **kwargs: Any) -> None:
