@@ -205,6 +205,28 @@ def test_a_stale_daemon_json_on_one_node_blocks_nothing_that_holds(solved: Embed
         worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
 
 
+def test_a_daemon_json_in_latin1_is_graded_never_env_error(solved: EmbeddedCluster) -> None:
+    """worker1's daemon.json holds a Latin-1 byte (é): with a trailing comma it fails naming worker1 alone; valid
+    apart from its encoding it passes, as dockerd reads it (Go's JSON decoder replaces bytes that are not UTF-8).
+    Its docker keeps running the solved configuration meanwhile."""
+    worker1 = solved.host("worker1")
+    worker1.check_output("cp /etc/docker/daemon.json /root/daemon.json.good")
+    latin1 = '{"insecure-registries": ["' + REGISTRY + '"], "labels": ["caf\\351=1"]%s}\\n'
+    try:
+        worker1.check_output(f"printf '{latin1 % ','}' > /etc/docker/daemon.json")
+        assert worker1.check_output("od -An -tx1 /etc/docker/daemon.json").split().count("e9") == 1
+        graded = grade_read_only(solved)
+        assert scores(graded) == {**SOLVED, "daemon-json": ("FAIL", 2)}
+        output = graded["daemon-json"]["output"]
+        assert "found on worker1: /etc/docker/daemon.json line 1 column" in output
+        assert not any(f"found on {node}" in output for node in ("master", "worker2", "registry"))
+
+        worker1.check_output(f"printf '{latin1 % ''}' > /etc/docker/daemon.json")
+        assert scores(grade_read_only(solved)) == SOLVED
+    finally:
+        worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
+
+
 def test_master_stopped_is_env_error_for_exactly_the_tasks_that_read_it(solved: EmbeddedCluster) -> None:
     reads_master = {task.id for task in REGISTRY_LAB.tasks if "master" in task.read_nodes}
     expected = {task: ("ENV-ERROR", 0) if task in reads_master else result for task, result in SOLVED.items()}
