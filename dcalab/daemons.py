@@ -15,7 +15,7 @@ import signal
 from pathlib import Path
 
 from dcalab.progress import step
-from dcalab.settings import state_dir
+from dcalab.settings import state_dir, write_whole
 
 STOP_TIMEOUT = 30
 
@@ -36,13 +36,10 @@ def _identity(pid: int) -> dict | None:
 
 
 def record(name: str, pid: int) -> None:
-    """Remember that dcalab started the daemon `name` as process `pid` (written whole: a crash leaves no half)."""
+    """Remember that dcalab started the daemon `name` as process `pid`."""
     identity = _identity(pid)
     if identity is not None:
-        path = _record_file(name)
-        partial = path.with_suffix(".partial")
-        partial.write_text(json.dumps(identity))
-        partial.replace(path)
+        write_whole(_record_file(name), json.dumps(identity))
 
 
 def recorded_pid(name: str) -> int | None:
