@@ -5,14 +5,16 @@ EnvironmentFault and GraderDefect are ENV-ERROR (not the learner's doing), NodeR
 FAIL (the learner's state, or a solve step, is at fault).
 """
 
+from dcalab.shown import redact
+
 
 class DcalabError(Exception):
-    """A problem dcalab explains in one sentence, with the fix."""
+    """A problem dcalab explains in one sentence, with the fix; both may quote a command that carries a token,
+    so both are redacted here, once for every way they reach the learner."""
 
     def __init__(self, message: str, fix: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+        self.message, self.fix = redact(message), redact(fix)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return f"{self.message} {self.fix}".strip()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from checks import Verdict, redact
+from checks import Verdict
 from dcalab.errors import GraderDefect
 from dcalab.lab import SubCheck, Task
+from dcalab.shown import redact
 
 PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
 
