@@ -5,15 +5,15 @@ EnvironmentFault and GraderDefect are ENV-ERROR (not the learner's doing), NodeR
 FAIL (the learner's state, or a solve step, is at fault).
 """
 
-from dcalab.shown import redact
+from dcalab.shown import shown
 
 
 class DcalabError(Exception):
-    """A problem dcalab explains in one sentence, with the fix; both may quote a command that carries a token,
-    so both are redacted here, once for every way they reach the learner."""
+    """A problem dcalab explains in one sentence, with the fix; both may quote a node or a command, so both are
+    made safe to show (dcalab.shown) here, once for every way they reach the learner."""
 
     def __init__(self, message: str, fix: str = "") -> None:
-        self.message, self.fix = redact(message), redact(fix)
+        self.message, self.fix = shown(message), shown(fix)
         super().__init__(self.message)
 
     def __str__(self) -> str:
