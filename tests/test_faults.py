@@ -129,6 +129,7 @@ def test_a_paused_node_is_env_error_and_the_grade_still_ends(solved: EmbeddedClu
         graded = run_lab("grade", "", "--lab-timeout=3")  # no fingerprint: a paused node cannot be read
         assert time.monotonic() - started < 20
         assert graded["daemon-json"]["verdict"] == "ENV-ERROR" and "worker1" in graded["daemon-json"]["output"]
+        assert "The node is paused: docker unpause dcalab-worker1" in graded["daemon-json"]["output"]
         assert graded["registry-running"]["verdict"] == "PASS"  # the other nodes are graded normally
     finally:
         solved.client.containers.get("dcalab-worker1").unpause()
