@@ -2,8 +2,8 @@
 a learner: no credential, no terminal control.
 
 It is applied where such text enters what a learner sees: every DcalabError (the CLI's messages, vagrant's
-last words, a grade's reasons) and every graded finding (dcalab.grading), from which the terminal table, the
-JSON and HTML reports and the exam are made.
+last words, a grade's reasons), every graded finding (dcalab.grading), from which the terminal table, the
+JSON and HTML reports and the exam are made, and `dcalab cluster status`'s lines.
 """
 
 from __future__ import annotations
