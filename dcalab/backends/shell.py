@@ -148,12 +148,20 @@ class PersistentShell:
                     for key, _ in selector.select(remaining):
                         if key.fileobj is process.stdin:
                             written = self._write(process, script, written, selector)
-                        elif chunk := os.read(key.fd, READ_SIZE):
+                        elif chunk := self._read(key.fd):
                             streams[key.fileobj].data += chunk
-                        else:  # end of file: the shell is gone
+                        elif chunk == b"":  # end of file: the shell is gone
                             selector.unregister(key.fileobj)
                             reading.discard(key.fileobj)
                 answers.append(answer)
+
+    @staticmethod
+    def _read(fd: int) -> bytes | None:
+        """What the pipe holds now (b"" at its end), or None after a wake-up with nothing to read."""
+        try:
+            return os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            return None
 
     @staticmethod
     def _write(process: subprocess.Popen, script: memoryview, written: int, selector: selectors.BaseSelector) -> int:
@@ -173,8 +181,8 @@ class PersistentShell:
         if self.shell_pid.isdigit():
             stop = f"set -- {self.shell_pid}\n{STOP_TREE}".encode()
             with contextlib.suppress(OSError, subprocess.SubprocessError):  # a frozen node: nothing stops it
-                subprocess.run(self.argv, input=stop, capture_output=True, timeout=min(STOP_TIMEOUT, timeout),
-                               start_new_session=True)
+                subprocess.run(self.argv, input=stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=min(STOP_TIMEOUT, timeout), start_new_session=True)
         self.close()
         raise NodeTimeout(f"{self.node} did not answer within {timeout:.0f} s.",
                           "Is it paused or overloaded? Check with: dcalab cluster status")
