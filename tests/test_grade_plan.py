@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dcalab import settings
+from dcalab import plugin, settings
 from dcalab.grade_plan import load_plan, plan_file, save_plan
 from tests.test_new_lab import make_lab
 
@@ -67,3 +67,26 @@ def test_a_corrupt_plan_does_not_stop_a_grade(pytester, tmp_path, monkeypatch) -
     result = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)  # as without a plan: `say` passes, `break` is a grader defect
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+class PlanningCluster:
+    """A cluster as the plugin sees it after a grade whose commands went to a node."""
+
+    name, user = "stub", ""
+
+    def prefetch(self, plan: dict[str, list[str]]) -> None:
+        pass
+
+    def asked(self) -> dict[str, list[str]]:
+        return {"master": ["true"]}
+
+
+def test_a_plan_that_cannot_be_saved_costs_only_the_shortcut(pytester, tmp_path, monkeypatch) -> None:
+    def disk_full(path, plan) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    monkeypatch.setattr(plugin, "get_cluster", lambda name, **options: PlanningCluster())
+    monkeypatch.setattr(plugin, "save_plan", disk_full)
+    make_lab(pytester)
+    pytester.runpytest_inprocess("toy", "-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
