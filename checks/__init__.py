@@ -7,10 +7,10 @@ Checks never change a node; a check that cannot look raises EnvironmentFault ins
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from dcalab.errors import EnvironmentFault, SolveError
+from dcalab.shown import redact
 
 __all__ = ["EnvironmentFault", "SolveError", "Verdict", "redact", "run_or_raise", "verdict"]
 
@@ -28,18 +28,10 @@ def verdict(passed: bool, expected: str, found: str) -> Verdict:
     return Verdict(bool(passed), expected, found)
 
 
-SECRET = re.compile(r"(SWMTKN|SWMKEY)-[\w+/=-]+")  # swarm join tokens and autolock unlock keys
-
-
-def redact(text: str) -> str:
-    """Hide swarm join tokens and unlock keys: reports and history must never hold a credential."""
-    return SECRET.sub(r"\1-(hidden)", text)
-
-
 def run_or_raise(host, command: str, *args: str) -> str:  # host: testinfra Host
-    """Run a solve command on a host; raise SolveError with its output (tokens hidden) when it fails."""
+    """Run a solve command on a host; raise SolveError with its output when it fails."""
     result = host.run(command, *args)
     if result.rc != 0:
-        shown = result.command.decode() if isinstance(result.command, bytes) else result.command
-        raise SolveError(redact(f"`{shown}` failed: {(result.stderr or result.stdout).strip()}"))
+        ran = result.command.decode(errors="replace") if isinstance(result.command, bytes) else result.command
+        raise SolveError(f"`{ran}` failed: {(result.stderr or result.stdout).strip()}")
     return result.stdout.strip()

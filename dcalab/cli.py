@@ -15,16 +15,17 @@ from dcalab.lab import Lab, find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.settings import VAGRANT_PROVIDERS
+from dcalab.shown import shown
 from dcalab.start import start_lab
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
     width = max(len(report.name) for report in reports)
-    for report in reports:
+    for report in reports:  # notes and problems may quote a node: shown safe
         mark = "ok " if report.healthy else "!! "
-        print(f"{mark}{report.name:<{width}}  {report.state:<8} {'; '.join(report.notes)}")
+        print(f"{mark}{report.name:<{width}}  {report.state:<8} {shown('; '.join(report.notes))}")
         for problem in report.problems:
-            print(f"   {'':<{width}}  {problem}")
+            print(f"   {'':<{width}}  {shown(problem)}")
     healthy = all(report.healthy for report in reports)
     print("The cluster is ready." if healthy else "The cluster needs attention: see the lines marked !!.")
     return 0 if healthy else 1

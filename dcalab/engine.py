@@ -1,6 +1,6 @@
 """The host Docker engine: use the one that answers, or install and start Debian's as root.
 
-dcalab stops only an engine it started itself (its PID is recorded in the state directory).
+dcalab stops only an engine it started itself (recorded in the state directory: dcalab.daemons).
 """
 
 from __future__ import annotations
@@ -16,17 +16,13 @@ import docker
 from docker.errors import DockerException
 
 from dcalab import runc_wrapper
-from dcalab.daemons import stop_recorded
+from dcalab.daemons import record, stop_recorded
 from dcalab.errors import DcalabError
 from dcalab.progress import step
 from dcalab.settings import state_dir
 
 WRAPPER_RUNTIME = "dcalab-runc"
 ENGINE_START_TIMEOUT = 60
-
-
-def _pid_file() -> Path:
-    return state_dir() / "dockerd.pid"
 
 
 def answering_client() -> docker.DockerClient | None:
@@ -106,7 +102,7 @@ def ensure_engine() -> docker.DockerClient:
     with step("Starting the Docker engine"):
         with open(state_dir() / "dockerd.log", "ab") as log:  # dockerd keeps its own copy of the fd
             process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
-        _pid_file().write_text(str(process.pid))
+        record("dockerd", process.pid)
         deadline = time.monotonic() + ENGINE_START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -126,7 +122,7 @@ def ensure_engine() -> docker.DockerClient:
 
 def stop_engine() -> bool:
     """Stop the dockerd dcalab started; returns False when there is none (others are left alone)."""
-    return stop_recorded(_pid_file(), "dockerd", "Stopping the Docker engine dcalab started")
+    return stop_recorded("dockerd", "Stopping the Docker engine dcalab started")
 
 
 def docker_cli() -> str:

@@ -7,14 +7,16 @@ FAIL (the learner's state, or a solve step, is at fault).
 
 import sys
 
+from dcalab.shown import shown
+
 
 class DcalabError(Exception):
-    """A problem dcalab explains in one sentence, with the fix."""
+    """A problem dcalab explains in one sentence, with the fix; both may quote a node or a command, so both are
+    made safe to show (dcalab.shown) here, once for every way they reach the learner."""
 
     def __init__(self, message: str, fix: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+        self.message, self.fix = shown(message), shown(fix)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return f"{self.message} {self.fix}".strip()

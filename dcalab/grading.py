@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from checks import Verdict, redact
+from checks import Verdict
 from dcalab.errors import GraderDefect
 from dcalab.lab import SubCheck, Task
+from dcalab.shown import shown
 
 PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
 
@@ -43,8 +44,8 @@ class TaskResult:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.reason = redact(self.reason)
-        self.notes = [redact(note) for note in self.notes]
+        self.reason = shown(self.reason)
+        self.notes = [shown(note) for note in self.notes]
 
     @property
     def score(self) -> int:
@@ -78,6 +79,7 @@ def grade_task(task: Task, results: dict[str, Verdict | dict[str, Verdict]], not
     for check in task.checks:
         outcome = results[check.id]
         by_node = outcome if isinstance(outcome, dict) else {"": outcome}
-        checks.append(CheckResult(check, {node: replace(v, found=redact(v.found)) for node, v in by_node.items()}))
+        checks.append(CheckResult(check, {node: replace(v, expected=shown(v.expected), found=shown(v.found))
+                                          for node, v in by_node.items()}))
     status = PASS if all(check.passed for check in checks) else FAIL
     return TaskResult(task, status, checks, notes=notes)

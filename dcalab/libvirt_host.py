@@ -1,7 +1,7 @@
 """The host libvirt daemon that Vagrant's libvirt provider drives: use the one that answers, or start Debian's.
 
-There is no systemd on a lab machine: dcalab starts virtlogd and libvirtd itself, records their PIDs in the
-state directory, and stops only those.
+There is no systemd on a lab machine: dcalab starts virtlogd and libvirtd itself, records them in the state
+directory (dcalab.daemons), and stops only those.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dcalab.daemons import recorded_pid, stop_recorded
+from dcalab.daemons import record, recorded_pid, stop_recorded
 from dcalab.engine import ensure_packages
 from dcalab.errors import DcalabError
 from dcalab.progress import step
@@ -40,6 +40,7 @@ DAEMONS = ("virtlogd", "libvirtd")  # in start order: libvirtd hands QEMU's cons
 
 
 def _pid_file(daemon: str) -> Path:
+    """Where the daemon writes its own PID (-p); dcalab's record of it is dcalab.daemons'."""
     return state_dir() / f"{daemon}.pid"
 
 
@@ -61,11 +62,6 @@ def answers() -> bool:
         return False
 
 
-def started_pid(daemon: str) -> int | None:
-    """The PID of the virtlogd or libvirtd dcalab started, if it still runs."""
-    return recorded_pid(_pid_file(daemon), daemon)
-
-
 def _start(daemon: str) -> None:
     # -d forks only once the daemon is set up, so a non-zero status means it could not start
     log = state_dir() / f"{daemon}.log"
@@ -76,6 +72,8 @@ def _start(daemon: str) -> None:
             f"{daemon} did not start: {(done.stderr or done.stdout).strip() or f'status {done.returncode}'}.",
             f"Read {log}, then run: dcalab cluster down --engine",
         )
+    with contextlib.suppress(OSError, ValueError):  # no PID written: dcalab will not stop what it cannot name
+        record(daemon, int(_pid_file(daemon).read_text()))
 
 
 def _share_kvm() -> None:
@@ -111,7 +109,7 @@ def ensure_libvirt() -> None:
         _share_kvm()
         with step("Starting libvirt"):
             for daemon in DAEMONS:
-                if not started_pid(daemon):
+                if not recorded_pid(daemon):
                     _start(daemon)
             deadline = time.monotonic() + START_TIMEOUT
             while not answers():
@@ -126,6 +124,6 @@ def ensure_libvirt() -> None:
 
 def stop_libvirt() -> bool:
     """Stop the libvirtd and virtlogd dcalab started; False when there is none (others are left alone)."""
-    stopped = [stop_recorded(_pid_file(daemon), daemon, f"Stopping the {daemon} dcalab started")
+    stopped = [stop_recorded(daemon, f"Stopping the {daemon} dcalab started")
                for daemon in reversed(DAEMONS)]
     return any(stopped)

@@ -6,6 +6,7 @@ itself, with its verdict rule, is dcalab.session's: this plugin adapts it to pyt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -16,12 +17,13 @@ import pytest
 from dcalab.backends import BACKENDS, Cluster, get_cluster
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
 from dcalab.errors import DcalabError
+from dcalab.grade_plan import load_plan, plan_file, save_plan
 from dcalab.grading import PASS, TaskResult
 from dcalab.history import record_lab
-from dcalab.lab import LAB_FILE, Lab, load_lab
+from dcalab.lab import LAB_FILE, Lab, Task, load_lab
 from dcalab.report import print_summary, render_html, results_json
 from dcalab.session import LabSession
-from dcalab.settings import SSH_CONFIG_ENV, state_dir
+from dcalab.settings import SSH_CONFIG_ENV
 
 SESSIONS = pytest.StashKey[dict]()  # lab id -> LabSession
 LABS = pytest.StashKey[dict]()  # folder -> Lab
@@ -75,23 +77,29 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
     cluster = get_cluster(config.getoption("--cluster"), transport=config.getoption("--lab-transport"),
                           read_only=not solving, timeout=config.getoption("--lab-timeout"),
                           user=config.getoption("--lab-user"))
-    plan = state_dir() / f"grade-plan-{cluster.name}.json"
-    if solving and _reads_nodes(request.session):
+    selected = _selected_tasks(request.session)
+    plan = plan_file(cluster.name, {lab.id for lab, _ in selected}, cluster.user)
+    if solving and any(task.read_nodes for _, task in selected):
         try:
             cluster.up()
         except DcalabError as error:
             pytest.fail(f"ENV-ERROR: the cluster could not be brought up: {error}", pytrace=False)
-    elif plan.exists():
-        cluster.prefetch(json.loads(plan.read_text()))
+    elif not solving:
+        cluster.prefetch(load_plan(plan))  # an empty plan when there is none to trust
     yield cluster
     if not solving and cluster.asked():
-        plan.write_text(json.dumps(cluster.asked()))
+        with contextlib.suppress(OSError):  # only a shortcut: without it the next grade asks as it goes
+            save_plan(plan, cluster.asked())
 
 
-def _reads_nodes(session: pytest.Session) -> bool:
-    """Whether a selected lab task reads any node (a lab may have tasks that read none)."""
-    return any(_lab_of(session.config, item.path).task(item.module.TASK).read_nodes
-               for item in session.items if hasattr(getattr(item, "module", None), "TASK"))
+def _selected_tasks(session: pytest.Session) -> list[tuple[Lab, Task]]:
+    """The lab and the task of each selected lab test."""
+    selected = []
+    for item in session.items:
+        if hasattr(getattr(item, "module", None), "TASK"):
+            lab = _lab_of(session.config, item.path)
+            selected.append((lab, lab.task(item.module.TASK)))
+    return selected
 
 
 def _lab_of(config: pytest.Config, path: Path) -> Lab:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from dcalab.errors import DcalabError
@@ -29,3 +30,18 @@ def image_source() -> str:
             f"Use one of: {', '.join(IMAGE_SOURCES)}.",
         )
     return source
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write a state file so that a crash leaves its old content or the new, never a part of it: the text goes
+    to a temporary file in the same folder, synced, then renamed over the old one."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -129,6 +129,7 @@ def test_a_paused_node_is_env_error_and_the_grade_still_ends(solved: EmbeddedClu
         graded = run_lab("grade", "", "--lab-timeout=3")  # no fingerprint: a paused node cannot be read
         assert time.monotonic() - started < 20
         assert graded["daemon-json"]["verdict"] == "ENV-ERROR" and "worker1" in graded["daemon-json"]["output"]
+        assert "The node is paused: docker unpause dcalab-worker1" in graded["daemon-json"]["output"]
         assert graded["registry-running"]["verdict"] == "PASS"  # the other nodes are graded normally
     finally:
         solved.client.containers.get("dcalab-worker1").unpause()
@@ -201,6 +202,28 @@ def test_a_stale_daemon_json_on_one_node_blocks_nothing_that_holds(solved: Embed
         assert scores(grade_read_only(solved)) == expected
         for task in ("daemon-json", "push-alpine", "catalog", "cross-node-pull"):
             assert scores(run_lab("grade", task.replace("-", "_"))) == {task: expected[task]}
+    finally:
+        worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
+
+
+def test_a_daemon_json_in_latin1_is_graded_never_env_error(solved: EmbeddedCluster) -> None:
+    """worker1's daemon.json holds a Latin-1 byte (é): with a trailing comma it fails naming worker1 alone; valid
+    apart from its encoding it passes, as dockerd reads it (Go's JSON decoder replaces bytes that are not UTF-8).
+    Its docker keeps running the solved configuration meanwhile."""
+    worker1 = solved.host("worker1")
+    worker1.check_output("cp /etc/docker/daemon.json /root/daemon.json.good")
+    latin1 = '{"insecure-registries": ["' + REGISTRY + '"], "labels": ["caf\\351=1"]%s}\\n'
+    try:
+        worker1.check_output(f"printf '{latin1 % ','}' > /etc/docker/daemon.json")
+        assert worker1.check_output("od -An -tx1 /etc/docker/daemon.json").split().count("e9") == 1
+        graded = grade_read_only(solved)
+        assert scores(graded) == {**SOLVED, "daemon-json": ("FAIL", 2)}
+        output = graded["daemon-json"]["output"]
+        assert "found on worker1: /etc/docker/daemon.json line 1 column" in output
+        assert not any(f"found on {node}" in output for node in ("master", "worker2", "registry"))
+
+        worker1.check_output(f"printf '{latin1 % ''}' > /etc/docker/daemon.json")
+        assert scores(grade_read_only(solved)) == SOLVED
     finally:
         worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 
 from dcalab.backends.shell import PersistentShell, shell_host
-from dcalab.errors import EnvironmentFault, NodeTimeout
+from dcalab.errors import EnvironmentFault, GraderDefect, NodeTimeout
 
 
 @pytest.fixture
@@ -80,3 +83,93 @@ def test_prefetch_fills_a_read_only_cache_that_grading_then_reads(tmp_path) -> N
     host.backend.prefetch([command, "echo other"])
     assert host.check_output(command) == "1" and host.check_output(command) == "1"
     assert list(host.backend.asked) == [command]
+
+
+def test_a_malformed_command_fails_alone_and_the_shell_goes_on(shell) -> None:
+    first = shell.run("echo $$")[1]
+    for malformed in ("echo 'unbalanced", 'echo "unbalanced', "echo stray )", "if true; then echo no fi"):
+        rc, out, err = shell.run(malformed, timeout=3)
+        assert rc == 2 and out == b"" and b"rror" in err, (malformed, rc, out, err)
+        assert shell.run("echo next") == (0, b"next\n", b"")
+    assert shell.run("echo $$")[1] == first  # the same shell throughout
+
+
+def test_late_output_of_a_background_process_is_not_the_next_commands(shell, tmp_path) -> None:
+    go, written = tmp_path / "go", tmp_path / "written"
+    shell.run(f"(while [ ! -e {go} ]; do sleep 0.01; done; echo late; echo late >&2; touch {written}) &")
+    go.touch()
+    deadline = time.monotonic() + 5
+    while not written.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert written.exists()
+    assert shell.run("echo next") == (0, b"next\n", b"")
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting for its parent to reap it has stopped running)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2][0] not in "ZX"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_command_that_times_out_is_stopped_inside_the_node_too(tmp_path) -> None:
+    """The shell runs in a session of its own, as it does on a node: stopping the local client cannot reach it."""
+    shell, pids = PersistentShell(["setsid", "-w", "/bin/sh"], "local"), tmp_path / "pids"
+    with pytest.raises(NodeTimeout):  # the command, a child it waits for and a pipeline it runs
+        shell.run(f"sleep 300 & echo $! > {pids}; sh -c 'echo $$ >> {pids}; exec sleep 300' | cat; wait", timeout=1)
+    started = [int(pid) for pid in pids.read_text().split()]
+    try:
+        deadline = time.monotonic() + 5
+        while any(map(running, started)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(running, started))
+    finally:
+        for pid in filter(running, started):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("frozen", ["never reads", "stopped"])
+def test_a_large_command_to_a_shell_that_does_not_read_ends_at_the_timeout(frozen) -> None:
+    if frozen == "never reads":
+        stuck = PersistentShell(["sh", "-c", "sleep 60"], "worker1")
+    else:
+        stuck = PersistentShell(["/bin/sh"], "worker1")
+        stuck.run("true")
+        os.kill(stuck.process.pid, signal.SIGSTOP)
+    started = time.monotonic()
+    try:
+        with pytest.raises(NodeTimeout, match="worker1 did not answer within 1 s"):
+            stuck.run("echo " + "x" * 5_000_000, timeout=1)
+        assert time.monotonic() - started < 3
+    finally:
+        stuck.close()
+
+
+def test_a_command_that_started_is_never_run_twice(shell, tmp_path) -> None:
+    counter = tmp_path / "count"
+    with pytest.raises(EnvironmentFault, match="cannot reach local"):
+        shell.run(f"echo x >> {counter}; kill -KILL $$")  # it ends its own shell
+    assert counter.read_text() == "x\n"
+    assert shell.run("echo again") == (0, b"again\n", b"")
+
+
+def test_a_shell_that_died_between_commands_is_opened_again(shell) -> None:
+    shell.run("true")
+    os.kill(shell.process.pid, signal.SIGKILL)
+    assert shell.run("echo again") == (0, b"again\n", b"")
+
+
+def test_a_nul_byte_in_a_command_is_the_graders_mistake(shell) -> None:
+    with pytest.raises(GraderDefect, match="a command for local holds a NUL byte"):
+        shell.run("printf 'a\0b'")
+    assert shell.run("printf 'a\\000b'") == (0, b"a\0b", b"")
+
+
+def test_output_that_is_not_utf8_is_decoded_with_replacement(tmp_path) -> None:
+    (tmp_path / "daemon.json").write_bytes(b'{"label": "caf\xe9"}')  # a learner's file saved as Latin-1
+    host = shell_host(["/bin/sh"], "local")
+    assert host.file(str(tmp_path / "daemon.json")).content_string == '{"label": "caf\ufffd"}'
+    assert host.run("printf 'caf\\351' >&2").stderr == "caf\ufffd"
+    assert host.run("printf 'caf\\303\\251'").stdout == "café"
+    assert host.run("printf %s 'caf\udce9'").stdout_bytes == b"caf\xe9"  # a command may carry such bytes too

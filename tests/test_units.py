@@ -162,3 +162,26 @@ def test_the_plugin_and_the_cli_import_no_backend_until_one_is_chosen() -> None:
                              "backend_class('ssh'); print('vagrant' in sys.modules, 'docker' in sys.modules)"],
                             capture_output=True, text=True, check=True)
     assert chosen.stdout.strip() == "False False"
+
+
+class InspectedContainer:
+    """A node container as docker inspect shows it (only what start_hint reads)."""
+
+    def __init__(self, paused: bool) -> None:
+        self.name, self.attrs = "dcalab-worker1", {"State": {"Paused": paused, "Running": True}}
+
+
+@pytest.mark.parametrize("paused", [True, False])
+def test_a_paused_node_is_unpaused_not_started(monkeypatch, paused: bool) -> None:
+    from dcalab.backends.embedded import EmbeddedCluster
+
+    monkeypatch.setattr(EmbeddedCluster, "_container", lambda self, node: InspectedContainer(paused))
+    hint = EmbeddedCluster().start_hint("worker1")
+    assert hint == ("The node is paused: docker unpause dcalab-worker1" if paused else "Start it: dcalab cluster up")
+
+
+def test_without_an_engine_the_hint_says_to_start_the_cluster(monkeypatch) -> None:
+    from dcalab.backends.embedded import EmbeddedCluster
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    assert EmbeddedCluster().start_hint("worker1") == "Start it: dcalab cluster up"

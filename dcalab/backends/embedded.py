@@ -12,7 +12,7 @@ import json
 import time
 
 import docker
-from docker.errors import NotFound
+from docker.errors import DockerException, NotFound
 
 from dcalab import hub
 from dcalab.backends.base import Cluster, NodeStatus, in_parallel, swarm_note
@@ -59,6 +59,14 @@ class EmbeddedCluster(Cluster):
     def pipe_command(self, node: str) -> list[str]:
         as_user = ["-u", self.user] if self.user else []
         return [docker_cli(), "exec", *as_user, "-i", self.container_name(node), "/bin/sh"]
+
+    def start_hint(self, node: str) -> str:
+        """A paused node (docker inspect's State.Paused) is unpaused, not started."""
+        with contextlib.suppress(DcalabError, DockerException):  # no engine: the default hint says to start it
+            container = self._container(topology().node(node))
+            if container is not None and container.attrs["State"]["Paused"]:
+                return f"The node is paused: docker unpause {container.name}"
+        return super().start_hint(node)
 
     def shell_command(self, node: str) -> list[str]:
         container = self._container(topology().node(node))

@@ -1,9 +1,15 @@
 """A testinfra backend that keeps one shell open per node and feeds it commands.
 
 One `docker exec -i NODE sh` (or `ssh ... sh`) costs one process start; every command after it is a
-round trip on that shell's pipes instead of a new `docker exec` (~90 ms) or SSH connection. Each
-command has a timeout: a node that does not answer in time raises NodeTimeout, and every later
-command on that node fails at once, so a frozen node costs the timeout once, never a hang.
+round trip on that shell's pipes instead of a new `docker exec` (~90 ms) or SSH connection.
+
+Nothing a command holds or prints can confuse the shell or another command's answer: each command runs
+contained and its answer is framed by markers of its own (dcalab.backends.framing); output that is not UTF-8
+(a learner's Latin-1 file) is decoded with replacement characters and graded, never a decode error.
+
+Each command has a timeout, writing included: a node that does not answer in time raises NodeTimeout, the
+command is stopped inside the node (through a second shell), and every later command on that node fails at
+once, so a frozen node costs the timeout once, never a hang.
 
 >>> host = shell_host(["docker", "exec", "-i", "dcalab-master", "/bin/sh"], "master")
 >>> host.check_output("hostname")
@@ -12,116 +18,187 @@ command on that node fails at once, so a frozen node costs the timeout once, nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
+import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from testinfra.backend.base import BaseBackend, CommandResult
 from testinfra.host import Host
 
-from dcalab.errors import EnvironmentFault, NodeTimeout
+from dcalab.backends.framing import Frame, Stream
+from dcalab.errors import EnvironmentFault, GraderDefect, NodeTimeout
 
 GRADE_TIMEOUT, SOLVE_TIMEOUT = 10.0, 180.0  # seconds per command: checks are quick, pushes and pulls are not
+STOP_TIMEOUT = 5.0  # seconds for the second shell that stops a timed-out command (a frozen node gets no more)
+READ_SIZE = 1 << 18
+
+# Sent to a second shell on the node when a command timed out: kill the first shell and every process under it
+# (the command, its pipes, what it started), freezing each one first so that none can start another meanwhile.
+# Builtins only, reading /proc/PID/stat (the parent PID is the 2nd field after the name in parentheses).
+STOP_TREE = r"""tree=" $1 " more=1
+kill -STOP "$1" 2>/dev/null
+while [ -n "$more" ]; do
+  more=
+  for stat in /proc/[0-9]*/stat; do
+    read -r line 2>/dev/null < "$stat" || continue
+    pid=${stat#/proc/} pid=${pid%/stat}
+    set -- ${line##*) }
+    case "$tree" in *" $pid "*) continue ;; esac
+    case "$tree" in *" $2 "*) kill -STOP "$pid" 2>/dev/null; tree="$tree$pid " more=1 ;; esac
+  done
+done
+kill -KILL $tree 2>/dev/null
+"""
+
+
+class ShellExited(EnvironmentFault):
+    """The node's shell ended before a command's answer; `started` says whether that command had begun."""
+
+    def __init__(self, message: str, fix: str, started: bool) -> None:
+        super().__init__(message, fix)
+        self.started = started
 
 
 class PersistentShell:
-    """One long-lived shell process; commands run one at a time, framed by a random end marker."""
+    """One long-lived shell process; commands run one at a time, each contained and framed by its own markers."""
 
     def __init__(self, argv: list[str], node: str, fix: Callable[[], str] = lambda: "") -> None:
         self.argv, self.node, self.fix = argv, node, fix  # fix: what to do when the node cannot be reached
         self.process: subprocess.Popen | None = None
+        self.shell_pid = ""  # the shell's PID inside the node, from its first answer: what a timeout stops
         self.lock = threading.Lock()
         self.timed_out: NodeTimeout | None = None  # once a node hangs, later commands fail at once
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.close()
+            self.process = subprocess.Popen(self.argv, bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=subprocess.PIPE, start_new_session=True)
-            for stream in (self.process.stdout, self.process.stderr):
-                os.set_blocking(stream.fileno(), False)
+            for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+                os.set_blocking(pipe.fileno(), False)  # a node that stops reading must not block us past a deadline
         return self.process
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        if self.process is not None:
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):  # its own session: a local shell's children go too
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+                pipe.close()
+        self.process, self.shell_pid = None, ""
 
     def run(self, command: str, timeout: float = GRADE_TIMEOUT) -> tuple[int, bytes, bytes]:
         return self.run_many([command], timeout)[0]
 
     def run_many(self, commands: list[str], timeout: float = GRADE_TIMEOUT) -> list[tuple[int, bytes, bytes]]:
         """Run commands one after another in one round trip: all are written, then all answers read."""
+        if any("\0" in command for command in commands):
+            raise GraderDefect(f"a command for {self.node} holds a NUL byte, which no shell command can carry.",
+                               "Pass such bytes as printf escapes (\\000) in the lab's test.")
+        answers: list[tuple[int, bytes, bytes]] = []
         with self.lock:
             if self.timed_out:
                 raise self.timed_out
             try:
-                return self._run(commands, timeout)
+                try:
+                    self._run(commands, timeout, answers)
+                except ShellExited as exited:
+                    if exited.started:
+                        raise
+                    # It certainly did not start (a shell left over from a node since recreated): one fresh try.
+                    self._run(commands[len(answers):], timeout, answers)
             except NodeTimeout as fault:
                 self.timed_out = fault
                 raise
-            except EnvironmentFault:  # a shell left over from a node since recreated: one fresh try
-                return self._run(commands, timeout)
+        return answers
 
-    def _run(self, commands: list[str], timeout: float) -> list[tuple[int, bytes, bytes]]:
+    def _run(self, commands: list[str], timeout: float, answers: list[tuple[int, bytes, bytes]]) -> None:
+        """Write the commands and read their answers into `answers`; each command has `timeout` s, writing included."""
         process = self._start()
-        markers = [f"__dcalab_{uuid.uuid4().hex}__" for _ in commands]
-        # A subshell per command: `exit`, `cd` or variables in one command do not touch the next.
-        script = "".join(f"( {command}\n) </dev/null; printf '\\n%s %d\\n' {marker} $?; "
-                         f"printf '\\n%s\\n' {marker} >&2\n" for command, marker in zip(commands, markers, strict=True))
-        try:
-            process.stdin.write(script.encode())
-            process.stdin.flush()
-        except BrokenPipeError:
-            pass  # the shell died at once (e.g. no such container): its stderr says why
-        buffers = {process.stdout: b"", process.stderr: b""}
-        return [self._collect(process, buffers, marker.encode(), timeout) for marker in markers]
-
-    def _collect(self, process: subprocess.Popen, buffers: dict, marker: bytes, timeout: float
-                 ) -> tuple[int, bytes, bytes]:
-        """Read until both streams carried the marker; what follows it stays for the next command."""
-        stdout_end, stderr_end = b"\n" + marker + b" ", b"\n" + marker + b"\n"
-
-        def answered() -> bool:  # the status line after the stdout marker is complete, stderr has its marker
-            return (b"\n" in buffers[process.stdout].partition(stdout_end)[2]
-                    and stderr_end in buffers[process.stderr])
-
-        deadline = time.monotonic() + timeout
+        frames = [Frame(command) for command in commands]
+        script, written = memoryview(b"".join(frame.script for frame in frames)), 0
+        streams = {process.stdout: Stream(), process.stderr: Stream()}
+        out, err = streams.values()
+        reading = set(streams)  # the pipes not at their end yet
         with selectors.DefaultSelector() as selector:
-            for stream in buffers:
-                selector.register(stream, selectors.EVENT_READ)
-            while not answered():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self.close()
-                    raise NodeTimeout(f"{self.node} did not answer within {timeout:.0f} s.",
-                                      "Is it paused or overloaded? Check with: dcalab cluster status")
-                events = selector.select(remaining)
-                for key, _ in events:
-                    chunk = key.fileobj.read()
-                    if chunk:
-                        buffers[key.fileobj] += chunk
-                    elif chunk == b"":  # end of file: the shell is gone
-                        selector.unregister(key.fileobj)
-                if not selector.get_map():
-                    self.close()
-                    reason = buffers[process.stderr].decode(errors="replace").strip() or "its shell exited"
-                    raise EnvironmentFault(f"The harness cannot reach {self.node} ({reason[:200]}).", self.fix())
-        stdout, tail = buffers[process.stdout].split(stdout_end, 1)
-        status, buffers[process.stdout] = tail.split(b"\n", 1)
-        stderr, buffers[process.stderr] = buffers[process.stderr].split(stderr_end, 1)
-        return int(status), stdout, stderr
+            for pipe in streams:
+                selector.register(pipe, selectors.EVENT_READ)
+            selector.register(process.stdin, selectors.EVENT_WRITE)
+            written = self._write(process, script, written, selector)  # most scripts fit the pipe at once
+            for frame in frames:
+                deadline = time.monotonic() + timeout
+                while (answer := frame.read(out, err)) is None:
+                    if out in frame.heads:  # the start line carries the shell's PID: what a timeout stops
+                        self.shell_pid = frame.heads[out].strip().decode(errors="replace")
+                    if not reading:
+                        self.close()
+                        reason = err.data.decode(errors="replace").strip() or "its shell exited"
+                        raise ShellExited(f"The harness cannot reach {self.node} ({reason[:200]}).", self.fix(),
+                                          frame.started)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        self._time_out(timeout)
+                    for key, _ in selector.select(remaining):
+                        if key.fileobj is process.stdin:
+                            written = self._write(process, script, written, selector)
+                        elif chunk := self._read(key.fd):
+                            streams[key.fileobj].data += chunk
+                        elif chunk == b"":  # end of file: the shell is gone
+                            selector.unregister(key.fileobj)
+                            reading.discard(key.fileobj)
+                answers.append(answer)
+
+    @staticmethod
+    def _read(fd: int) -> bytes | None:
+        """What the pipe holds now (b"" at its end), or None after a wake-up with nothing to read."""
+        try:
+            return os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            return None
+
+    @staticmethod
+    def _write(process: subprocess.Popen, script: memoryview, written: int, selector: selectors.BaseSelector) -> int:
+        """Write what the shell's stdin takes now; how much of the script is written."""
+        try:
+            written += os.write(process.stdin.fileno(), script[written:])
+        except BlockingIOError:
+            return written
+        except BrokenPipeError:  # the shell stopped reading: its answers, or their absence, say why
+            written = len(script)
+        if written == len(script):
+            selector.unregister(process.stdin)
+        return written
+
+    def _time_out(self, timeout: float) -> NoReturn:
+        """Stop the shell and its command inside the node too (a second shell kills them), then give up on it."""
+        if self.shell_pid.isdigit():
+            stop = f"set -- {self.shell_pid}\n{STOP_TREE}".encode()
+            with contextlib.suppress(OSError, subprocess.SubprocessError):  # a frozen node: nothing stops it
+                subprocess.run(self.argv, input=stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=min(STOP_TIMEOUT, timeout), start_new_session=True)
+        self.close()
+        raise NodeTimeout(f"{self.node} did not answer within {timeout:.0f} s.",
+                          "Is it paused or overloaded? Check with: dcalab cluster status")
 
 
 class ShellBackend(BaseBackend):
     """testinfra backend over a PersistentShell; in read-only mode repeated commands are answered once."""
 
     NAME = "dcalab-shell"
+    encoding = "utf-8"  # testinfra would ask each node's Python for its locale (one more command per node)
+
+    def decode(self, data: bytes) -> str:
+        return data.decode("utf-8", errors="replace")  # a learner's Latin-1 file is graded, not a decode error
+
+    def encode(self, data: str) -> bytes:
+        return data.encode("utf-8", errors="surrogateescape")  # the bytes of a command that are not UTF-8
 
     def __init__(self, argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
                  fix: Callable[[], str] = lambda: "", **kwargs: Any) -> None:

@@ -1,0 +1,92 @@
+"""The prefetch plan, a state file: one that cannot be trusted is ignored, and it is written whole."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dcalab import plugin, settings
+from dcalab.grade_plan import load_plan, plan_file, save_plan
+from tests.test_new_lab import make_lab
+
+PLAN = {"master": ["docker info", "cat /etc/docker/daemon.json"], "registry": []}
+
+
+@pytest.fixture(autouse=True)
+def state(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCALAB_STATE", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def test_a_plan_is_kept_per_lab_cluster_and_user() -> None:
+    paths = {plan_file("embedded", ["registry"], ""), plan_file("ssh", ["registry"], ""),
+             plan_file("embedded", ["swarm"], ""), plan_file("embedded", ["registry", "swarm"], ""),
+             plan_file("embedded", ["registry"], "learner")}
+    assert len(paths) == 5
+    assert plan_file("embedded", ["swarm", "registry"], "") == plan_file("embedded", ["registry", "swarm"], "")
+
+
+def test_a_saved_plan_loads_as_it_was() -> None:
+    path = plan_file("embedded", ["registry"], "")
+    save_plan(path, PLAN)
+    assert load_plan(path) == PLAN
+    assert [entry.name for entry in path.parent.iterdir()] == [path.name]  # no temporary file is left
+
+
+@pytest.mark.parametrize("text", ["", json.dumps(PLAN)[:30], "[]", '"master"', '{"master": "docker info"}',
+                                  '{"master": [1]}', '{"worker9": ["docker info"]}', "\udcff"])
+def test_a_plan_that_cannot_be_trusted_is_ignored(text: str) -> None:
+    path = plan_file("embedded", ["registry"], "")
+    path.write_bytes(text.encode(errors="surrogateescape"))
+    assert load_plan(path) == {}
+
+
+def test_a_missing_plan_is_empty() -> None:
+    assert load_plan(plan_file("embedded", ["registry"], "")) == {}
+
+
+def test_a_write_that_fails_midway_leaves_the_last_plan_whole(monkeypatch) -> None:
+    path = plan_file("embedded", ["registry"], "")
+    save_plan(path, PLAN)
+
+    def crash(descriptor: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(settings.os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_plan(path, {"master": ["true"] * 1000})
+    assert load_plan(path) == PLAN
+    assert [entry.name for entry in path.parent.iterdir()] == [path.name]
+
+
+def test_a_corrupt_plan_does_not_stop_a_grade(pytester, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    make_lab(pytester)
+    plan_file("embedded", ["toy"], "").write_text('{"master": ["docker in')
+    result = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)  # as without a plan: `say` passes, `break` is a grader defect
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+class PlanningCluster:
+    """A cluster as the plugin sees it after a grade whose commands went to a node."""
+
+    name, user = "stub", ""
+
+    def prefetch(self, plan: dict[str, list[str]]) -> None:
+        pass
+
+    def asked(self) -> dict[str, list[str]]:
+        return {"master": ["true"]}
+
+
+def test_a_plan_that_cannot_be_saved_costs_only_the_shortcut(pytester, tmp_path, monkeypatch) -> None:
+    def disk_full(path, plan) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    monkeypatch.setattr(plugin, "get_cluster", lambda name, **options: PlanningCluster())
+    monkeypatch.setattr(plugin, "save_plan", disk_full)
+    make_lab(pytester)
+    pytester.runpytest_inprocess("toy", "-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
