@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
+import re
+
 from checks import Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_output, inspect
+
+SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
 
 
 def _image_matches(configured: str, image: str) -> bool:
@@ -86,3 +90,64 @@ def ensure_running(host, image: str, run_command: str) -> None:
         run_or_raise(host, run_command)
     elif not found["State"]["Running"]:
         run_or_raise(host, "docker start %s", found["Id"])
+
+
+def named(host, name: str) -> dict | None:
+    """`docker inspect` of the container of that name, or None."""
+    found = [info for info in inspect(host, *(docker_output(host, "docker ps -aq --no-trunc --filter name=^/%s$",
+                                                                 name) or "").split())]
+    return found[0] if found else None
+
+
+def absent(name: str, expected: str) -> Verdict:
+    return verdict(False, expected, f"there is no container {name} (docker ps -a)")
+
+
+def healthy(info: dict | None, name: str) -> Verdict:
+    expected = f"{name} running and healthy"
+    if info is None:
+        return absent(name, expected)
+    health = info["State"].get("Health") or {}
+    status = health.get("Status", "without a health check")
+    last = (health.get("Log") or [{}])[-1].get("Output", "").strip()
+    return verdict(info["State"]["Running"] and status == "healthy", expected,
+                   f"{name} is {info['State']['Status']}, {status}" + (f"; last check said: {last[-200:]}"
+                                                                       if last and status != "healthy" else ""))
+
+
+def health_settled(info: dict | None) -> Verdict:
+    """PASS unless the health checks are still starting (worth waiting for)."""
+    status = ((info or {}).get("State", {}).get("Health") or {}).get("Status")
+    return verdict(status != "starting", "health settled", f"health {status}")
+
+
+def size_in_bytes(text: str) -> int | None:
+    """A docker size (`64m`, `256M`, `1g`, `67108864`) in bytes: binary units, as docker reads them."""
+    match = SIZE.match(text)
+    return int(float(match[1]) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[match[2].lower()]) if match else None
+
+
+def mounts_of(info: dict | None) -> dict[str, dict]:
+    """Each mount by its destination: type, source, name, read-only, and a tmpfs's size in bytes."""
+    if info is None:
+        return {}
+    found = {mount["Destination"]: {"type": mount["Type"], "source": mount.get("Source", ""),
+                                    "name": mount.get("Name", ""), "read_only": not mount.get("RW", True)}
+             for mount in info.get("Mounts") or []}
+    for destination, options in (info["HostConfig"].get("Tmpfs") or {}).items():  # --tmpfs PATH:OPTIONS
+        size = next((size_in_bytes(option[5:]) for option in options.split(",") if option.startswith("size=")), None)
+        found[destination] = {"type": "tmpfs", "source": "", "name": "", "read_only": "ro" in options.split(","),
+                              "size": size}
+    for mount in info["HostConfig"].get("Mounts") or []:  # --mount type=tmpfs,tmpfs-size=...
+        if mount.get("Type") == "tmpfs":
+            found[mount["Target"]] = {"type": "tmpfs", "source": "", "name": "", "read_only": False,
+                                      "size": (mount.get("TmpfsOptions") or {}).get("SizeBytes")}
+    return found
+
+
+def describe_mount(destination: str, mount: dict | None) -> str:
+    if mount is None:
+        return f"nothing mounted at {destination}"
+    what = {"volume": f"the volume {mount['name']}", "bind": f"the host folder {mount['source']}"}.get(
+        mount["type"], mount["type"] + (f" of {mount['size']} bytes" if mount.get("size") else " without a size"))
+    return f"{what} at {destination}" + (", read-only" if mount["read_only"] else ", writable")

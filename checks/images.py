@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import json
+
 from checks import SolveError, Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_json, docker_output
+from dcalab.errors import GraderDefect
 
 
 def image(host, reference: str) -> dict | None:
@@ -57,3 +60,94 @@ def ensure_mirrored(host, source: str, target: str) -> None:
 
 def ensure_pulled(host, reference: str) -> None:
     run_or_raise(host, "docker pull -q %s", reference)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def small_final_stage(found: dict | None, layers_history: list[dict], tool: str, limit_mb: int) -> Verdict:
+    """Built in stages: no layer of the image ran the build tool (its history says what made each layer, the
+    base image's too) and the image stays under the size limit."""
+    expected = f"no {tool} in the image, under {limit_mb} MB"
+    if found is None:
+        return verdict(False, expected, "the image does not exist")
+    ran_tool = [entry["CreatedBy"] for entry in layers_history if tool in entry.get("CreatedBy", "")]
+    said = _megabytes(found["Size"]) + (f"; its layers ran {tool} ({len(ran_tool)} of them): the build stage's "
+                                        "tools are in it" if ran_tool else "")
+    return verdict(not ran_tool and found["Size"] < limit_mb * 1e6, expected, said)
+
+
+def config_value(found: dict | None, key: str):
+    return (found or {}).get("Config", {}).get(key)
+
+
+def non_root(user: str | None) -> bool:
+    return (user or "root").split(":")[0] not in ("", "root", "0")
+
+
+def runs_as_non_root(found: dict | None) -> Verdict:
+    user = config_value(found, "User")
+    return verdict(found is not None and non_root(user), "USER other than root",
+                   f"USER {user or '(root, the default)'}")
+
+
+def exposes(found: dict | None, port: str) -> Verdict:
+    ports = sorted(config_value(found, "ExposedPorts") or {})
+    return verdict(port in ports, f"EXPOSE {port}", f"exposes {', '.join(ports) or 'nothing'}")
+
+
+def exec_form_entrypoint(found: dict | None) -> Verdict:
+    """An ENTRYPOINT in exec form: the shell form is stored as ["/bin/sh", "-c", "..."]."""
+    entrypoint = config_value(found, "Entrypoint") or []
+    shell_form = entrypoint[:2] == ["/bin/sh", "-c"]
+    return verdict(bool(entrypoint) and not shell_form, "ENTRYPOINT in exec form",
+                   f"ENTRYPOINT {entrypoint}" + (" (shell form)" if shell_form else "") if entrypoint
+                   else "no ENTRYPOINT")
+
+
+def has_label_prefix(found: dict | None, prefix: str) -> Verdict:
+    labels = sorted(config_value(found, "Labels") or {})
+    return verdict(any(label.startswith(prefix) for label in labels), f"a label {prefix}*",
+                   f"labels: {', '.join(labels) or 'none'}")
+
+
+def has_healthcheck(found: dict | None) -> Verdict:
+    test = (config_value(found, "Healthcheck") or {}).get("Test") or []
+    return verdict(bool(test) and test != ["NONE"], "a HEALTHCHECK", f"HEALTHCHECK {' '.join(test) or 'none'}")
+
+
+def same_id(host, references: list[str]) -> Verdict:
+    """Every reference names one and the same image."""
+    ids = {reference: (image(host, reference) or {}).get("Id", "missing")[:19] for reference in references}
+    found = ", ".join(f"{reference} {image_id}" for reference, image_id in ids.items())
+    return verdict(len(set(ids.values())) == 1 and "missing" not in ids.values(),
+                   f"{', '.join(references)} one image ID", found)
+
+
+def one_layer(found: dict | None) -> Verdict:
+    layers = len((found or {}).get("RootFS", {}).get("Layers", []))
+    return verdict(found is not None and layers == 1, "one layer", f"{layers} layers" if found else "no such image")
+
+
+def imported(history: list[dict]) -> Verdict:
+    """Made by docker import: its one history entry says so."""
+    comments = [entry.get("Comment", "") for entry in history]
+    return verdict(any(comment.startswith("Imported from") for comment in comments) and len(history) == 1,
+                   "made by docker import", f"history: {len(history)} entries"
+                   + (f", {comments[0]!r}" if comments and comments[0] else ""))
+
+
+def history(host, reference: str) -> list[dict]:
+    output = docker_output(host, "docker image history --no-trunc --format '{{json .}}' %s", reference)
+    return [json.loads(line) for line in (output or "").splitlines() if line.strip()]
+
+
+def listed(host, *filters: str) -> list[dict]:
+    """`docker image ls -a` with filters, one dict per image."""
+    command = "docker image ls --no-trunc --format '{{json .}}'" + " --filter %s" * len(filters)
+    output = docker_output(host, command, *filters)
+    if output is None:  # the filters are the grader's own: docker refusing them is the lab's fault
+        raise GraderDefect(f"docker image ls refused the filters {', '.join(filters)}.",
+                           "Use only filters docker image ls knows (dangling, label, before, since, reference).")
+    return [json.loads(line) for line in output.splitlines() if line.strip()]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.lab import load_lab
 from dcalab.topology import topology
 
 ROOT = Path(__file__).parent.parent
@@ -33,16 +35,16 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
             "docker volume ls -q; docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}'"
         )
     master = cluster.host("master")
-    state["swarm"] = master.check_output(
+    state["swarm"] = master.run(  # empty in a lab without a swarm
         "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'"
-    )
+    ).stdout
     state["swarm-objects"] = master.run(  # services (spec versions), secrets, configs, credentials by digest, files
         "ids=$(docker service ls -q 2>/dev/null); [ -z \"$ids\" ] || docker service inspect "
         "--format '{{.Spec.Name}} {{.Version.Index}} {{json .UpdateStatus}}' $ids; docker secret ls -q 2>/dev/null; "
         "docker config ls -q 2>/dev/null; docker node ls --format '{{.Hostname}} {{.Availability}}' 2>/dev/null; "
         "docker info --format '{{json .Swarm.Cluster}}'; { docker swarm join-token -q worker; "
         "docker swarm unlock-key -q; } 2>/dev/null | sha256sum; cat /root/blog/docker-compose.yml /root/unlock.key "
-        "2>/dev/null | sha256sum"
+        "/root/app/Dockerfile /root/answers/* 2>/dev/null | sha256sum"
     ).stdout
     state["registry-contents"] = master.check_output(
         "base=http://registry.docker-dca.example:5000/v2; curl -s -m 5 $base/_catalog; "
@@ -50,3 +52,65 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
         " done"
     )
     return state
+
+
+def sh(cluster: EmbeddedCluster, node: str, *commands: str) -> None:
+    for command in commands:
+        cluster.host(node).check_output(command)
+
+
+def check_lines(output: str, check: str) -> str:
+    """A check's own lines in a task's output: its header, expected, found and hint."""
+    lines = output.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"  {check} ("))
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"^  \S", lines[i])), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def verdicts(graded: dict[str, dict]) -> dict[str, str]:
+    return {task: entry["verdict"] for task, entry in graded.items()}
+
+
+def outputs(graded: dict[str, dict], unless: str) -> str:
+    """The output of every task whose verdict is not `unless`: what an assertion shows."""
+    return "\n".join(entry["output"] for entry in graded.values() if entry["verdict"] != unless)
+
+
+def assert_checkers_hold(cluster: EmbeddedCluster, lab: Path) -> dict[str, dict]:
+    """From the lab's start every check fails and the grade changes nothing; solve passes every task; a grade
+    after it and a second solve change nothing. The start's grade, for the lab's own further assertions."""
+    tasks = [task.id for task in load_lab(lab).tasks]
+    before = fingerprint(cluster)
+    graded = run_lab("grade", lab=lab)
+    assert fingerprint(cluster) == before, "a grade changed the cluster"
+    assert verdicts(graded) == dict.fromkeys(tasks, "FAIL"), outputs(graded, "FAIL")
+    assert all(entry["score"] == 0 for entry in graded.values()), "a check passed at the lab's start"
+    solved = run_lab("solve", lab=lab)
+    assert verdicts(solved) == dict.fromkeys(tasks, "PASS"), outputs(solved, "PASS")
+    after_solve = fingerprint(cluster)
+    regraded = run_lab("grade", lab=lab)
+    assert verdicts(regraded) == dict.fromkeys(tasks, "PASS"), outputs(regraded, "PASS")
+    assert fingerprint(cluster) == after_solve, "a grade changed the cluster"
+    run_lab("solve", lab=lab)
+    assert fingerprint(cluster) == after_solve, "a second solve changed the cluster"
+    return graded
+
+
+def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Path, equivalents: list[str],
+                                              mistakes: list[tuple[str, str, str, str]]) -> dict[str, dict]:
+    """On the solved lab (solved first if it is not), other ways to the same state (commands on master) pass;
+    then each mistake (command on master, task, check, words) fails its check with its words and a hint.
+    The grade after the mistakes, for the lab's own further assertions."""
+    tasks = [task.id for task in load_lab(lab).tasks]
+    if set(verdicts(run_lab("grade", lab=lab)).values()) != {"PASS"}:
+        run_lab("solve", lab=lab)
+    sh(cluster, "master", *equivalents)
+    graded = run_lab("grade", lab=lab)
+    assert verdicts(graded) == dict.fromkeys(tasks, "PASS"), outputs(graded, "PASS")
+    sh(cluster, "master", *(command for command, *_ in mistakes))
+    graded = run_lab("grade", lab=lab)
+    for _, task, check, words in mistakes:
+        assert graded[task]["verdict"] == "FAIL", (task, graded[task]["output"])
+        own = check_lines(graded[task]["output"], check)
+        assert "hint:" in own and words in own, (check, own)
+    return graded

@@ -17,7 +17,8 @@ NODES = [node.name for node in topology().nodes]
 @pytest.mark.parametrize("node", NODES)
 def test_node_runs_systemd_and_docker(embedded: EmbeddedCluster, node: str) -> None:
     host = embedded.host(node)
-    assert host.check_output("systemctl is-system-running") == "running"
+    # --wait: a node made anew a moment ago may still be starting (seen in CI on the last node made)
+    assert host.check_output("systemctl is-system-running --wait") == "running"
     assert host.service("docker").is_running
     assert host.check_output("hostname") == topology().node(node).fqdn
     assert host.process.get(pid=1).comm == "systemd"

@@ -4,61 +4,20 @@ solved cluster, each fail the right check with a hint naming the mistake; a paus
 
 from __future__ import annotations
 
-import re
-
-import pytest
-
 from dcalab.backends.embedded import EmbeddedCluster
-from dcalab.lab import load_lab
-from dcalab.start import start_lab
-from tests.labrun import ROOT, fingerprint, run_lab
-from tests.pristine import start_registry
+from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, run_lab
 
 LAB = ROOT / "labs" / "orchestration"
-ORCHESTRATION = load_lab(LAB)
-TASKS = [task.id for task in ORCHESTRATION.tasks]
-
-
-def check_lines(output: str, check: str) -> str:
-    """A check's own lines in a task's output: its header, expected, found and hint."""
-    lines = output.split("\n")
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"  {check} ("))
-    end = next((i for i in range(start + 1, len(lines)) if re.match(r"^  \S", lines[i])), len(lines))
-    return "\n".join(lines[start:end])
 
 
 def run(mode: str = "grade", select: str = "", *options: str) -> dict[str, dict]:
     return run_lab(mode, select, *options, lab=LAB)
 
 
-@pytest.fixture(scope="module")
-def started(embedded: EmbeddedCluster) -> EmbeddedCluster:
-    start_lab(embedded, ORCHESTRATION)
-    yield embedded
-    start_registry(embedded)
-
-
-def sh(cluster: EmbeddedCluster, node: str, *commands: str) -> None:
-    for command in commands:
-        cluster.host(node).check_output(command)
-
-
 def test_start_fails_every_check_read_only_then_solve_passes_idempotently(started: EmbeddedCluster) -> None:
-    before = fingerprint(started)
-    graded = run("grade")
-    assert fingerprint(started) == before, "a grade changed the cluster"
-    assert {task: entry["verdict"] for task, entry in graded.items()} == dict.fromkeys(TASKS, "FAIL")
-    assert all(entry["score"] == 0 for entry in graded.values()), "a check passed at the lab's start"
+    graded = assert_checkers_hold(started, LAB)
     # a service that cannot converge is FAIL with its tasks' own error, not a hang
     assert "no suitable node (scheduling constraints not satisfied" in graded["troubleshoot"]["output"]
-
-    solved = run("solve")
-    assert {task: entry["verdict"] for task, entry in solved.items()} == dict.fromkeys(TASKS, "PASS"), solved
-    after_solve = fingerprint(started)
-    assert {entry["verdict"] for entry in run("grade").values()} == {"PASS"}
-    assert fingerprint(started) == after_solve, "a grade changed the cluster"
-    run("solve")
-    assert fingerprint(started) == after_solve, "a second solve changed the cluster"
 
 
 EQUIVALENTS = {  # task -> another way to the same state, applied on master to the solved lab
@@ -105,20 +64,9 @@ MISTAKES = [  # (command on master, task, check that fails, words its finding or
 
 
 def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
-    if {entry["verdict"] for entry in run("grade").values()} != {"PASS"}:  # this test alone: solve first
-        run("solve")
-    sh(started, "master", *(command for commands in EQUIVALENTS.values() for command in commands))
-    graded = run("grade")
-    assert {task: entry["verdict"] for task, entry in graded.items()} == dict.fromkeys(TASKS, "PASS"), graded
-
-    sh(started, "master", *(command for command, *_ in MISTAKES))
-    graded = run("grade")
-    for _, task, check, words in MISTAKES:
-        output = graded[task]["output"]
-        assert graded[task]["verdict"] == "FAIL", (task, output)
-        own = check_lines(output, check)
-        assert "hint:" in own and words in own, (check, own)
-    untouched = set(TASKS) - {task for _, task, *_ in MISTAKES}
+    equivalents = [command for commands in EQUIVALENTS.values() for command in commands]
+    graded = assert_equivalents_pass_and_mistakes_fail(started, LAB, equivalents, MISTAKES)
+    untouched = set(graded) - {task for _, task, *_ in MISTAKES}
     assert all(graded[task]["verdict"] == "PASS" for task in untouched), graded
 
 

@@ -1,0 +1,17 @@
+"""Task healthcheck: app:1.0 has a HEALTHCHECK; the container app runs it and reports healthy."""
+
+from checks import containers, images, run_or_raise
+
+TASK = "healthcheck"
+SETTLE = 30  # seconds: the first checks of a new container (5 s apart) decide its health
+
+
+def test_healthcheck(task) -> None:
+    master = task.host("master")
+    if task.solving and containers.named(master, "app") is None:
+        run_or_raise(master, "docker run -d --name app -p 8080:8080 app:1.0")
+    task.until(lambda: containers.health_settled(containers.named(master, "app")), SETTLE)
+    task.grade({
+        "has-healthcheck": images.has_healthcheck(images.image(master, "app:1.0")),
+        "healthy": containers.healthy(containers.named(master, "app"), "app"),
+    })
