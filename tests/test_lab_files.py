@@ -119,7 +119,7 @@ def dcalab(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_an_unknown_lab_lists_the_labs() -> None:
     done = dcalab("lab", "start", "nope")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "There is no lab called 'nope'." in done.stderr and "The labs are: orchestration, registry." in done.stderr
+    assert "There is no lab called 'nope'." in done.stderr and "The labs are: images-storage, orchestration, registry." in done.stderr
 
 
 def test_a_broken_lab_file_is_one_sentence_in_pytest_and_the_cli(tmp_path: Path) -> None:
