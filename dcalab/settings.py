@@ -58,11 +58,12 @@ def image_source() -> str:
     return source
 
 
-def write_whole(path: Path, text: str) -> None:
-    """Write a state file so that a crash leaves its old content or the new, never a part of it: the text goes
-    to a temporary file in the same folder, synced, then renamed over the old one."""
+def write_whole(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write a file so that a crash leaves its old content or the new, never a part of it: the text goes to a
+    temporary file in the same folder, given its mode, synced, then renamed over the old one."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "w") as file:
             file.write(text)
             file.flush()

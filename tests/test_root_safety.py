@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
+from dcalab import engine, runc_wrapper
+from dcalab.engine import only_root_can_change
 from dcalab.errors import DcalabError
 from dcalab.settings import state_dir
 
@@ -40,3 +44,39 @@ def test_a_new_state_folder_is_the_users_alone_whatever_the_umask(state) -> None
     finally:
         os.umask(previous)
     assert state.stat().st_mode & 0o777 == 0o700
+
+
+def test_only_root_can_change_the_system_python_but_not_a_shared_file(tmp_path) -> None:
+    assert only_root_can_change(Path(sys.executable))  # the venv's link resolves to the system's python
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "tool").write_text("")
+    shared.chmod(0o777)
+    assert not only_root_can_change(shared / "tool")
+    (tmp_path / "open").write_text("")
+    (tmp_path / "open").chmod(0o666)
+    assert not only_root_can_change(tmp_path / "open")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can install the runc wrapper")
+def test_the_runc_wrapper_is_roots_alone_and_runs_an_isolated_python(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(engine, "WRAPPER_FOLDER", tmp_path / "lib" / "dcalab")
+    wrapper = engine.install_runc_wrapper()
+    assert wrapper.parent == tmp_path / "lib" / "dcalab"
+    info = wrapper.stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (0, 0, 0o755)
+    first, rest = wrapper.read_text().split("\n", 1)
+    assert first == f"#!{Path(sys.executable).resolve()} -I"
+    assert rest == Path(runc_wrapper.__file__).read_text()
+    assert only_root_can_change(wrapper)
+
+
+def test_the_runc_wrapper_is_not_installed_where_others_can_write(tmp_path, monkeypatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setattr(engine, "WRAPPER_FOLDER", shared / "dcalab")
+    with pytest.raises(DcalabError, match="users other than root can change") as raised:
+        engine.install_runc_wrapper()
+    assert raised.value.fix.startswith("Give it to root alone: chown root:root ")
+    assert not (shared / "dcalab" / "runc-wrapper").exists()
