@@ -104,6 +104,16 @@ def install_runc_wrapper() -> Path:
     return wrapper
 
 
+def dockerd_command(runc_wrapper_path: Path | None) -> list[str]:
+    """dockerd's argv. Its data root, exec root, socket and pidfile stay its defaults: dockerd refuses to start
+    while /var/run/docker.pid names a running daemon, its own guard against two daemons on one data root, so
+    dcalab records the PID it started apart (dcalab.daemons) instead of moving that pidfile."""
+    command = ["dockerd"]
+    if runc_wrapper_path:
+        command += ["--add-runtime", f"{WRAPPER_RUNTIME}={runc_wrapper_path}", "--default-runtime", WRAPPER_RUNTIME]
+    return command
+
+
 def ensure_engine() -> docker.DockerClient:
     """A client of an answering engine, starting Debian's dockerd when none answers."""
     client = answering_client()
@@ -120,14 +130,7 @@ def ensure_engine() -> docker.DockerClient:
             "Start Docker (sudo systemctl start docker) or run: sudo dcalab cluster up",
         )
     ensure_packages({"/usr/sbin/dockerd": "docker.io", "/usr/sbin/iptables": "iptables"})
-    command = ["dockerd"]  # its own pidfile stays /var/run/docker.pid: dockerd's guard against a second daemon
-    if needs_runc_wrapper():
-        command += [
-            "--add-runtime",
-            f"{WRAPPER_RUNTIME}={install_runc_wrapper()}",
-            "--default-runtime",
-            WRAPPER_RUNTIME,
-        ]
+    command = dockerd_command(install_runc_wrapper() if needs_runc_wrapper() else None)
     with step("Starting the Docker engine"):
         with open(state_dir() / "dockerd.log", "ab") as log:  # dockerd keeps its own copy of the fd
             process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)

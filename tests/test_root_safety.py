@@ -80,3 +80,11 @@ def test_the_runc_wrapper_is_not_installed_where_others_can_write(tmp_path, monk
         engine.install_runc_wrapper()
     assert raised.value.fix.startswith("Give it to root alone: chown root:root ")
     assert not (shared / "dcalab" / "runc-wrapper").exists()
+
+
+def test_dockerd_keeps_its_own_pidfile_and_data_root() -> None:
+    """/var/run/docker.pid stays dockerd's guard against a second daemon on /var/lib/docker."""
+    assert engine.dockerd_command(None) == ["dockerd"]
+    wrapped = engine.dockerd_command(Path("/usr/local/lib/dcalab/runc-wrapper"))
+    assert wrapped == ["dockerd", "--add-runtime", "dcalab-runc=/usr/local/lib/dcalab/runc-wrapper",
+                       "--default-runtime", "dcalab-runc"]
