@@ -49,16 +49,11 @@ class LabNetwork:
     def prepare(self) -> None:
         """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it."""
         self.start_engine()
-        pki = self.pki()
+        pki = ensure_lab_pki()
         ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
         self.ensure_network()
         if image_source() == "offline":
             self.ensure_hub(pki)
-
-    @staticmethod
-    def pki() -> LabPki:
-        topo = topology()
-        return ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
 
     def nodes_of(self, cluster: str) -> list:
         """The node containers a cluster ("embedded" or "vagrant") has on the lab network, running or not."""
@@ -131,9 +126,9 @@ class LabNetwork:
         if self.lab_network() is not None:
             raise DcalabError(f"The embedded cluster's network holds {topology().subnet} on this machine, and the "
                               "VMs' lab network needs that range.", "Remove it first: dcalab cluster down")
-        return self.pki().ca_cert
+        return ensure_lab_pki().ca_cert
 
     def serve_hub_to_vms(self) -> None:
         """Once the VMs' lab network gives this machine the lab gateway address: the lab hub on it."""
         self.start_engine()
-        self.ensure_hub(self.pki(), topology().gateway)
+        self.ensure_hub(ensure_lab_pki(), topology().gateway)
