@@ -26,14 +26,20 @@ from dcalab.progress import step
 HUB_CONTAINER = "dcalab-hub"
 SEED_CONTAINER = "dcalab-hub-seed"
 HUB_VOLUME = "dcalab-hub-data"
+ROLE_LABEL = "org.dcalab.role"
 SEEDED_LABEL = "org.dcalab.seeded"
 PLACEMENT_LABEL = "org.dcalab.hub-placement"  # the lab network, or the host address VMs reach it on
+CERT_LABEL = "org.dcalab.hub-cert"  # a renewed certificate makes the hub anew, without filling it again
 
 
-def seed_digest(client: docker.DockerClient, served: list[HubImage], pki: LabPki) -> str:
-    """Changes whenever a served image, the hub config or its certificate changes."""
+def seed_digest(client: docker.DockerClient, served: list[HubImage]) -> str:
+    """Changes whenever a served image or the hub config changes."""
     parts = [(image.name, image.tags, client.images.get(image.local).id) for image in served]
-    return inputs_digest(parts, pki.hub_cert.read_bytes(), (HERE / "hub-config.yml").read_bytes())
+    return inputs_digest(parts, (HERE / "hub-config.yml").read_bytes())
+
+
+def cert_digest(pki: LabPki) -> str:
+    return inputs_digest(pki.hub_cert.read_bytes())
 
 
 def _wait_http(url: str, timeout: float = 30) -> None:

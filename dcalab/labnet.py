@@ -104,21 +104,20 @@ class LabNetwork:
         machine host_address), on host_address:443 of the host's own network."""
         topo = topology()
         served = ensure_hub_images(self.client)
-        digest = hub.seed_digest(self.client, served, pki)
-        placement = host_address or topo.network
+        wanted = {hub.SEEDED_LABEL: hub.seed_digest(self.client, served), hub.CERT_LABEL: hub.cert_digest(pki),
+                  hub.PLACEMENT_LABEL: host_address or topo.network}
         current = hub.hub_container(self.client)
-        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == digest
-        if seeded and current.labels.get(hub.PLACEMENT_LABEL) == placement:
+        if current is not None and all(current.labels.get(key) == value for key, value in wanted.items()):
             if current.status != "running":
                 current.start()
             return
+        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == wanted[hub.SEEDED_LABEL]
         if current is not None:
             current.remove(force=True)
         if not seeded:
-            hub.seed(self.client, served, {**LABELS, "org.dcalab.role": "hub-seed"})
-        labels = {**LABELS, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest, hub.PLACEMENT_LABEL: placement}
-        hub.create_hub(self.client, pki, labels, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases],
-                       host_address)
+            hub.seed(self.client, served, {**LABELS, hub.ROLE_LABEL: "hub-seed"})
+        hub.create_hub(self.client, pki, {**LABELS, hub.ROLE_LABEL: "hub", **wanted}, topo.network, topo.hub_ip,
+                       [topo.hub_fqdn, *topo.hub_aliases], host_address)
 
     def hub_ca_for_vms(self) -> Path:
         """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""
