@@ -115,7 +115,7 @@ class LabNetwork:
         if current is not None:
             current.remove(force=True)
         if not seeded:
-            hub.seed(self.client, served, {**LABELS, hub.ROLE_LABEL: "hub-seed"})
+            hub.seed(self.client, served, LABELS)
         hub.create_hub(self.client, pki, {**LABELS, hub.ROLE_LABEL: "hub", **wanted}, topo.network, topo.hub_ip,
                        [topo.hub_fqdn, *topo.hub_aliases], host_address)
 
