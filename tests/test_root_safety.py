@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from dcalab import engine, runc_wrapper
+from dcalab import engine, libvirt_host, runc_wrapper
 from dcalab.engine import only_root_can_change
 from dcalab.errors import DcalabError
 from dcalab.settings import state_dir
@@ -88,3 +89,41 @@ def test_dockerd_keeps_its_own_pidfile_and_data_root() -> None:
     wrapped = engine.dockerd_command(Path("/usr/local/lib/dcalab/runc-wrapper"))
     assert wrapped == ["dockerd", "--add-runtime", "dcalab-runc=/usr/local/lib/dcalab/runc-wrapper",
                        "--default-runtime", "dcalab-runc"]
+
+
+@pytest.fixture
+def kvm(tmp_path, monkeypatch, state):
+    """A stand-in for /dev/kvm as a host without udev has it (root's group, 0600), and a group to share it with."""
+    device = tmp_path / "kvm"
+    device.write_text("")
+    os.chown(device, -1, 0)
+    device.chmod(0o600)
+    group = next(entry for entry in grp.getgrall() if entry.gr_gid != 0)
+    monkeypatch.setattr(libvirt_host, "KVM", device)
+    monkeypatch.setattr(libvirt_host, "KVM_GROUP", group.gr_name)
+    return device, group.gr_gid
+
+
+def group_and_mode(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_gid, info.st_mode & 0o7777
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give /dev/kvm another group")
+def test_stopping_libvirt_gives_dev_kvm_back_its_group_and_mode(kvm) -> None:
+    device, group = kvm
+    libvirt_host._share_kvm()
+    assert group_and_mode(device) == (group, 0o660)
+    libvirt_host.stop_libvirt()
+    assert group_and_mode(device) == (0, 0o600)
+    libvirt_host.stop_libvirt()  # nothing recorded any more: nothing changes
+    assert group_and_mode(device) == (0, 0o600)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give /dev/kvm another group")
+def test_dev_kvm_changed_by_someone_else_since_is_left_alone(kvm) -> None:
+    device, group = kvm
+    libvirt_host._share_kvm()
+    device.chmod(0o666)
+    libvirt_host.stop_libvirt()
+    assert group_and_mode(device) == (group, 0o666)
