@@ -3,9 +3,10 @@ that another writer reached refused."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import contextlib
 
 import pytest
+from docker.errors import NotFound
 
 from dcalab import hub
 from dcalab import pki as lab_pki
@@ -15,16 +16,9 @@ from dcalab.images import HubImage
 from dcalab.images.bases import BUSYBOX_TAG
 from dcalab.labnet import LABELS
 from dcalab.topology import topology
+from tests.clocks import TwentyOneDaysLater
 
 NODES = [node.name for node in topology().nodes]
-
-
-class TwentyOneDaysLater(datetime):
-    """The clock of a `cluster up` 21 days after the hub's certificate was issued: 9 of its 30 days left."""
-
-    @classmethod
-    def now(cls, tz=None):
-        return datetime.now(tz) + timedelta(days=21)
 
 
 def test_up_renews_the_hub_certificate_and_the_nodes_pull_without_a_restart(embedded: EmbeddedCluster,
@@ -77,5 +71,6 @@ def test_a_tag_another_writer_pushes_while_seeding_is_refused(embedded: Embedded
         volume = client.volumes.get("dcalab-test-hub-data")
         assert volume.attrs["Labels"]["org.dcalab.cluster"] == "embedded"
     finally:
-        client.volumes.get("dcalab-test-hub-data").remove(force=True)
+        with contextlib.suppress(NotFound):
+            client.volumes.get("dcalab-test-hub-data").remove(force=True)
     assert client.containers.list(all=True, filters={"name": "dcalab-test-hub-seed"}) == []

@@ -10,6 +10,7 @@ import pytest
 from dcalab import pki as lab_pki
 from dcalab.errors import DcalabError
 from dcalab.pki import HUB_DAYS, LabPki, ensure_lab_pki, issue, needs_renewal, validity
+from tests.clocks import TwentyOneDaysLater
 
 
 @pytest.fixture
@@ -85,11 +86,6 @@ def test_renewal_once_a_third_of_the_lifetime_is_left() -> None:
 def test_up_renews_a_hub_certificate_near_its_end_under_the_same_ca(pki, monkeypatch) -> None:
     ca, hub = pki.ca_cert.read_bytes(), pki.hub_cert.read_bytes()
     assert ensure_lab_pki() == pki and pki.hub_cert.read_bytes() == hub  # not renewed while two thirds are left
-
-    class TwentyOneDaysLater(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.now(tz) + timedelta(days=21)
 
     monkeypatch.setattr(lab_pki, "datetime", TwentyOneDaysLater)
     ensure_lab_pki()
