@@ -115,6 +115,7 @@ def ensure_lab_pki() -> LabPki:
     wanted, issued_for = server_extensions(hub_names(), [topo.hub_ip]), folder / "hub.issued"
     if (not ca_is_current or not pki.hub_cert.exists() or not issued_for.exists()
             or issued_for.read_text() != wanted or needs_renewal(*validity(pki.hub_cert), datetime.now(UTC))):
+        issued_for.unlink(missing_ok=True)  # until the new key and certificate are both written
         issue(folder, "hub", hub_names(), [topo.hub_ip], HUB_DAYS)
         issued_for.write_text(wanted)
     return pki
