@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -19,9 +20,10 @@ from dcalab import runc_wrapper
 from dcalab.daemons import record, stop_recorded
 from dcalab.errors import DcalabError
 from dcalab.progress import step
-from dcalab.settings import state_dir
+from dcalab.settings import state_dir, write_whole
 
 WRAPPER_RUNTIME = "dcalab-runc"
+WRAPPER_FOLDER = Path("/usr/local/lib/dcalab")  # root's alone, unlike the venv and the state folder
 ENGINE_START_TIMEOUT = 60
 
 
@@ -68,11 +70,48 @@ def needs_runc_wrapper() -> bool:
     return bool(missing & known)
 
 
-def _install_runc_wrapper() -> Path:
-    wrapper = state_dir() / "runc-wrapper"
-    wrapper.write_text(f"#!{sys.executable}\n" + Path(runc_wrapper.__file__).read_text())
-    wrapper.chmod(0o755)
+def only_root_can_change(path: Path) -> bool:
+    """True when no user but root can change or replace `path`: it and every folder above it belong to root and
+    no one else may write them, but for sticky folders like /tmp, where only root may replace root's entries."""
+    path = path.resolve()
+    for place in (path, *path.parents):
+        info = place.stat()
+        sheltered = place != path and info.st_mode & stat.S_ISVTX
+        if info.st_uid != 0 or (info.st_mode & 0o022 and not sheltered):
+            return False
+    return True
+
+
+def install_runc_wrapper() -> Path:
+    """The runc wrapper as root's own 0755 file, written whole: dockerd runs it as root for every container, so
+    neither it nor its Python may live where a user can write (the venv, the state folder), and that Python runs
+    isolated (-I: no PYTHON* variables, no user site-packages, not the script's folder on sys.path)."""
+    python = Path(sys.executable).resolve()  # the venv's python is a link that the venv's owner may repoint
+    if not only_root_can_change(python):
+        raise DcalabError(
+            f"dockerd would run the runc wrapper with {python} as root, and users other than root can change it.",
+            "Make dcalab's venv from the system's Python: /usr/bin/python3 -m venv .venv",
+        )
+    WRAPPER_FOLDER.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if not only_root_can_change(WRAPPER_FOLDER):
+        raise DcalabError(
+            f"dockerd would run the runc wrapper from {WRAPPER_FOLDER} as root, and users other than root can "
+            "change that folder or one above it.",
+            f"Give it to root alone: chown root:root {WRAPPER_FOLDER} && chmod 755 {WRAPPER_FOLDER}",
+        )
+    wrapper = WRAPPER_FOLDER / "runc-wrapper"
+    write_whole(wrapper, f"#!{python} -I\n" + Path(runc_wrapper.__file__).read_text(), mode=0o755)
     return wrapper
+
+
+def dockerd_command(runc_wrapper_path: Path | None) -> list[str]:
+    """dockerd's argv. Its data root, exec root, socket and pidfile stay its defaults: dockerd refuses to start
+    while /var/run/docker.pid names a running daemon, its own guard against two daemons on one data root, so
+    dcalab records the PID it started apart (dcalab.daemons) instead of moving that pidfile."""
+    command = ["dockerd"]
+    if runc_wrapper_path:
+        command += ["--add-runtime", f"{WRAPPER_RUNTIME}={runc_wrapper_path}", "--default-runtime", WRAPPER_RUNTIME]
+    return command
 
 
 def ensure_engine() -> docker.DockerClient:
@@ -91,14 +130,7 @@ def ensure_engine() -> docker.DockerClient:
             "Start Docker (sudo systemctl start docker) or run: sudo dcalab cluster up",
         )
     ensure_packages({"/usr/sbin/dockerd": "docker.io", "/usr/sbin/iptables": "iptables"})
-    command = ["dockerd"]  # its own pidfile stays /var/run/docker.pid: dockerd's guard against a second daemon
-    if needs_runc_wrapper():
-        command += [
-            "--add-runtime",
-            f"{WRAPPER_RUNTIME}={_install_runc_wrapper()}",
-            "--default-runtime",
-            WRAPPER_RUNTIME,
-        ]
+    command = dockerd_command(install_runc_wrapper() if needs_runc_wrapper() else None)
     with step("Starting the Docker engine"):
         with open(state_dir() / "dockerd.log", "ab") as log:  # dockerd keeps its own copy of the fd
             process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)

@@ -2,7 +2,8 @@
 
 Each node trusts the lab CA, so a plain `docker pull alpine` inside a node gets the stand-in offline,
 and the learner's /etc/docker/daemon.json stays entirely theirs. The hub is filled by a short-lived
-writable registry sharing its storage, published on the host's loopback only.
+writable registry sharing its storage, published on the host's loopback only: anyone on this machine could
+write to it meanwhile, so once it is stopped the tags in the storage must be exactly the ones pushed.
 """
 
 from __future__ import annotations
@@ -26,14 +27,21 @@ from dcalab.progress import step
 HUB_CONTAINER = "dcalab-hub"
 SEED_CONTAINER = "dcalab-hub-seed"
 HUB_VOLUME = "dcalab-hub-data"
+ROLE_LABEL = "org.dcalab.role"
 SEEDED_LABEL = "org.dcalab.seeded"
 PLACEMENT_LABEL = "org.dcalab.hub-placement"  # the lab network, or the host address VMs reach it on
+CERT_LABEL = "org.dcalab.hub-cert"  # a renewed certificate makes the hub anew, without filling it again
+TAGS_IN_STORAGE = "/var/lib/registry/docker/registry/v2/repositories"
 
 
-def seed_digest(client: docker.DockerClient, served: list[HubImage], pki: LabPki) -> str:
-    """Changes whenever a served image, the hub config or its certificate changes."""
+def seed_digest(client: docker.DockerClient, served: list[HubImage]) -> str:
+    """Changes whenever a served image or the hub config changes."""
     parts = [(image.name, image.tags, client.images.get(image.local).id) for image in served]
-    return inputs_digest(parts, pki.hub_cert.read_bytes(), (HERE / "hub-config.yml").read_bytes())
+    return inputs_digest(parts, (HERE / "hub-config.yml").read_bytes())
+
+
+def cert_digest(pki: LabPki) -> str:
+    return inputs_digest(pki.hub_cert.read_bytes())
 
 
 def _wait_http(url: str, timeout: float = 30) -> None:
@@ -48,24 +56,55 @@ def _wait_http(url: str, timeout: float = 30) -> None:
             time.sleep(0.2)
 
 
-def _push(client: docker.DockerClient, repository: str, tag: str) -> None:
-    """Push and read the stream: the engine reports push errors inside a 200 answer."""
+def _push(client: docker.DockerClient, repository: str, tag: str) -> str:
+    """Push and read the stream (the engine reports push errors inside a 200 answer); the manifest's digest."""
+    digest = ""
     for chunk in client.images.push(repository, tag=tag, stream=True, decode=True):
         if "error" in chunk:
             raise DcalabError(f"Pushing {repository}:{tag} into the lab hub failed: {chunk['error']}")
+        digest = chunk.get("aux", {}).get("Digest", digest)
+    return digest
+
+
+def tags_in_storage(archive: bytes) -> dict[str, str]:
+    """Every repository:tag a registry's storage serves and its manifest digest, from a tar of TAGS_IN_STORAGE."""
+    tags = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar:
+            repository, marker, tag_path = member.name.partition("/_manifests/tags/")
+            tag, _, rest = tag_path.partition("/")
+            if marker and rest == "current/link" and member.isfile():
+                tags[f"{repository.partition('/')[2]}:{tag}"] = tar.extractfile(member).read().decode().strip()
+    return tags
+
+
+def check_seeded(pushed: dict[str, str], stored: dict[str, str]) -> None:
+    """Refuse a hub whose storage serves anything but what was pushed (another writer on 127.0.0.1)."""
+    wrong = sorted(name for name in pushed.keys() | stored.keys() if pushed.get(name) != stored.get(name))
+    if wrong:
+        raise DcalabError(
+            f"The lab hub's storage does not hold exactly the images dcalab pushed ({', '.join(wrong[:3])}): "
+            "something else wrote to its seeding registry on 127.0.0.1.",
+            "Fill it again (into a new volume): dcalab cluster up",
+        )
 
 
 def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, str]) -> None:
-    """Push every served image into the hub's storage as library/<name>:<tag>."""
+    """Push every served image as library/<name>:<tag> into a new hub storage volume, then check that the
+    storage serves exactly those tags with the digests pushed."""
     _remove_container(client, SEED_CONTAINER)
+    with contextlib.suppress(NotFound):
+        client.volumes.get(HUB_VOLUME).remove(force=True)
+    client.volumes.create(HUB_VOLUME, labels={**labels, ROLE_LABEL: "hub-data"})  # `cluster down` removes it
     seeder = client.containers.run(
         REGISTRY_TAG,
         name=SEED_CONTAINER,
         detach=True,
-        labels=labels,
+        labels={**labels, ROLE_LABEL: "hub-seed"},
         volumes={HUB_VOLUME: {"bind": "/var/lib/registry", "mode": "rw"}},
         ports={"5000/tcp": ("127.0.0.1", None)},
     )
+    pushed = {}
     try:
         seeder.reload()
         port = seeder.ports["5000/tcp"][0]["HostPort"]
@@ -76,9 +115,12 @@ def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, 
                 for tag in image.tags:
                     client.images.get(image.local).tag(repository, tag)
                     try:
-                        _push(client, repository, tag)
+                        pushed[f"library/{image.name}:{tag}"] = _push(client, repository, tag)
                     finally:
                         client.images.remove(f"{repository}:{tag}", noprune=True)
+        seeder.stop(timeout=5)  # nothing can write to the storage from here on
+        archive, _ = seeder.get_archive(TAGS_IN_STORAGE)
+        check_seeded(pushed, tags_in_storage(b"".join(archive)))
     finally:
         seeder.remove(force=True)
 

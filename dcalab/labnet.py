@@ -49,16 +49,11 @@ class LabNetwork:
     def prepare(self) -> None:
         """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it."""
         self.start_engine()
-        pki = self.pki()
+        pki = ensure_lab_pki()
         ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
         self.ensure_network()
         if image_source() == "offline":
             self.ensure_hub(pki)
-
-    @staticmethod
-    def pki() -> LabPki:
-        topo = topology()
-        return ensure_lab_pki(["registry-1.docker.io", topo.hub_fqdn, *topo.hub_aliases], topo.hub_ip)
 
     def nodes_of(self, cluster: str) -> list:
         """The node containers a cluster ("embedded" or "vagrant") has on the lab network, running or not."""
@@ -109,21 +104,20 @@ class LabNetwork:
         machine host_address), on host_address:443 of the host's own network."""
         topo = topology()
         served = ensure_hub_images(self.client)
-        digest = hub.seed_digest(self.client, served, pki)
-        placement = host_address or topo.network
+        wanted = {hub.SEEDED_LABEL: hub.seed_digest(self.client, served), hub.CERT_LABEL: hub.cert_digest(pki),
+                  hub.PLACEMENT_LABEL: host_address or topo.network}
         current = hub.hub_container(self.client)
-        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == digest
-        if seeded and current.labels.get(hub.PLACEMENT_LABEL) == placement:
+        if current is not None and all(current.labels.get(key) == value for key, value in wanted.items()):
             if current.status != "running":
                 current.start()
             return
+        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == wanted[hub.SEEDED_LABEL]
         if current is not None:
             current.remove(force=True)
         if not seeded:
-            hub.seed(self.client, served, {**LABELS, "org.dcalab.role": "hub-seed"})
-        labels = {**LABELS, "org.dcalab.role": "hub", hub.SEEDED_LABEL: digest, hub.PLACEMENT_LABEL: placement}
-        hub.create_hub(self.client, pki, labels, topo.network, topo.hub_ip, [topo.hub_fqdn, *topo.hub_aliases],
-                       host_address)
+            hub.seed(self.client, served, LABELS)
+        hub.create_hub(self.client, pki, {**LABELS, hub.ROLE_LABEL: "hub", **wanted}, topo.network, topo.hub_ip,
+                       [topo.hub_fqdn, *topo.hub_aliases], host_address)
 
     def hub_ca_for_vms(self) -> Path:
         """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""
@@ -131,9 +125,9 @@ class LabNetwork:
         if self.lab_network() is not None:
             raise DcalabError(f"The embedded cluster's network holds {topology().subnet} on this machine, and the "
                               "VMs' lab network needs that range.", "Remove it first: dcalab cluster down")
-        return self.pki().ca_cert
+        return ensure_lab_pki().ca_cert
 
     def serve_hub_to_vms(self) -> None:
         """Once the VMs' lab network gives this machine the lab gateway address: the lab hub on it."""
         self.start_engine()
-        self.ensure_hub(self.pki(), topology().gateway)
+        self.ensure_hub(ensure_lab_pki(), topology().gateway)

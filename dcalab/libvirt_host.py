@@ -7,17 +7,19 @@ directory (dcalab.daemons), and stops only those.
 from __future__ import annotations
 
 import contextlib
+import grp
+import json
 import os
-import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
 
 from dcalab.daemons import record, recorded_pid, stop_recorded
 from dcalab.engine import ensure_packages
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, warn
 from dcalab.progress import step
-from dcalab.settings import state_dir
+from dcalab.settings import state_dir, write_whole
 
 URI = "qemu:///system"
 POOL = "default"
@@ -25,6 +27,7 @@ POOL = "default"
 # root learner's state lives. This is libvirt's own default pool directory (mode 711).
 IMAGES_DIR = Path("/var/lib/libvirt/images")
 START_TIMEOUT = 30
+KVM, KVM_GROUP = Path("/dev/kvm"), "kvm"
 # binary or file -> Debian package; vagrant-libvirt registers itself as a plugin through plugins.d
 PACKAGES = {
     "/usr/bin/vagrant": "vagrant",
@@ -76,17 +79,46 @@ def _start(daemon: str) -> None:
         record(daemon, int(_pid_file(daemon).read_text()))
 
 
+def _kvm_record() -> Path:
+    return state_dir() / "kvm.before.json"
+
+
 def _share_kvm() -> None:
-    """Give /dev/kvm the group and mode udev gives it on a normal host (there is no udev here).
+    """Give /dev/kvm the group and mode udev gives it on a normal host (there is no udev here), recording what
+    it had so that stopping libvirt gives that back.
 
     Else libvirt finds KVM usable when it probes QEMU but not by the qemu user afterwards, and probes QEMU
     again at almost every call: over a minute more per `vagrant up`, though the VMs do not even use KVM.
     """
-    kvm = Path("/dev/kvm")
-    if kvm.exists() and kvm.stat().st_gid == 0:
-        with contextlib.suppress(LookupError):  # no kvm group: nothing to give
-            shutil.chown(kvm, group="kvm")
-            kvm.chmod(0o660)
+    if not KVM.exists() or KVM.stat().st_gid != 0:
+        return
+    try:
+        group = grp.getgrnam(KVM_GROUP).gr_gid
+    except KeyError:  # no kvm group: nothing to give
+        return
+    before = KVM.stat()
+    write_whole(_kvm_record(), json.dumps({"gid": before.st_gid, "mode": stat.S_IMODE(before.st_mode),
+                                           "shared": group}))
+    os.chown(KVM, -1, group)
+    KVM.chmod(0o660)
+
+
+def _restore_kvm() -> None:
+    """Give /dev/kvm back the group and mode it had before _share_kvm, unless someone changed it since."""
+    saved = _kvm_record()
+    try:
+        before = json.loads(saved.read_text())
+        now = KVM.stat()
+        if (now.st_gid, stat.S_IMODE(now.st_mode)) == (before["shared"], 0o660):
+            os.chown(KVM, -1, before["gid"])
+            KVM.chmod(before["mode"])
+    except FileNotFoundError:  # nothing recorded, or no /dev/kvm any more
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        warn(f"dcalab could not give /dev/kvm back the group and mode it had ({error}): they are in {saved}; "
+             "set them with chgrp and chmod as root.")
+        return
+    saved.unlink(missing_ok=True)
 
 
 def _ensure_pool() -> None:
@@ -126,4 +158,5 @@ def stop_libvirt() -> bool:
     """Stop the libvirtd and virtlogd dcalab started; False when there is none (others are left alone)."""
     stopped = [stop_recorded(daemon, f"Stopping the {daemon} dcalab started")
                for daemon in reversed(DAEMONS)]
+    _restore_kvm()
     return any(stopped)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pwd
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -14,11 +16,35 @@ VAGRANT_PROVIDERS = ("docker", "libvirt", "virtualbox")  # the providers the Vag
 
 
 def state_dir() -> Path:
-    """dcalab's own files (engine PID, lab CA, logs): $DCALAB_STATE or the XDG state directory."""
+    """dcalab's own files (engine PID, lab CA, logs): $DCALAB_STATE or the XDG state directory, refused unless
+    it is the user's alone."""
     default = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "dcalab"
     path = Path(os.environ.get("DCALAB_STATE", default))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _refuse_shared(path)
     return path
+
+
+def _refuse_shared(path: Path) -> None:
+    """What dcalab reads back from the state folder decides what it stops and trusts as root (daemon records,
+    the lab CA's key), so another user must not be able to write there."""
+    info = path.stat()
+    quoted = shlex.quote(str(path))
+    if info.st_uid != os.geteuid():
+        try:
+            user = pwd.getpwuid(os.geteuid()).pw_name
+        except KeyError:
+            user = str(os.geteuid())
+        raise DcalabError(
+            f"The state folder {path} belongs to another user (uid {info.st_uid}), who could change what dcalab does.",
+            f"Make it yours (chown -R {user} {quoted}) or set DCALAB_STATE to a folder of your own.",
+        )
+    if info.st_mode & 0o022:
+        raise DcalabError(
+            f"The state folder {path} is writable by other users (mode {info.st_mode & 0o777:o}), who could change "
+            "what dcalab does.",
+            f"Make it yours alone: chmod go-w {quoted}",
+        )
 
 
 def image_source() -> str:
@@ -32,11 +58,12 @@ def image_source() -> str:
     return source
 
 
-def write_whole(path: Path, text: str) -> None:
-    """Write a state file so that a crash leaves its old content or the new, never a part of it: the text goes
-    to a temporary file in the same folder, synced, then renamed over the old one."""
+def write_whole(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write a file so that a crash leaves its old content or the new, never a part of it: the text goes to a
+    temporary file in the same folder, given its mode, synced, then renamed over the old one."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "w") as file:
             file.write(text)
             file.flush()

@@ -9,6 +9,7 @@ import pexpect
 import pytest
 
 from checks.swarm import node_list
+from dcalab import hub
 from dcalab.backends.embedded import CLUSTER_LABEL, EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.topology import topology
@@ -72,6 +73,7 @@ def test_down_leaves_nothing_and_a_foreign_network_is_refused(embedded: Embedded
     mine = {"label": f"{CLUSTER_LABEL}=embedded"}
     assert client.containers.list(all=True, filters=mine) == []
     assert client.volumes.list(filters=mine) == []
+    assert hub.HUB_VOLUME not in {volume.name for volume in client.volumes.list()}
     assert client.networks.list(filters=mine) == []
 
     foreign = client.networks.create("not-dcalab-test", ipam={"Config": [{"Subnet": topology().subnet}]})
