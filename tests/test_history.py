@@ -39,6 +39,7 @@ def test_a_history_from_before_schema_versions_is_migrated_and_keeps_its_rows(tm
             for run in history.runs(path=path)]
     assert runs == [(1, "quiz", "quiz", "done", "-", 2, 3), (2, "lab", "registry", "grade", "embedded", 6, 8)]
     assert version(path) == history.SCHEMA_VERSION
+    assert {(run.started, run.best) for run in history.runs(path=path)} == {("", None)}  # a single grade each
     assert [(p.item, p.last_status) for p in history.progress("registry", path)] == [
         ("daemon-json", "FAIL"), ("registry-running", "PASS")]
     assert [(p.item, p.last_status) for p in history.progress("quiz", path)] == [
