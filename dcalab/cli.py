@@ -12,11 +12,13 @@ from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
 from dcalab.lab import Lab, find_lab, lab_names
-from dcalab.quiz.cli import add_quiz_parser
+from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
+from dcalab.session import LabSession
 from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.shown import shown
 from dcalab.start import start_lab
+from dcalab.watch import INTERVAL, watch
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -116,6 +118,20 @@ def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
     return 0
 
 
+def watch_command(args: argparse.Namespace) -> int:
+    lab = find_lab(args.lab or _last_graded_lab())
+    return watch(LabSession(lab, get_cluster(args.cluster, read_only=True)), sys.stdout, args.until_pass,
+                 args.interval)
+
+
+def _last_graded_lab() -> str:
+    graded = [run.subject for run in history.runs() if run.kind == "lab"]
+    if not graded:
+        raise DcalabError("Which lab? You have graded none yet.", f"Name it: dcalab watch LAB (the labs: "
+                          f"{', '.join(lab_names())}).")
+    return graded[-1]
+
+
 def history_command(args: argparse.Namespace) -> int:
     attempts = history.runs(args.subject)
     if not attempts:
@@ -195,6 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     past = commands.add_parser("history", help="your graded runs over time, per lab and task")
     past.add_argument("subject", nargs="?", help="only this lab (e.g. registry)")
     past.set_defaults(handler=history_command)
+
+    live = commands.add_parser("watch", help="grade a lab again about once a second while you work (read-only): "
+                               "for a second terminal")
+    live.add_argument("lab", nargs="?", help="the lab's name (default: the lab you graded last)")
+    live.add_argument("--until-pass", action="store_true", help="stop (exit status 0) once every task passes")
+    live.add_argument("--interval", type=positive(float), default=INTERVAL, metavar="SECONDS",
+                      help=f"from one grade to the next (default {INTERVAL:g})")
+    _cluster_option(live)
+    live.set_defaults(handler=watch_command)
 
     review = commands.add_parser("review", help="a quiz's or exam's answers again, wrong ones first, with the key, "
                                  "the explanation and the source")
