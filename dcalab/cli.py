@@ -11,6 +11,7 @@ from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
+from dcalab.history_view import lab_records, render_page
 from dcalab.lab import Lab, find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
@@ -19,6 +20,8 @@ from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.shown import shown
 from dcalab.start import start_lab
 from dcalab.watch import INTERVAL, watch
+
+HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -133,23 +136,39 @@ def _last_graded_lab() -> str:
 
 
 def history_command(args: argparse.Namespace) -> int:
-    attempts = history.runs(args.subject)
-    if not attempts:
-        print("No graded run yet. Grade a lab (pytest labs/registry), or take a quiz (dcalab quiz) or an exam "
-              "(dcalab exam).")
+    limit = None if args.all else args.limit
+    if args.html:
+        Path(args.html).write_text(render_page(limit, args.lab), encoding="utf-8")
+        print(f"Your history is written to {args.html}.")
         return 0
-    print("Runs, oldest first (review a quiz or an exam again: dcalab review NUMBER):")
-    for run in attempts:
-        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<10} {run.mode:<11} {run.backend:<9} "
-              f"{run.score:>3}/{run.max_score}")
-    for subject in sorted({run.subject for run in attempts}):
-        print(f"\n{subject}: item, attempts, first pass, best, last")
+    attempts = [run for run in history.runs(args.lab) if run.kind == "lab" or not args.lab]
+    if not attempts:
+        if args.lab:
+            lab = find_lab(args.lab)  # a lab that does not exist is one sentence naming those that do
+            print(f"No grade of the lab {lab.id} yet. Grade it: pytest {lab.folder}, or dcalab watch {lab.id}")
+        else:
+            print("No graded run yet. Grade a lab (pytest labs/registry), or take a quiz (dcalab quiz) or an exam "
+                  "(dcalab exam).")
+        return 0
+    shown = attempts[::-1][:limit] if limit else attempts[::-1]
+    which = f"the last {len(shown)} of {len(attempts)}, --all for every one" if len(shown) < len(attempts) else "all"
+    review = "" if args.lab else "; review a quiz or an exam again: dcalab review NUMBER"
+    print(f"Runs, newest first ({which}){review}")
+    for run in shown:
+        since = run.started.removeprefix(run.finished[:11])  # the time alone on the day it finished
+        watched = f"  best {run.best}, watched from {since}" if run.started else ""
+        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<13} {run.mode:<11} {run.backend:<9} "
+              f"{run.score:>3}/{run.max_score}{watched}")
+    labs = {record.subject: record for record in lab_records(None, args.lab)}
+    for subject in sorted({run.subject for run in shown}):
+        head = f"{labs[subject].summary()}\n  task" if subject in labs else f"{subject}: item"
+        print(f"\n{head}, attempts, first pass, best, last")
         for entry in history.progress(subject):
             first = entry.first_pass or "not yet"
             print(f"  {entry.item:<18} {entry.attempts:>3}  {first:<16}  {entry.best}/{entry.max_score}  "
                   f"{entry.last}/{entry.max_score} {entry.last_status}")
     weakest = history.weakest_objectives()
-    if weakest:
+    if weakest and not args.lab:
         print("\nStudy next (lowest share of points so far):")
         for domain, objective, scored, possible in weakest:
             print(f"  {scored}/{possible}  {domain}: {objective}")
@@ -208,8 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     _cluster_option(lab)
     lab.set_defaults(handler=lab_command)
 
-    past = commands.add_parser("history", help="your graded runs over time, per lab and task")
-    past.add_argument("subject", nargs="?", help="only this lab (e.g. registry)")
+    past = commands.add_parser("history", help="your graded runs, newest first, and your progress per lab and task")
+    past.add_argument("--lab", metavar="LAB", help="only this lab's grades (e.g. registry)")
+    past.add_argument("--limit", type=positive(int), default=HISTORY_LIMIT, metavar="N",
+                      help=f"the last N runs (default {HISTORY_LIMIT}; in the page: of each lab)")
+    past.add_argument("--all", action="store_true", help="every run")
+    past.add_argument("--html", metavar="PATH", help="write one page instead: per lab a chart of its scores, each "
+                      "task run by run, and its runs")
     past.set_defaults(handler=history_command)
 
     live = commands.add_parser("watch", help="grade a lab again about once a second while you work (read-only): "

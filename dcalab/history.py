@@ -247,3 +247,14 @@ def answers(run: int | None = None, path: Path | None = None) -> tuple[Run, list
         rows = db.execute("SELECT item, status, score, max_score, domain, objective, answer FROM items "
                           "WHERE run_id = ? AND answer IS NOT NULL ORDER BY rowid", (found[0],)).fetchall()
     return _run(found), [Item(*row[:6], json.loads(row[6])) for row in rows]
+
+
+def run_items(subject: str, path: Path | None = None) -> dict[int, dict[str, Item]]:
+    """The items of every run of a lab (or quiz), without a question's answer: by run, then by item as graded."""
+    found: dict[int, dict[str, Item]] = {}
+    with _open(path) as db:
+        rows = db.execute("SELECT i.run_id, i.item, i.status, i.score, i.max_score, i.domain, i.objective FROM items i "
+                          "JOIN runs r ON r.id = i.run_id WHERE r.subject = ? ORDER BY i.rowid", (subject,)).fetchall()
+    for run, *item in rows:
+        found.setdefault(run, {})[item[0]] = Item(*item)
+    return found

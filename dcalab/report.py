@@ -57,14 +57,15 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -
     return {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
 
 
-_html = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
+# The HTML pages dcalab writes (a grade here, the history in dcalab.history_view); everything is escaped.
+PAGES = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
 def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True) -> str:
     """One self-contained HTML page: per-task cards with expected vs found and hints, the total."""
     score, maximum, percent = totals(lab, results)
     ordered = [results[task.id] for task in lab.tasks if task.id in results]
-    return _html.get_template("report.html.j2").render(
+    return PAGES.get_template("report.html.j2").render(
         lab=lab, results=ordered, score=score, max_score=maximum, percent=percent, mode=mode, backend=backend,
         hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     )
