@@ -17,6 +17,7 @@ from pathlib import Path
 import pexpect
 
 from dcalab import history
+from dcalab import watch as watch_module
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.session import LabSession
 from dcalab.watch import HIDE_CURSOR, REDRAW, SHOW_CURSOR, watch
@@ -111,6 +112,33 @@ def test_a_node_that_goes_away_is_env_error_until_it_is_back_on_new_shells(tmp_p
             "dcalab-worker2 is not running). Start it: dcalab cluster up") in away
     # shells kept between grades that looked at every node, opened anew after one that could not
     assert cluster.calls == ["forget_answers", "reconnect", "forget_answers", "reconnect"]  # the last: Ctrl-C
+
+
+def test_a_cluster_that_is_down_is_env_error_saying_how_to_bring_it_up_and_is_asked_again(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    asked = tmp_path / "asked"
+    docker = tmp_path / "docker"  # the docker client of a machine whose engine is stopped
+    docker.write_text(f"#!/bin/sh\necho \"$@\" >> {asked}\necho 'Cannot connect to the Docker daemon at "
+                      "unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n")
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # nothing answers there
+    asked_by_grade = []
+
+    def between_grades(seconds: float) -> None:
+        asked_by_grade.append(len(asked.read_text().splitlines()))
+        if len(asked_by_grade) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch_module.time, "sleep", between_grades)
+    out = io.StringIO()
+    session = LabSession(REGISTRY_LAB, EmbeddedCluster(read_only=True))
+    assert watch(session, out, history=tmp_path / "history.sqlite3") == 130
+    (table,) = tables(out.getvalue())  # three grades, each the same
+    assert [line.split()[-1] for line in table.splitlines()[1:9]] == ["ENV-ERROR"] * 8
+    assert ("Next, swarm-join: The harness cannot reach master (Cannot connect to the Docker daemon at "
+            "unix:///var/run/docker.sock. Is the docker daemon running?). Start it: dcalab cluster up") in table
+    assert asked_by_grade[0] < asked_by_grade[1] < asked_by_grade[2]  # each grade tries the nodes again
 
 
 # -- the real CLI in a pseudo-terminal ---------------------------------------------------------------------------
