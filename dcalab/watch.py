@@ -118,7 +118,9 @@ def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: 
         score, maximum, _ = totals(session.lab, seen.results)
         saved = seen.record(history)
         where = f" Saved in your history: dcalab history --lab {session.lab.id}" if saved else ""
-        out.write(f"\n{'Every task passes. ' if code == 0 else ''}Watched {session.lab.id} from "
+        if seen.live:
+            out.write("\n")  # a line between the last frame and this one, as between the frames in a log
+        out.write(f"Watched {session.lab.id} from "
                   f"{clock(seen.started)} to {clock(time.time())}: best {seen.best}/{maximum}, last {score}/{maximum}."
                   f"{where}\n")
     out.flush()
