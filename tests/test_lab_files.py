@@ -133,7 +133,8 @@ def test_a_broken_lab_file_is_one_sentence_in_pytest_and_the_cli(tmp_path: Path)
     assert shown.returncode == 1 and "check b has -1 points" in shown.stderr and "Traceback" not in shown.stderr
 
 
-def test_lab_list_and_show_solution() -> None:
+def test_lab_list_and_show_solution(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))  # they read it: never the learner's own
     listed = dcalab("lab", "list")
     assert listed.returncode == 0 and "registry" in listed.stdout and "30 points" in listed.stdout
     shown = dcalab("lab", "show", "registry", "--solution")
