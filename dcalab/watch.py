@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from _pytest._io.terminalwriter import TerminalWriter, should_do_markup  # the colours of the grade's own table
-
 from dcalab.grading import PASS, TaskResult
 from dcalab.history import record_lab
 from dcalab.report import totals, write_table
@@ -35,6 +33,8 @@ class Watch:
     """The grades of one watch: what the last one found, what changed and when, the best score."""
 
     def __init__(self, session: LabSession, out: TextIO) -> None:
+        from _pytest._io.terminalwriter import should_do_markup  # here only: every other dcalab command goes without
+
         self.session, self.out = session, out
         self.live = out.isatty()  # redraw in place; else print again on each change
         self.colour = should_do_markup(out)
@@ -53,8 +53,8 @@ class Watch:
             lab = self.session.lab
             self.changed_at = time.time()
             self.changes = ", ".join(f"{task} now {status} {score}/{lab.task(task).points}"
-                                     for task, (status, score) in verdicts.items() if self.verdicts.get(task) !=
-                                     (status, score))
+                                     for task, (status, score) in verdicts.items()
+                                     if self.verdicts.get(task) != (status, score))
         self.results, self.verdicts = results, verdicts
         self.best = max(self.best, totals(self.session.lab, results)[0])
         return changed
@@ -65,6 +65,8 @@ class Watch:
 
     def frame(self) -> str:
         """The lab's table, when it was graded and what changed last, and the hint of the first task left."""
+        from _pytest._io.terminalwriter import TerminalWriter  # the colours of the grade's own table
+
         lab, buffer = self.session.lab, io.StringIO()
         writer = TerminalWriter(buffer)
         writer.hasmarkup = self.colour
