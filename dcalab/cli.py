@@ -99,10 +99,10 @@ def _list_labs() -> int:
     names = lab_names()
     labs = [find_lab(name) for name in names]
     width = max(len(name) for name in names)
+    records = {record.subject: record for record in lab_records(None)}
     for lab in labs:
-        graded = [(run.score, run.max_score) for run in history.runs(lab.id)
-                  if run.mode == "grade" and run.max_score == lab.points]
-        best = f"best {max(graded)[0]}/{lab.points}" if graded else "not graded yet"
+        graded = records[lab.id].best if lab.id in records else None
+        best = "not graded yet" if graded is None else f"best {graded}/{lab.points}"
         print(f"{lab.id:<{width}}  {len(lab.tasks):>2} tasks  {lab.points:>3} points  {best:<16} "
               f"{', '.join(lab.domains)}")
     print("\nStart one: dcalab lab start LAB; read it: dcalab lab show LAB")

@@ -11,10 +11,11 @@ from pathlib import Path
 from dcalab import history
 from dcalab.errors import DcalabError
 from dcalab.history import Item, Run
-from dcalab.lab import find_lab
+from dcalab.lab import Lab, find_lab
 from dcalab.report import PAGES
 
 CHART_HEIGHT, CHART_STEP, CHART_MARGIN = 100, 24, 34  # the chart's units: 1 per percent, a run every 24
+LEARNER_MODES = ("grade", "watch")  # the grade after a solve is dcalab's work, not the learner's
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class LabRecord:
     items: dict[int, dict[str, Item]]  # run id -> task id -> the task as graded in that run
 
     @cached_property
-    def lab(self):  # -> Lab | None: None for a lab that is gone
+    def lab(self) -> Lab | None:
+        """None for a lab that is gone."""
         try:
             return find_lab(self.subject)
         except DcalabError:
@@ -39,8 +41,8 @@ class LabRecord:
 
     @property
     def whole(self) -> list[Run]:
-        """The runs that graded the whole lab (not a -k selection of its tasks)."""
-        return [run for run in self.runs if run.max_score == self.points]
+        """The grades of the whole lab (not a -k selection of its tasks) as the learner left it (not a solve)."""
+        return [run for run in self.runs if run.max_score == self.points and run.mode in LEARNER_MODES]
 
     @property
     def best(self) -> int | None:
@@ -72,7 +74,7 @@ class LabRecord:
     def chart(self) -> dict:
         """The score of each shown grade of the whole lab, in percent, placed in an SVG chart: x grows with the run,
         y with the score."""
-        whole = [run for run in self.shown if run.max_score == self.points]
+        whole = [run for run in self.whole if run in self.shown]
         marks = [(CHART_MARGIN + number * CHART_STEP, CHART_HEIGHT - round(100 * run.score / run.max_score), run)
                  for number, run in enumerate(whole)]
         width = CHART_MARGIN * 2 + CHART_STEP * max(len(whole) - 1, 1)

@@ -160,13 +160,17 @@ def test_history_gives_each_labs_best_last_and_trend_over_whole_lab_grades(tmp_p
                                                                            monkeypatch) -> None:
     path = tmp_path / "history.sqlite3"
     graded(path, 0)
-    graded(path, 9, max_score=9, mode="solve")  # two tasks solved with -k: not the whole lab
+    graded(path, 9, max_score=9)  # two tasks graded with -k: not the whole lab
+    graded(path, 30, mode="solve")  # dcalab's work, not the learner's
     graded(path, 23)
-    graded(path, 28, mode="watch", best=30)  # a watch that saw 30 points, then a mistake
+    graded(path, 28, mode="watch", best=29)  # a watch that saw 29 points, then a mistake
     output = shown_history(capsys, monkeypatch, path)
-    assert "\nregistry: best 30/30, last 28/30; whole-lab grades, oldest first: 0 23 28\n  task, attempts" in output
+    assert "\nregistry: best 29/30, last 28/30; whole-lab grades, oldest first: 0 23 28\n  task, attempts" in output
     watch = next(line for line in output.splitlines() if " watch " in line)
-    assert re.search(r"  28/30  best 30, watched from \d\d:\d\d$", watch), watch
+    assert re.search(r"  28/30  best 29, watched from \d\d:\d\d$", watch), watch
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    assert cli.main(["lab", "list"]) == 0
+    assert re.search(r"(?m)^registry +\d+ tasks +30 points +best 29/30 ", capsys.readouterr().out)
     for score in range(10):
         graded(path, score)
     assert "whole-lab grades, oldest first (the last 10): 0 1 2 3 4 5 6 7 8 9" in shown_history(
