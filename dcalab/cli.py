@@ -11,12 +11,17 @@ from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
+from dcalab.history_view import lab_records, render_page
 from dcalab.lab import Lab, find_lab, lab_names
-from dcalab.quiz.cli import add_quiz_parser
+from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
+from dcalab.session import LabSession
 from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.shown import shown
 from dcalab.start import start_lab
+from dcalab.watch import INTERVAL, watch
+
+HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -94,10 +99,10 @@ def _list_labs() -> int:
     names = lab_names()
     labs = [find_lab(name) for name in names]
     width = max(len(name) for name in names)
+    records = {record.subject: record for record in lab_records(None)}
     for lab in labs:
-        graded = [(run.score, run.max_score) for run in history.runs(lab.id)
-                  if run.mode == "grade" and run.max_score == lab.points]
-        best = f"best {max(graded)[0]}/{lab.points}" if graded else "not graded yet"
+        graded = records[lab.id].best if lab.id in records else None
+        best = "not graded yet" if graded is None else f"best {graded}/{lab.points}"
         print(f"{lab.id:<{width}}  {len(lab.tasks):>2} tasks  {lab.points:>3} points  {best:<16} "
               f"{', '.join(lab.domains)}")
     print("\nStart one: dcalab lab start LAB; read it: dcalab lab show LAB")
@@ -116,24 +121,54 @@ def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
     return 0
 
 
+def watch_command(args: argparse.Namespace) -> int:
+    lab = find_lab(args.lab or _last_graded_lab())
+    return watch(LabSession(lab, get_cluster(args.cluster, read_only=True)), sys.stdout, args.until_pass,
+                 args.interval)
+
+
+def _last_graded_lab() -> str:
+    graded = [run.subject for run in history.runs() if run.kind == "lab"]
+    if not graded:
+        raise DcalabError("Which lab? You have graded none yet.", f"Name it: dcalab watch LAB (the labs: "
+                          f"{', '.join(lab_names())}).")
+    return graded[-1]
+
+
 def history_command(args: argparse.Namespace) -> int:
-    attempts = history.runs(args.subject)
-    if not attempts:
-        print("No graded run yet. Grade a lab (pytest labs/registry), or take a quiz (dcalab quiz) or an exam "
-              "(dcalab exam).")
+    limit = None if args.all else args.limit
+    if args.html:
+        Path(args.html).write_text(render_page(limit, args.lab), encoding="utf-8")
+        print(f"Your history is written to {args.html}.")
         return 0
-    print("Runs, oldest first (review a quiz or an exam again: dcalab review NUMBER):")
-    for run in attempts:
-        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<10} {run.mode:<11} {run.backend:<9} "
-              f"{run.score:>3}/{run.max_score}")
-    for subject in sorted({run.subject for run in attempts}):
-        print(f"\n{subject}: item, attempts, first pass, best, last")
+    attempts = [run for run in history.runs(args.lab) if run.kind == "lab" or not args.lab]
+    if not attempts:
+        if args.lab:
+            lab = find_lab(args.lab)  # a lab that does not exist is one sentence naming those that do
+            print(f"No grade of the lab {lab.id} yet. Grade it: pytest {lab.folder}, or dcalab watch {lab.id}")
+        else:
+            print("No graded run yet. Grade a lab (pytest labs/registry), or take a quiz (dcalab quiz) or an exam "
+                  "(dcalab exam).")
+        return 0
+    shown = attempts[::-1][:limit] if limit else attempts[::-1]
+    which = f"the last {len(shown)} of {len(attempts)}, --all for every one" if len(shown) < len(attempts) else "all"
+    review = "" if args.lab else "; review a quiz or an exam again: dcalab review NUMBER"
+    print(f"Runs, newest first ({which}){review}")
+    for run in shown:
+        since = run.started.removeprefix(run.finished[:11])  # the time alone on the day it finished
+        watched = f"  best {run.best}, watched from {since}" if run.started else ""
+        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<13} {run.mode:<11} {run.backend:<9} "
+              f"{run.score:>3}/{run.max_score}{watched}")
+    labs = {record.subject: record for record in lab_records(None, args.lab)}
+    for subject in sorted({run.subject for run in shown}):
+        head = f"{labs[subject].summary()}\n  task" if subject in labs else f"{subject}: item"
+        print(f"\n{head}, attempts, first pass, best, last")
         for entry in history.progress(subject):
             first = entry.first_pass or "not yet"
             print(f"  {entry.item:<18} {entry.attempts:>3}  {first:<16}  {entry.best}/{entry.max_score}  "
                   f"{entry.last}/{entry.max_score} {entry.last_status}")
     weakest = history.weakest_objectives()
-    if weakest:
+    if weakest and not args.lab:
         print("\nStudy next (lowest share of points so far):")
         for domain, objective, scored, possible in weakest:
             print(f"  {scored}/{possible}  {domain}: {objective}")
@@ -192,9 +227,23 @@ def build_parser() -> argparse.ArgumentParser:
     _cluster_option(lab)
     lab.set_defaults(handler=lab_command)
 
-    past = commands.add_parser("history", help="your graded runs over time, per lab and task")
-    past.add_argument("subject", nargs="?", help="only this lab (e.g. registry)")
+    past = commands.add_parser("history", help="your graded runs, newest first, and your progress per lab and task")
+    past.add_argument("--lab", metavar="LAB", help="only this lab's grades (e.g. registry)")
+    past.add_argument("--limit", type=positive(int), default=HISTORY_LIMIT, metavar="N",
+                      help=f"the last N runs (default {HISTORY_LIMIT}; in the page: of each lab)")
+    past.add_argument("--all", action="store_true", help="every run")
+    past.add_argument("--html", metavar="PATH", help="write one page instead: per lab a chart of its scores, each "
+                      "task run by run, and its runs")
     past.set_defaults(handler=history_command)
+
+    live = commands.add_parser("watch", help="grade a lab again about once a second while you work (read-only): "
+                               "for a second terminal")
+    live.add_argument("lab", nargs="?", help="the lab's name (default: the lab you graded last)")
+    live.add_argument("--until-pass", action="store_true", help="stop (exit status 0) once every task passes")
+    live.add_argument("--interval", type=positive(float), default=INTERVAL, metavar="SECONDS",
+                      help=f"from one grade to the next (default {INTERVAL:g})")
+    _cluster_option(live)
+    live.set_defaults(handler=watch_command)
 
     review = commands.add_parser("review", help="a quiz's or exam's answers again, wrong ones first, with the key, "
                                  "the explanation and the source")

@@ -34,6 +34,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         score INTEGER NOT NULL, max_score INTEGER NOT NULL, domain TEXT NOT NULL, objective TEXT NOT NULL)"""),
     # each question's answer as the learner met it (JSON: stem, options shown and answered, key, source): the review
     ("ALTER TABLE items ADD COLUMN answer TEXT",),
+    # a run that graded again and again (dcalab watch): when it started and its best score; NULL for one grade
+    ("ALTER TABLE runs ADD COLUMN started_at REAL", "ALTER TABLE runs ADD COLUMN best INTEGER"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 LOCK_WAIT = 1.0  # seconds to wait for another writer: a run is written in milliseconds
@@ -100,17 +102,19 @@ class Item:
     answer: dict[str, Any] | None = None  # a question's answer as met (dcalab.quiz.review); None for a lab task
 
 
-def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item],
-               path: Path | None = None) -> int | None:
-    """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id.
+def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None,
+               started: float | None = None, best: int | None = None) -> int | None:
+    """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id. A run that
+    graded many times (a watch) gives its start (time.time()) and best score; its items are the last grade's.
 
     A history that cannot be written gives one warning line and None: the run's result stands."""
     try:
         with _open(path, write=True) as db:
             run = db.execute(
-                "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score, started_at, best) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (kind, subject, mode, backend, time.time(), sum(i.score for i in items),
-                 sum(i.max_score for i in items)),
+                 sum(i.max_score for i in items), started, best),
             ).lastrowid
             db.executemany(
                 "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer) "
@@ -124,11 +128,12 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
     return run
 
 
-def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, path: Path | None = None) -> None:
-    """Store one completed grade of a lab (only the tasks that ran)."""
+def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, path: Path | None = None,
+               started: float | None = None, best: int | None = None) -> int | None:
+    """Store one completed grade of a lab (only the tasks that ran); a watch gives its start and best score."""
     items = [Item(task_id, r.status, r.score, r.task.points, r.task.domain, r.task.objective)
              for task_id, r in results.items()]
-    record_run("lab", lab.id, mode, backend, items, path)
+    return record_run("lab", lab.id, mode, backend, items, path, started, best)
 
 
 def last_seen(path: Path | None = None) -> dict[str, int]:
@@ -209,13 +214,15 @@ class Run(NamedTuple):
     finished: str
     score: int
     max_score: int
+    started: str = ""  # a watch's start; "" for a single grade, quiz or exam
+    best: int | None = None  # a watch's best score
 
 
-RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score"
+RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score, started_at, best"
 
 
 def _run(row: tuple) -> Run:
-    return Run(*row[:5], _day(row[5]), *row[6:])
+    return Run(*row[:5], _day(row[5]), row[6], row[7], _day(row[8]), row[9])
 
 
 def runs(subject: str | None = None, path: Path | None = None) -> list[Run]:
@@ -240,3 +247,14 @@ def answers(run: int | None = None, path: Path | None = None) -> tuple[Run, list
         rows = db.execute("SELECT item, status, score, max_score, domain, objective, answer FROM items "
                           "WHERE run_id = ? AND answer IS NOT NULL ORDER BY rowid", (found[0],)).fetchall()
     return _run(found), [Item(*row[:6], json.loads(row[6])) for row in rows]
+
+
+def run_items(subject: str, path: Path | None = None) -> dict[int, dict[str, Item]]:
+    """The items of every run of a lab (or quiz), without a question's answer: by run, then by item as graded."""
+    found: dict[int, dict[str, Item]] = {}
+    with _open(path) as db:
+        rows = db.execute("SELECT i.run_id, i.item, i.status, i.score, i.max_score, i.domain, i.objective FROM items i "
+                          "JOIN runs r ON r.id = i.run_id WHERE r.subject = ? ORDER BY i.rowid", (subject,)).fetchall()
+    for run, *item in rows:
+        found.setdefault(run, {})[item[0]] = Item(*item)
+    return found

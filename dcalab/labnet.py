@@ -18,6 +18,7 @@ from dcalab.engine import answering_client, ensure_engine
 from dcalab.errors import DcalabError
 from dcalab.images import ensure_hub_images, ensure_node_image
 from dcalab.pki import LabPki, ensure_lab_pki, ensure_lab_ssh_key
+from dcalab.progress import step
 from dcalab.settings import image_source
 from dcalab.topology import topology
 
@@ -109,15 +110,17 @@ class LabNetwork:
         current = hub.hub_container(self.client)
         if current is not None and all(current.labels.get(key) == value for key, value in wanted.items()):
             if current.status != "running":
-                current.start()
+                with step("Starting the lab hub"):
+                    current.start()
             return
         seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == wanted[hub.SEEDED_LABEL]
         if current is not None:
             current.remove(force=True)
         if not seeded:
             hub.seed(self.client, served, LABELS)
-        hub.create_hub(self.client, pki, {**LABELS, hub.ROLE_LABEL: "hub", **wanted}, topo.network, topo.hub_ip,
-                       [topo.hub_fqdn, *topo.hub_aliases], host_address)
+        with step("Starting the lab hub"):
+            hub.create_hub(self.client, pki, {**LABELS, hub.ROLE_LABEL: "hub", **wanted}, topo.network, topo.hub_ip,
+                           [topo.hub_fqdn, *topo.hub_aliases], host_address)
 
     def hub_ca_for_vms(self) -> Path:
         """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""

@@ -21,18 +21,25 @@ def totals(lab: Lab, results: dict[str, TaskResult]) -> tuple[int, int, float]:
 def print_summary(reporter, lab: Lab, results: dict[str, TaskResult], mode: str, hints: bool = True) -> None:
     """One compact table: task, points, verdict, hint (in colour on a terminal)."""
     reporter.section(f"lab {lab.id}: {lab.title} ({mode})", sep="=")
+    write_table(reporter, lab, results, hints)
+
+
+def write_table(writer, lab: Lab, results: dict[str, TaskResult], hints: bool = True, compact: bool = False) -> None:
+    """The table's rows and total line, to anything with pytest's write(text, **markup): the grade's terminal
+    reporter, or the TerminalWriter `dcalab watch` draws with. `compact`: no hint or reason after the verdicts
+    (the watch shows one, below the table)."""
     width = max(len(task.id) for task in lab.tasks)
     for number, task in enumerate(lab.tasks, 1):
         result = results.get(task.id)
         if result is None:
             continue
-        hint = "" if result.status == PASS or not (hints or result.reason) else result.hint
-        reporter.write(f"{number:>2} {task.id:<{width}} {result.score:>2}/{task.points:<2} ")
-        reporter.write(f"{result.status:<9}" if hint else result.status, **{COLOURS[result.status]: True, "bold": True})
-        reporter.write(f" {hint}\n" if hint else "\n")
+        hint = "" if compact or result.status == PASS or not (hints or result.reason) else result.hint
+        writer.write(f"{number:>2} {task.id:<{width}} {result.score:>2}/{task.points:<2} ")
+        writer.write(f"{result.status:<9}" if hint else result.status, **{COLOURS[result.status]: True, "bold": True})
+        writer.write(f" {hint}\n" if hint else "\n")
     score, maximum, percent = totals(lab, results)
     verdict = "PASSED" if percent >= lab.pass_mark else "not passed yet"
-    reporter.write(f"Total {score}/{maximum} points ({percent:.0f} %), pass mark {lab.pass_mark} %: {verdict}.\n")
+    writer.write(f"Total {score}/{maximum} points ({percent:.0f} %), pass mark {lab.pass_mark} %: {verdict}.\n")
 
 
 def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -> dict:
@@ -50,14 +57,15 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -
     return {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
 
 
-_html = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
+# The HTML pages dcalab writes (a grade here, the history in dcalab.history_view); everything is escaped.
+PAGES = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
 def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True) -> str:
     """One self-contained HTML page: per-task cards with expected vs found and hints, the total."""
     score, maximum, percent = totals(lab, results)
     ordered = [results[task.id] for task in lab.tasks if task.id in results]
-    return _html.get_template("report.html.j2").render(
+    return PAGES.get_template("report.html.j2").render(
         lab=lab, results=ordered, score=score, max_score=maximum, percent=percent, mode=mode, backend=backend,
         hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     )

@@ -53,12 +53,18 @@ class LabSession:
 
     def again(self) -> None:
         """Forget the results, what was reachable and the nodes' answers, keep the open shells: for the next
-        grade of the same lab (a live view), which then costs the commands' round trips only."""
+        grade of the same lab (a live view), which then costs the commands' round trips only. After a grade
+        that could not look at a node, the shells are opened anew: a node that timed out is not asked again
+        on its old shell, and it may be back."""
+        looked = all(result.status != ENV_ERROR for result in (*self.results.values(), *self._quiet.values()))
         self.results.clear()
         self._quiet.clear()
         self._reachable.clear()
         plan = self.cluster.asked()
-        self.cluster.forget_answers()
+        if looked:
+            self.cluster.forget_answers()
+        else:
+            self.cluster.reconnect()
         self.cluster.prefetch(plan)  # the last grade's commands, asked afresh in one round trip per node
 
     # -- the verdict rule ---------------------------------------------------------------------------------------

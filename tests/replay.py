@@ -21,19 +21,24 @@ from dcalab.lab import Lab
 from dcalab.session import LabSession
 
 RECORDINGS = Path(__file__).parent / "recorded"
+AWAY = "away"  # in a mix of recordings: the node does not answer, as a stopped node
 
 
 class ReplayBackend(BaseBackend):
-    """A testinfra backend answering from a recording; a command the recording lacks is an error."""
+    """A testinfra backend answering from a recording (None: the node is away); a command the recording lacks is
+    an error."""
 
     NAME = "dcalab-replay"
 
-    def __init__(self, node: str, answers: dict[str, list], **kwargs) -> None:
+    def __init__(self, node: str, answers: dict[str, list] | None, **kwargs) -> None:
         super().__init__(node, **kwargs)
         self.node, self.answers = node, answers
 
     def run(self, command: str, *args: str, **kwargs) -> CommandResult:
         cmd = self.get_command(command, *args)
+        if self.answers is None:
+            away = f"Error response from daemon: container dcalab-{self.node} is not running"
+            return self.result(1, self.encode(cmd), b"", away.encode())
         if cmd not in self.answers:
             raise AssertionError(f"{self.node} was asked a command the recording lacks: {cmd}")
         rc, stdout, stderr = self.answers[cmd]
@@ -43,8 +48,27 @@ class ReplayBackend(BaseBackend):
 class ReplayCluster:
     """What LabSession and TaskRun need of a cluster, answered from a recording."""
 
-    def __init__(self, recording: dict[str, dict[str, list]]) -> None:
+    name = "replay"
+
+    def __init__(self, recording: dict[str, dict[str, list] | None]) -> None:
+        self.answer_from(recording)
+
+    def answer_from(self, recording: dict[str, dict[str, list] | None]) -> None:
+        """From now on, answer as this recording does."""
         self.hosts = {node: Host(ReplayBackend(node, answers)) for node, answers in recording.items()}
+
+    # What LabSession.again() asks of a cluster between two grades: here no shell to keep, no answer to forget.
+    def asked(self) -> dict[str, list[str]]:
+        return {}
+
+    def forget_answers(self) -> None:
+        pass
+
+    def reconnect(self) -> None:
+        pass
+
+    def prefetch(self, plan: dict[str, list[str]]) -> None:
+        pass
 
     def host(self, node: str) -> Host:
         return self.hosts[node]
@@ -56,6 +80,15 @@ class ReplayCluster:
     @contextlib.contextmanager
     def fresh(self) -> Iterator[None]:
         yield
+
+
+def mix(lab: Lab, state: str, **nodes: str) -> dict[str, dict[str, list] | None]:
+    """Each node's answers from the recorded `state`, or from the state named for it (AWAY: it does not answer):
+    mix(lab, "start", registry="solved") is the lab's start with the registry container running."""
+    recorded = {name: json.loads((RECORDINGS / f"{lab.id}-{name}.json").read_text())["answers"]
+                for name in {state, *nodes.values()} - {AWAY}}
+    return {node: None if nodes.get(node) == AWAY else recorded[nodes.get(node, state)][node]
+            for node in recorded[state]}
 
 
 def verdicts(results: dict[str, TaskResult]) -> dict[str, list]:

@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from dcalab import history
+from dcalab import cli, history
 from dcalab.errors import HistoryError
+from dcalab.lab import lab_names
 from tests.test_new_lab import make_lab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +42,7 @@ def test_a_history_from_before_schema_versions_is_migrated_and_keeps_its_rows(tm
             for run in history.runs(path=path)]
     assert runs == [(1, "quiz", "quiz", "done", "-", 2, 3), (2, "lab", "registry", "grade", "embedded", 6, 8)]
     assert version(path) == history.SCHEMA_VERSION
+    assert {(run.started, run.best) for run in history.runs(path=path)} == {("", None)}  # a single grade each
     assert [(p.item, p.last_status) for p in history.progress("registry", path)] == [
         ("daemon-json", "FAIL"), ("registry-running", "PASS")]
     assert [(p.item, p.last_status) for p in history.progress("quiz", path)] == [
@@ -113,3 +117,72 @@ def test_a_missed_question_stays_missed_until_answered_right_twice_in_a_row(tmp_
     assert answered("wrong") == {"net-001": 0}  # a wrong answer starts again
     assert answered("correct", "wrong") == {"net-001": 1, "net-002": 0}
     assert answered("correct", "correct") == {"net-002": 1}
+
+
+def graded(path: Path, score: int, max_score: int = 30, mode: str = "grade", best: int | None = None,
+           subject: str = "registry") -> None:
+    """A lab run of `score` points: swarm-join PASS when it has them all, the rest of the points on daemon-json."""
+    join = history.Item("swarm-join", "PASS" if score >= 4 else "FAIL", min(score, 4), 4, "Orchestration", "o")
+    rest = history.Item("daemon-json", "PASS" if score == max_score else "FAIL", score - join.score, max_score - 4,
+                        "Installation and Configuration", "o")
+    history.record_run("lab", subject, mode, "embedded", [join, rest], path, time.time() - 60 if best else None, best)
+
+
+def shown_history(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, path: Path, *args: str) -> str:
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    assert cli.main(["history", *args]) == 0
+    return capsys.readouterr().out
+
+
+def listed(output: str) -> list[tuple[int, str, str]]:
+    """(run, kind, subject) of each run line."""
+    lines = [line.split() for line in output.splitlines() if re.match(r"\s+\d+  \d{4}-", line)]
+    return [(int(words[0]), *words[3:5]) for words in lines]
+
+
+def test_history_lists_the_newest_runs_first_the_last_20_unless_told(tmp_path: Path, capsys, monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    for score in range(23):
+        graded(path, score)
+    history.record_run("quiz", "quiz", "done", "-", [history.Item("net-001", "wrong", 0, 1, "Networking", "o")], path)
+    output = shown_history(capsys, monkeypatch, path)
+    assert "Runs, newest first (the last 20 of 24, --all for every one)" in output
+    assert listed(output) == [(24, "quiz", "quiz"), *[(run, "lab", "registry") for run in range(23, 4, -1)]]
+    assert [run for run, _, _ in listed(shown_history(capsys, monkeypatch, path, "--limit", "3"))] == [24, 23, 22]
+    every = shown_history(capsys, monkeypatch, path, "--all")
+    assert "Runs, newest first (all)" in every and len(listed(every)) == 24
+    labs = shown_history(capsys, monkeypatch, path, "--lab", "registry", "--limit", "2")
+    assert listed(labs) == [(23, "lab", "registry"), (22, "lab", "registry")]
+    assert "quiz" not in labs and "Study next" not in labs and "\nregistry: best 22/30" in labs
+    assert "Study next" in output and "\nquiz: item, attempts, first pass, best, last\n" in output
+
+
+def test_history_gives_each_labs_best_last_and_trend_over_whole_lab_grades(tmp_path: Path, capsys,
+                                                                           monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    graded(path, 0)
+    graded(path, 9, max_score=9)  # two tasks graded with -k: not the whole lab
+    graded(path, 30, mode="solve")  # dcalab's work, not the learner's
+    graded(path, 23)
+    graded(path, 28, mode="watch", best=29)  # a watch that saw 29 points, then a mistake
+    output = shown_history(capsys, monkeypatch, path)
+    assert "\nregistry: best 29/30, last 28/30; whole-lab grades, oldest first: 0 23 28\n  task, attempts" in output
+    watch = next(line for line in output.splitlines() if " watch " in line)
+    assert re.search(r"  28/30  best 29, watched from \d\d:\d\d$", watch), watch
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    assert cli.main(["lab", "list"]) == 0
+    assert re.search(r"(?m)^registry +\d+ tasks +30 points +best 29/30 ", capsys.readouterr().out)
+    for score in range(10):
+        graded(path, score)
+    assert "whole-lab grades, oldest first (the last 10): 0 1 2 3 4 5 6 7 8 9" in shown_history(
+        capsys, monkeypatch, path)
+
+
+def test_history_of_a_lab_not_graded_yet_says_how_and_of_an_unknown_lab_lists_the_labs(tmp_path: Path, capsys,
+                                                                                     monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    assert shown_history(capsys, monkeypatch, path, "--lab", "orchestration").splitlines() == [
+        "No grade of the lab orchestration yet. Grade it: pytest labs/orchestration, or dcalab watch orchestration"]
+    assert cli.main(["history", "--lab", "nope"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "dcalab: There is no lab called 'nope'.", f"  The labs are: {', '.join(lab_names())}."]

@@ -1,8 +1,9 @@
-"""Reports a learner trusts: the results.json shape, the HTML page (escaped, read in Chromium),
-the history of attempts, and ENV-ERROR kept apart from the learner's mistakes on the real cluster."""
+"""Reports a learner trusts: the results.json shape, the HTML page (escaped, read in Chromium), the history of
+attempts and its page, and ENV-ERROR kept apart from the learner's mistakes on the real cluster."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -11,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from checks import verdict
+from dcalab import cli, history
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.grading import BLOCKED, TaskResult, grade_task
 from dcalab.lab import load_lab
 from dcalab.report import render_html, results_json
 from tests.labrun import LAB, ROOT, run_lab
+from tests.test_history import graded
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -73,6 +76,41 @@ def headless(chromium: str, *args: str) -> str:
     return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120).stdout
 
 
+def test_the_history_page_charts_each_labs_whole_grades_and_grids_its_tasks_run_by_run(
+        chromium: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, page = tmp_path / "history.sqlite3", tmp_path / "history.html"
+    graded(path, 0)
+    graded(path, 9, max_score=9, mode="solve")  # two tasks solved with -k: in the grid, not in the chart
+    graded(path, 30)
+    graded(path, 28, mode="watch", best=30)
+    gone = history.Item("<img src=x onerror=alert(1)>", "FAIL", 0, 30, "Orchestration", "o")  # a task since removed
+    history.record_run("lab", "registry", "grade", "embedded", [gone], path)
+    history.record_run("quiz", "quiz", "done", "-", [history.Item("net-001", "wrong", 0, 1, "Networking", "o")], path)
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    assert cli.main(["history", "--html", str(page)]) == 0
+    html = page.read_text()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html and "<script" not in html
+
+    def cells(task: str) -> list[str]:
+        row = re.search(rf'<th class="task">{re.escape(task)}</th>(.*?)</tr>', html, re.S).group(1)
+        return re.findall(r'<td class="([A-Z-]+|none)"', row)
+
+    assert cells("swarm-join") == ["FAIL", "PASS", "PASS", "PASS", "none"]
+    assert cells("daemon-json") == ["FAIL", "PASS", "PASS", "FAIL", "none"]
+    assert cells("cross-node-pull") == ["none"] * 5  # a task of the lab never graded
+    assert cells("&lt;img src=x onerror=alert(1)&gt;") == ["none"] * 4 + ["FAIL"]
+    assert len(re.findall(r"<circle ", html)) == 4  # the four grades of the whole lab
+    runs = re.search(r"Runs, newest first</h3>(.*?)</table>", html, re.S).group(1)
+    assert re.findall(r"<tr><td>(\d+)</td>", runs) == ["5", "4", "3", "2", "1"]
+    assert "from " in runs and "best 30" in runs
+
+    dom = headless(chromium, "--dump-dom", page.as_uri())
+    assert "Best 30/30, last 0/30" in dom and "Quizzes and exams, newest first" in dom
+    ARTIFACTS.mkdir(exist_ok=True)
+    headless(chromium, f"--screenshot={ARTIFACTS / 'history-page.png'}", "--window-size=1100,1300", page.as_uri())
+    assert (ARTIFACTS / "history-page.png").stat().st_size > 10_000
+
+
 def test_lab_grade_reports_env_error_apart_from_mistakes(pristine: EmbeddedCluster, chromium: str, tmp_path) -> None:
     history = tmp_path / "history.sqlite3"
     run_lab("grade", history=history)
@@ -93,8 +131,8 @@ def test_lab_grade_reports_env_error_apart_from_mistakes(pristine: EmbeddedClust
     headless(chromium, f"--screenshot={ARTIFACTS / 'registry-report.png'}", "--window-size=1200,1600", html.as_uri())
     assert (ARTIFACTS / "registry-report.png").stat().st_size > 10_000
 
-    shown = subprocess.run([sys.executable, "-m", "dcalab", "history", "registry"], capture_output=True, text=True,
-                           env={"DCALAB_HISTORY": str(history), "PATH": "/usr/bin:/bin"}, cwd=ROOT)
+    shown = subprocess.run([sys.executable, "-m", "dcalab", "history", "--lab", "registry"], capture_output=True,
+                           text=True, env={"DCALAB_HISTORY": str(history), "PATH": "/usr/bin:/bin"}, cwd=ROOT)
     lines = shown.stdout.splitlines()
     assert sum(line.split()[3:5] == ["lab", "registry"] for line in lines) == 3, shown.stdout
     registry_running = next(line for line in lines if line.strip().startswith("registry-running"))

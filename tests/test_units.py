@@ -1,4 +1,4 @@
-"""Pure functions: capability masks, topology, engine errors, progress output."""
+"""Pure functions: capability masks, topology, engine errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 import pytest
 
 from checks import Verdict, redact, verdict
-from dcalab import engine, progress, runc_wrapper, runner
+from dcalab import engine, runc_wrapper, runner
 from dcalab.errors import DcalabError, GraderDefect, UnknownNode
 from dcalab.grading import BLOCKED, TaskResult
 from dcalab.lab import load_lab
@@ -75,12 +75,6 @@ def test_missing_packages_as_non_root_name_the_apt_command(monkeypatch) -> None:
     monkeypatch.setattr(engine.os, "geteuid", lambda: 1000)
     with pytest.raises(DcalabError, match="sudo apt-get install no-such-pkg"):
         engine.ensure_packages({"/nonexistent/tool": "no-such-pkg"})
-
-
-def test_progress_is_silent_when_not_a_tty(capsys) -> None:
-    with progress.step("Building something"):
-        pass
-    assert capsys.readouterr().err == ""
 
 
 def test_an_unknown_image_source_is_refused(monkeypatch) -> None:

@@ -107,8 +107,7 @@ class EmbeddedCluster(Cluster):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
         self.reconnect()  # shells to nodes that were down or recreated start afresh
-        with step("Starting the lab nodes"):
-            in_parallel(self._ensure_node, topology().nodes)
+        in_parallel(self._ensure_node, topology().nodes)
 
     def reset(self) -> None:
         self.net.start_engine()
@@ -138,25 +137,30 @@ class EmbeddedCluster(Cluster):
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:
-        """Create, start or unpause the node; True when its docker answers."""
+        """Create, start or unpause the node (a progress step each); True when its docker answers."""
         container = self._container(node)
         if container is not None and container.labels.get(CLUSTER_LABEL) != self.name:
             raise DcalabError(
                 f"A container named {container.name} exists and was not made by dcalab.",
                 f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up",
             )
-        if container is None:
-            self._create_node(node)
-        elif container.status == "paused":
-            container.unpause()
-        elif container.status != "running":
-            container.start()
-        elif not self._docker_answers(node):
+        if container is not None and container.status == "running":
+            if self._docker_answers(node):
+                return True
             # A running node whose docker is down (often the learner's daemon.json): one start, no
             # waiting for a docker that refuses its configuration; the lab's daemon-json task repairs that.
-            self.run(node, "sh", "-c", "systemctl reset-failed docker docker.socket; systemctl start docker")
+            with step(f"Starting docker in the node {node.name}"):
+                self.run(node, "sh", "-c", "systemctl reset-failed docker docker.socket; systemctl start docker")
             return self._docker_answers(node)
-        self._wait_docker(node)
+        if container is None:
+            title, make = f"Making the node {node.name}", lambda: self._create_node(node)
+        elif container.status == "paused":
+            title, make = f"Unpausing the node {node.name}", container.unpause
+        else:
+            title, make = f"Starting the node {node.name}", container.start
+        with step(title):
+            make()
+            self._wait_docker(node)
         return True
 
     def _docker_answers(self, node: Node) -> bool:

@@ -1,0 +1,129 @@
+"""`dcalab watch`: a lab graded again about once a second while you work, for a second terminal.
+
+Each cycle is one LabSession grade, in this process and read-only, on the shells it keeps open (session.again()
+forgets the answers, not the shells), so watching costs each node about one round trip per cycle. On a terminal
+the table is redrawn in place; otherwise (a log) it is printed again whenever a verdict or a score changes.
+The whole watch is one history row: when it started, its best score and its last grade.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import TextIO
+
+from dcalab.grading import PASS, TaskResult
+from dcalab.history import record_lab
+from dcalab.report import totals, write_table
+from dcalab.session import LabSession
+
+INTERVAL = 1.0  # seconds from the start of one grade to the start of the next
+HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
+REDRAW = "\x1b[H\x1b[J"  # home, then clear to the end of the screen: a frame that wraps leaves nothing behind
+
+Verdicts = dict[str, tuple[str, int]]  # task id -> (verdict, points)
+
+
+def clock(timestamp: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(timestamp))
+
+
+class Watch:
+    """The grades of one watch: what the last one found, what changed and when, the best score."""
+
+    def __init__(self, session: LabSession, out: TextIO) -> None:
+        from _pytest._io.terminalwriter import should_do_markup  # here only: every other dcalab command goes without
+
+        self.session, self.out = session, out
+        self.live = out.isatty()  # redraw in place; else print again on each change
+        self.colour = should_do_markup(out)
+        self.started = time.time()
+        self.results: dict[str, TaskResult] = {}  # the last complete grade
+        self.verdicts: Verdicts = {}
+        self.changed_at, self.changes = 0.0, ""
+        self.best = 0
+
+    def grade(self) -> bool:
+        """Grade the lab once; True when the verdicts or the points changed since the last grade."""
+        results = dict(self.session.run_all())
+        verdicts = {task: (result.status, result.score) for task, result in results.items()}
+        changed = verdicts != self.verdicts
+        if changed and self.verdicts:
+            lab = self.session.lab
+            self.changed_at = time.time()
+            self.changes = ", ".join(f"{task} now {status} {score}/{lab.task(task).points}"
+                                     for task, (status, score) in verdicts.items()
+                                     if self.verdicts.get(task) != (status, score))
+        self.results, self.verdicts = results, verdicts
+        self.best = max(self.best, totals(self.session.lab, results)[0])
+        return changed
+
+    @property
+    def all_pass(self) -> bool:
+        return bool(self.results) and all(result.status == PASS for result in self.results.values())
+
+    def frame(self) -> str:
+        """The lab's table, when it was graded and what changed last, and the hint of the first task left."""
+        from _pytest._io.terminalwriter import TerminalWriter  # the colours of the grade's own table
+
+        lab, buffer = self.session.lab, io.StringIO()
+        writer = TerminalWriter(buffer)
+        writer.hasmarkup = self.colour
+        writer.write(f"Watching lab {lab.id}: {lab.title}, on the {self.session.cluster.name} cluster "
+                     "(read-only; Ctrl-C stops).\n")
+        write_table(writer, lab, self.results, compact=True)
+        last = (f"last change {clock(self.changed_at)}: {self.changes}" if self.changed_at
+                else f"no change since {clock(self.started)}")
+        writer.write(f"Graded {clock(time.time())}; {last}.\n")
+        left = next((result for result in self.results.values() if result.status != PASS), None)
+        writer.write(f"Next, {left.task.id}: {left.hint}\n" if left else "Every task passes.\n")
+        return buffer.getvalue()
+
+    def show(self, changed: bool) -> None:
+        if self.live:  # one write: the terminal never shows half a frame
+            self.out.write(REDRAW + self.frame())
+        elif changed:
+            self.out.write(self.frame() + "\n")
+        self.out.flush()
+
+    def record(self, history: Path | None) -> int | None:
+        """The watch's one history row: its start, best score and last grade."""
+        return record_lab(self.session.lab, self.results, "watch", self.session.cluster.name, history, self.started,
+                          self.best)
+
+
+def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: float = INTERVAL,
+          history: Path | None = None) -> int:
+    """Grade the session's lab again and again and show it: 0 once every task passes (with until_pass), 130 on
+    Ctrl-C. Writes one history row (unless no grade finished) and closes the session's shells."""
+    seen = Watch(session, out)
+    code = 130
+    if seen.live:
+        out.write(HIDE_CURSOR)
+    try:
+        while True:
+            began = time.monotonic()
+            seen.show(seen.grade())
+            if until_pass and seen.all_pass:
+                code = 0
+                break
+            time.sleep(max(interval - (time.monotonic() - began), 0))
+            session.again()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if seen.live:
+            out.write(SHOW_CURSOR)
+        session.cluster.reconnect()  # close the shells
+    if seen.results:
+        score, maximum, _ = totals(session.lab, seen.results)
+        saved = seen.record(history)
+        where = f" Saved in your history: dcalab history --lab {session.lab.id}" if saved else ""
+        if seen.live:
+            out.write("\n")  # a line between the last frame and this one, as between the frames in a log
+        out.write(f"Watched {session.lab.id} from "
+                  f"{clock(seen.started)} to {clock(time.time())}: best {seen.best}/{maximum}, last {score}/{maximum}."
+                  f"{where}\n")
+    out.flush()
+    return code

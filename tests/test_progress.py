@@ -1,0 +1,135 @@
+"""Progress on long work: each step of `dcalab cluster up` says when it starts and how long it took, and a step
+with nothing to do says nothing. The engine, the images and the nodes are fakes: only the steps are real."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from docker.errors import ImageNotFound
+
+from dcalab import engine, labnet, progress
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.images.build import build
+from dcalab.labnet import CLUSTER_LABEL, LabNetwork
+from dcalab.topology import topology
+
+DONE = r"done in \d+\.\d s"
+
+
+def steps(err: str) -> list[str]:
+    """Each progress line, its time written as N.N."""
+    return [re.sub(r"\d+\.\d s$", "N.N s", line) for line in err.splitlines()]
+
+
+def test_a_step_says_when_it_starts_and_how_long_it_took(capsys, monkeypatch) -> None:
+    clock = iter([10.0, 14.3])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    with progress.step("Building something"):
+        assert capsys.readouterr().err == "Building something ...\n"  # before the work, not after it
+    assert capsys.readouterr().err == "Building something: done in 4.3 s\n"
+
+
+def test_a_step_that_fails_says_so_and_the_error_goes_on(capsys) -> None:
+    with pytest.raises(KeyboardInterrupt), progress.step("Building something"):
+        raise KeyboardInterrupt
+    assert steps(capsys.readouterr().err) == ["Building something ...", "Building something: stopped after N.N s"]
+
+
+class Images:
+    """A fake engine's images: what exists, with its labels; a build makes one."""
+
+    def __init__(self, **labels: dict) -> None:
+        self.labels = labels
+
+    def get(self, tag: str) -> SimpleNamespace:
+        if tag not in self.labels:
+            raise ImageNotFound(tag)
+        return SimpleNamespace(id=f"sha256:{tag}", labels=self.labels[tag])
+
+
+def test_an_image_build_is_a_step_and_a_current_image_is_not_built_again(capsys) -> None:
+    built = []
+
+    def api_build(labels: dict, tag: str, **options) -> list[dict]:
+        built.append(tag)
+        client.images.labels[tag] = labels
+        return [{"stream": "Step 1/1 : FROM base\n"}]
+
+    client = SimpleNamespace(images=Images(base={}), api=SimpleNamespace(build=api_build))
+    assert build(client, "dcalab/toy:1", "FROM base\n")
+    assert steps(capsys.readouterr().err) == ["Building image dcalab/toy:1 ...",
+                                              "Building image dcalab/toy:1: done in N.N s"]
+    assert not build(client, "dcalab/toy:1", "FROM base\n") and built == ["dcalab/toy:1"]
+    assert capsys.readouterr().err == ""
+
+
+def test_the_engine_started_is_a_step_and_an_engine_that_answers_is_used_quietly(capsys, monkeypatch,
+                                                                                 tmp_path) -> None:
+    answering = iter([None, None, "client"])  # none answers; dockerd answers on the second look
+    monkeypatch.setattr(engine, "answering_client", lambda: next(answering))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("DCALAB_STATE", str(tmp_path))
+    monkeypatch.setattr(engine.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(engine, "ensure_packages", lambda binaries: None)
+    monkeypatch.setattr(engine, "needs_runc_wrapper", lambda: False)
+    monkeypatch.setattr(engine, "record", lambda name, pid: None)
+    monkeypatch.setattr(engine.subprocess, "Popen", lambda *args, **kwargs: SimpleNamespace(pid=1, poll=lambda: None))
+    monkeypatch.setattr(engine.time, "sleep", lambda seconds: None)
+    assert engine.ensure_engine() == "client"
+    assert steps(capsys.readouterr().err) == ["Starting the Docker engine ...",
+                                              "Starting the Docker engine: done in N.N s"]
+    monkeypatch.setattr(engine, "answering_client", lambda: "client")
+    assert engine.ensure_engine() == "client" and capsys.readouterr().err == ""
+
+
+def test_the_hub_started_is_a_step_and_a_running_hub_is_left_quietly(capsys, monkeypatch) -> None:
+    hub, created = labnet.hub, []
+    monkeypatch.setattr(labnet, "ensure_hub_images", lambda client: [])
+    monkeypatch.setattr(hub, "seed_digest", lambda client, served: "digest")
+    monkeypatch.setattr(hub, "cert_digest", lambda pki: "cert")
+    monkeypatch.setattr(hub, "seed", lambda client, served, labels: None)
+    monkeypatch.setattr(hub, "create_hub", lambda *args: created.append(args))
+    monkeypatch.setattr(hub, "hub_container", lambda client: None)
+    net = LabNetwork()
+    net._client = "client"
+    net.ensure_hub(pki=None)
+    assert len(created) == 1
+    assert steps(capsys.readouterr().err) == ["Starting the lab hub ...", "Starting the lab hub: done in N.N s"]
+    running = SimpleNamespace(status="running", labels={hub.SEEDED_LABEL: "digest", hub.CERT_LABEL: "cert",
+                                                        hub.PLACEMENT_LABEL: topology().network})
+    monkeypatch.setattr(hub, "hub_container", lambda client: running)
+    net.ensure_hub(pki=None)
+    assert len(created) == 1 and capsys.readouterr().err == ""
+
+
+class Node:
+    """A fake node container."""
+
+    def __init__(self, status: str) -> None:
+        self.status, self.labels = status, {CLUSTER_LABEL: "embedded"}
+
+    def start(self) -> None:
+        self.status = "running"
+
+    unpause = start
+
+
+def test_each_node_made_started_or_unpaused_is_a_step_and_a_healthy_cluster_says_nothing(capsys,
+                                                                                         monkeypatch) -> None:
+    cluster = EmbeddedCluster()
+    nodes = {"worker1": Node("exited"), "worker2": Node("paused"), "registry": Node("running")}  # master: missing
+    monkeypatch.setattr(cluster.net, "prepare", lambda: None)  # the engine, the images and the hub: above
+    monkeypatch.setattr(cluster.net, "nodes_of", lambda name: [])
+    monkeypatch.setattr(cluster, "_container", lambda node: nodes.get(node.name))
+    monkeypatch.setattr(cluster, "_create_node", lambda node: nodes.__setitem__(node.name, Node("running")))
+    monkeypatch.setattr(cluster, "_docker_answers", lambda node: nodes[node.name].status == "running")
+    monkeypatch.setattr(cluster, "_wait_docker", lambda node: None)
+    cluster.up()
+    lines = steps(capsys.readouterr().err)
+    for title in ("Making the node master", "Starting the node worker1", "Unpausing the node worker2"):
+        assert lines.index(f"{title} ...") < lines.index(f"{title}: done in N.N s")
+    assert len(lines) == 6 and "registry" not in "".join(lines)
+    cluster.up()
+    assert capsys.readouterr().err == ""
