@@ -3,9 +3,13 @@ and checks the verdict, that the grade ended in bounded time and changed nothing
 
 from __future__ import annotations
 
+import io
+import random
 import signal
 import sys
+import tarfile
 import time
+import uuid
 
 import pexpect
 import pytest
@@ -260,3 +264,46 @@ def test_master_out_of_its_swarm_is_a_fail_not_env_error(solved: EmbeddedCluster
     graded = run_lab("grade", "swarm_join")["swarm-join"]
     assert graded["verdict"] == "FAIL" and graded["score"] == 0
     assert "master is not a swarm manager" in graded["output"] and "dcalab lab start" in graded["output"]
+
+
+def fuzz_content(rng: random.Random) -> bytes:
+    """What a careless or hostile file may hold: random bytes, NUL and control characters, a very long line, and
+    text shaped like the shell's own framing markers."""
+    marker = f"__dcalab_{uuid.uuid4().hex}_end__ 0\n__dcalab_{uuid.uuid4().hex}_start__\n".encode()
+    parts = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 2000))), b"\x00\x1b[2J\x07\r\x7f\x9b",
+             b"x" * rng.choice((10, 100_000)), marker, b'{"insecure-registries": ["' + REGISTRY.encode() + b'"]']
+    rng.shuffle(parts)
+    return b"".join(parts)
+
+
+def put_file(cluster: EmbeddedCluster, node: str, path: str, content: bytes) -> None:
+    """Write bytes as they are (no shell quoting) into a node's file."""
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        entry = tarfile.TarInfo(path.rsplit("/", 1)[1])
+        entry.size = len(content)
+        tar.addfile(entry, io.BytesIO(content))
+    cluster.client.containers.get(f"dcalab-{node}").put_archive(path.rsplit("/", 1)[0], archive.getvalue())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fuzzed_files_the_lab_reads_give_pass_or_fail_in_bounded_time(solved: EmbeddedCluster, seed: int) -> None:
+    """worker1's daemon.json and the registry's tag link for alpine filled with fuzz: every task is graded PASS or
+    FAIL (BLOCKED: a FAIL after a failing prerequisite), the learner's files, never ENV-ERROR or a traceback, in
+    bounded time, read-only."""
+    rng = random.Random(seed)
+    registry = solved.host("registry")
+    link = registry.check_output(
+        "find /var/lib/docker/volumes -path '*/repositories/alpine/_manifests/tags/latest/current/link' | head -n 1")
+    saved = {("worker1", "/etc/docker/daemon.json"): solved.host("worker1").check_output(
+        "cat /etc/docker/daemon.json"), ("registry", link): registry.check_output("cat %s", link)}
+    try:
+        for (node, path) in saved:
+            put_file(solved, node, path, fuzz_content(rng))
+        graded = grade_read_only(solved, "--lab-timeout=10", limit=60)
+        assert {entry["verdict"] for entry in graded.values()} <= {"PASS", "FAIL", "BLOCKED"}, graded
+        assert graded["daemon-json"]["verdict"] == "FAIL"
+        assert not any("Traceback" in entry["output"] for entry in graded.values())
+    finally:
+        for (node, path), content in saved.items():
+            put_file(solved, node, path, content.encode() + (b"\n" if node == "worker1" else b""))
