@@ -198,34 +198,27 @@ def runs_image(service: dict | None, tasks: list[dict], image: str) -> Verdict:
                    f"running tasks on: {', '.join(images) or 'none'}")
 
 
-def _file_setting(entries: list[dict], key: str, name: str) -> dict | None:
-    return next((entry for entry in entries if entry.get(key) == name), None)
+FILE_KINDS = {  # what a service is given -> its spec's list, the name's key, where a bare target goes
+    "secret": ("Secrets", "SecretName", "/run/secrets/"),
+    "config": ("Configs", "ConfigName", "/"),
+}
 
 
-def secret_mounted(service: dict | None, secret: str, path: str, mode: int) -> Verdict:
-    """The secret given to the service at `path` (a bare target is under /run/secrets) with file mode `mode`."""
-    expected = f"the secret {secret} at {path} with mode {mode:04o}"
+def file_given(service: dict | None, kind: str, name: str, path: str, mode: int | None = None) -> Verdict:
+    """The secret or config given to the service at `path`, with file mode `mode` when it matters."""
+    entries, key, bare = FILE_KINDS[kind]
+    expected = f"the {kind} {name} at {path}" + (f" with mode {mode:04o}" if mode is not None else "")
     if service is None:
         return absent("of that name", expected)
-    given = _file_setting(service["Spec"]["TaskTemplate"]["ContainerSpec"].get("Secrets") or [], "SecretName", secret)
+    listed = service["Spec"]["TaskTemplate"]["ContainerSpec"].get(entries) or []
+    given = next((entry for entry in listed if entry.get(key) == name), None)
     if given is None:
-        return verdict(False, expected, f"the service has no secret {secret}")
-    target = given["File"]["Name"]
-    target = target if target.startswith("/") else f"/run/secrets/{target}"
-    found_mode = given["File"].get("Mode", 0o444)
-    return verdict(target == path and found_mode == mode, expected,
-                   f"the secret at {target} with mode {found_mode:04o}")
-
-
-def config_mounted(service: dict | None, config: str, path: str) -> Verdict:
-    expected = f"the config {config} at {path}"
-    if service is None:
-        return absent("of that name", expected)
-    given = _file_setting(service["Spec"]["TaskTemplate"]["ContainerSpec"].get("Configs") or [], "ConfigName", config)
-    if given is None:
-        return verdict(False, expected, f"the service has no config {config}")
-    target = given.get("File", {}).get("Name", f"/{config}")
-    return verdict(target == path, expected, f"the config at {target}")
+        return verdict(False, expected, f"the service has no {kind} {name}")
+    target = (given.get("File") or {}).get("Name", name)
+    target = target if target.startswith("/") else bare + target
+    found_mode = (given.get("File") or {}).get("Mode", 0o444)
+    return verdict(target == path and mode in (None, found_mode), expected,
+                   f"the {kind} at {target}" + (f" with mode {found_mode:04o}" if mode is not None else ""))
 
 
 def file_in_task(node, container_id: str, path: str) -> tuple[str, str] | None:

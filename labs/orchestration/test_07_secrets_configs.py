@@ -39,7 +39,7 @@ def test_secrets_configs(task) -> None:
         files_right = secret_said == "holds the password" and config_said == "holds listen=8000"
         inside = f"in the task on {node}: {SECRET_PATH} {secret_said}; {CONFIG_PATH} {config_said}"
     task.grade({
-        "secret-mode-0400": services.secret_mounted(app, SECRET, SECRET_PATH, 0o400),
-        "config-path": services.config_mounted(app, CONFIG, CONFIG_PATH),
+        "secret-mode-0400": services.file_given(app, "secret", SECRET, SECRET_PATH, 0o400),
+        "config-path": services.file_given(app, "config", CONFIG, CONFIG_PATH),
         "files-in-task": verdict(files_right, f"{SECRET_PATH} holds the password, {CONFIG_PATH} the config", inside),
     })
