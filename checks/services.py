@@ -92,20 +92,6 @@ def replicas(service: dict | None, tasks: list[dict], count: int) -> Verdict:
     return verdict(wanted == count and up == count, expected, found)
 
 
-def converged(service: dict | None, tasks: list[dict], name: str) -> Verdict:
-    """Every task the service asks for runs (replicated: its replicas; global: one per eligible node)."""
-    expected = f"every task of {name} running"
-    if service is None:
-        return absent(name, expected)
-    mode = service["Spec"]["Mode"]
-    up = len(running(tasks))
-    wanted = mode["Replicated"].get("Replicas", 0) if "Replicated" in mode else None
-    asked = len([entry for entry in tasks if entry["DesiredState"] == "running"])
-    complete = up == wanted if wanted is not None else up == asked
-    found = f"{up} of {wanted if wanted is not None else asked} tasks running" + ("" if complete else last_error(tasks))
-    return verdict(complete and up > 0, expected, found)
-
-
 def is_global(service: dict | None, name: str) -> Verdict:
     expected = f"{name} in global mode (one task per node)"
     if service is None:

@@ -65,9 +65,7 @@ MISTAKES = [  # (command on master, task, check that fails, words its finding or
 
 def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
     equivalents = [command for commands in EQUIVALENTS.values() for command in commands]
-    graded = assert_equivalents_pass_and_mistakes_fail(started, LAB, equivalents, MISTAKES)
-    untouched = set(graded) - {task for _, task, *_ in MISTAKES}
-    assert all(graded[task]["verdict"] == "PASS" for task in untouched), graded
+    assert_equivalents_pass_and_mistakes_fail(started, LAB, equivalents, MISTAKES)
 
 
 def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: EmbeddedCluster) -> None:
