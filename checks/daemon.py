@@ -74,22 +74,35 @@ def daemon_loaded(host, config: DaemonConfig, registry: str) -> Verdict:
     return verdict(registry in loaded, expected, found)
 
 
-def ensure_insecure_registry(host, registry: str) -> str:
-    """Add the registry to daemon.json, keeping every other key, and restart docker if needed.
+def ensure_settings(host, wanted: dict, drop: tuple[str, ...] = ()) -> tuple[bool, str]:
+    """Write the wanted keys into daemon.json and remove the `drop` ones, keeping every other key and, in list
+    and object values, the learner's own entries. (changed, a sentence about a kept broken file or "").
 
     A file that is not valid JSON is kept as a dated copy first; the sentence returned says where."""
     config = read_config(host)
-    data = dict(config.data or {})
     kept = ""
     if config.exists and config.data is None:
         backup = run_or_raise(host, "b=%s.broken-$(date +%%Y%%m%%d-%%H%%M%%S); cp -p %s $b; echo $b",
                               DAEMON_JSON, DAEMON_JSON)
         kept = f"your daemon.json was not valid JSON ({config.error}); it is kept as {backup}"
-    listed = data.get("insecure-registries") if isinstance(data.get("insecure-registries"), list) else []
-    if registry not in listed or config.data is None:
-        data["insecure-registries"] = [*listed, registry] if registry not in listed else listed
+    data = {key: value for key, value in (config.data or {}).items() if key not in drop}
+    for key, value in wanted.items():
+        had = data.get(key)
+        if isinstance(value, list) and isinstance(had, list):
+            value = had + [item for item in value if item not in had]
+        elif isinstance(value, dict) and isinstance(had, dict):
+            value = {**had, **value}
+        data[key] = value
+    changed = data != config.data
+    if changed:
         encoded = base64.b64encode((json.dumps(data, indent=2) + "\n").encode()).decode()
         run_or_raise(host, "mkdir -p /etc/docker && echo %s | base64 -d > %s", encoded, DAEMON_JSON)
+    return changed, kept
+
+
+def ensure_insecure_registry(host, registry: str) -> str:
+    """Add the registry to daemon.json (ensure_settings) and restart docker if the running one lacks it."""
+    _, kept = ensure_settings(host, {"insecure-registries": [registry]})
     try:
         loaded = loaded_insecure_registries(host)
     except (EnvironmentFault, NodeRefused):  # e.g. docker stopped after the learner's broken daemon.json
@@ -107,3 +120,42 @@ def restart_docker(host) -> None:
         if time.monotonic() > deadline:
             raise SolveError(f"docker did not answer within {RESTART_TIMEOUT} s after its restart.")
         time.sleep(0.3)
+
+
+def engine_info(host) -> dict:
+    """`docker info` as JSON; NodeRefused when dockerd refuses its configuration (graded as the learner's)."""
+    return docker_json(host, "docker info --format '{{json .}}'") or {}
+
+
+def info_shows(info: dict, field: str, wanted, shown: str) -> Verdict:
+    """docker info's `field` holds `wanted` (a value, or an item of a list field such as Labels)."""
+    found = info.get(field)
+    right = wanted in found if isinstance(found, list) else found == wanted
+    return verdict(right, f"docker info shows {shown}", f"docker info's {field} is {json.dumps(found)}")
+
+
+def running_since(host) -> tuple[int, int]:
+    """(when the running dockerd started, when daemon.json last changed), in seconds since the epoch; 0 for a
+    daemon that is not running or a file that is not there."""
+    output = run_or_raise(host, "started=$(systemctl show docker.service -p ExecMainStartTimestamp --value); "
+                                "echo $([ -n \"$started\" ] && date -d \"$started\" +%%s || echo 0) "
+                                "$(stat -c %%Y %s 2>/dev/null || echo 0)", DAEMON_JSON)
+    started, changed = (int(number) for number in output.split())
+    return started, changed
+
+
+def reloaded_not_restarted(times: tuple[int, int], applied: bool) -> Verdict:
+    """The change was applied by the dockerd that was running before daemon.json last changed (a reload)."""
+    started, changed = times
+    expected = "dockerd running since before daemon.json changed, with the change applied (a reload)"
+    if not changed:
+        return verdict(False, expected, f"there is no {DAEMON_JSON}")
+    if started >= changed:
+        return verdict(False, expected, f"dockerd was (re)started at {_clock(started)} UTC, after daemon.json "
+                                        f"changed at {_clock(changed)} UTC")
+    return verdict(applied, expected, "the running dockerd shows the change" if applied else
+                   f"daemon.json changed at {_clock(changed)} UTC but the running dockerd does not show it")
+
+
+def _clock(seconds: int) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(seconds))

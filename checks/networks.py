@@ -1,0 +1,79 @@
+"""Networks on a node, and what containers on them can resolve and reach (asked from inside the container).
+
+>>> shaped(network(host("worker1"), "appnet"), "appnet", "bridge", "172.30.0.0/24", gateway="172.30.0.1").passed
+"""
+
+from __future__ import annotations
+
+import re
+
+from checks import Verdict, verdict
+from checks.docker_cli import docker_json
+
+REQUEST_SECONDS = 3  # a request from inside a container: an answer or a clear no, well within a grade's timeout
+ADDRESS = re.compile(r"^Address(?: \d+)?:\s*([0-9a-fA-F.:]+)$")
+
+
+def network(host, name: str) -> dict | None:
+    """`docker network inspect` of the network of that name, or None."""
+    found = docker_json(host, "docker network inspect %s 2>/dev/null || echo null", name)
+    return found[0] if found else None
+
+
+def shaped(info: dict | None, name: str, driver: str, subnet: str, gateway: str = "",
+           attachable: bool = False) -> Verdict:
+    """The network has the driver, subnet (and gateway) asked for, and is attachable when that is asked."""
+    wanted = ([f"attachable {driver}"] if attachable else [driver]) + [f"subnet {subnet}"] + (
+        [f"gateway {gateway}"] if gateway else [])
+    expected = f"{name}: {', '.join(wanted)}"
+    if info is None:
+        return verdict(False, expected, f"there is no network {name} (docker network ls)")
+    pools = (info.get("IPAM") or {}).get("Config") or []
+    found = ([f"attachable {info['Driver']}"] if info.get("Attachable") else [info["Driver"]]) + [
+        f"subnet {pool.get('Subnet', '?')}" + (f", gateway {pool['Gateway']}" if pool.get("Gateway") else "")
+        for pool in pools]
+    right = (info["Driver"] == driver and (info.get("Attachable") or not attachable)
+             and any(pool.get("Subnet") == subnet and (not gateway or pool.get("Gateway") == gateway)
+                     for pool in pools))
+    return verdict(right, expected, f"{name}: {', '.join(found)}")
+
+
+def addresses_on(info: dict | None, network_name: str) -> list[str]:
+    """A container's addresses on the named network (from its `docker inspect`)."""
+    attached = ((info or {}).get("NetworkSettings", {}).get("Networks") or {}).get(network_name) or {}
+    return [address for address in (attached.get("IPAddress"), attached.get("GlobalIPv6Address")) if address]
+
+
+def resolve(host, container: str, name: str) -> list[str] | None:
+    """The addresses `name` resolves to inside the container (busybox nslookup); None when it cannot be asked."""
+    result = host.run("docker exec %s nslookup %s", container, name)
+    if result.rc != 0 and "Name:" not in result.stdout:
+        return None
+    answers = result.stdout.split("Name:", 1)[1] if "Name:" in result.stdout else ""
+    return sorted({match[1] for line in answers.splitlines() if (match := ADDRESS.match(line.strip()))})
+
+
+def resolves(found: list[str] | None, container: str, name: str, wanted: list[str], among: bool = False) -> Verdict:
+    """Inside `container`, `name` resolves to exactly the wanted addresses (`among`: to some of them only)."""
+    expected = f"{name} resolves inside {container} to " + (
+        f"{'one of ' if among else ''}{', '.join(sorted(wanted))}")
+    if found is None:
+        return verdict(False, expected, f"{container} is not running (docker ps -a)")
+    shown = f"{name} resolves to {', '.join(found)}" if found else f"{name} does not resolve (bad address)"
+    right = set(found) <= set(wanted) if among else sorted(found) == sorted(wanted)
+    return verdict(bool(found) and right, expected, shown)
+
+
+def request(host, container: str, url: str, host_header: str = "") -> tuple[bool, str]:
+    """(answered, what came back or why not) for a GET of `url` from inside the container (busybox wget)."""
+    header = ["--header", f"Host: {host_header}"] if host_header else []
+    result = host.run("docker exec %s wget -qO- -T %s " + " ".join(["%s"] * len(header)) + " %s", container,
+                      str(REQUEST_SECONDS), *header, url)
+    said = (result.stdout if result.rc == 0 else result.stderr).strip()
+    return result.rc == 0, said[:200] or "an empty answer"
+
+
+def answers(outcome: tuple[bool, str], container: str, url: str) -> Verdict:
+    answered, said = outcome
+    return verdict(answered, f"{url} answers inside {container}",
+                   f"it answered: {said}" if answered else f"wget said: {said}")

@@ -1,0 +1,1 @@
+"""The networking-engine lab: its tasks are in lab.toml; the dcalab pytest plugin runs them in file order."""

@@ -1,0 +1,34 @@
+"""Task engine-repair: docker starts again on worker2, with daemon.json's other settings kept, and rejoins the swarm."""
+
+from checks import daemon, verdict
+from dcalab.errors import NodeRefused
+
+TASK = "engine-repair"
+REJOIN_SECONDS = 20  # a restarted worker reconnects to its manager within seconds
+
+
+def swarm_state(host) -> str:
+    return (daemon.engine_info(host).get("Swarm") or {}).get("LocalNodeState", "")
+
+
+def test_engine_repair(task) -> None:
+    worker2 = task.host("worker2")
+    if task.solving and "hosts" in (daemon.read_config(worker2).data or {}):  # the clash with -H fd://
+        daemon.ensure_settings(worker2, {}, drop=("hosts",))
+        daemon.restart_docker(worker2)
+    try:
+        running, why = bool(daemon.engine_info(worker2)), ""
+    except NodeRefused as refusal:
+        running, why = False, refusal.message
+    if running:  # a worker whose docker just came back reconnects to its manager
+        task.until(lambda: verdict(swarm_state(worker2) == "active", "", ""), REJOIN_SECONDS)
+    state = swarm_state(worker2) if running else ""
+    level = (daemon.read_config(worker2).data or {}).get("log-level")
+    task.grade({
+        "docker-starts": verdict(running, "docker running on worker2", "docker is running" if running else why),
+        "log-level-kept": verdict(running and level == "warn", "docker running, daemon.json keeping "
+                                  "\"log-level\": \"warn\"", "docker is not running" if not running else
+                                  f"daemon.json's \"log-level\" is {level!r}"),
+        "back-in-swarm": verdict(state == "active", "worker2 in the swarm (docker info: Swarm: active)",
+                                 f"Swarm: {state}" if running else "docker is not running"),
+    })

@@ -1,0 +1,33 @@
+"""Task dnsrr-scaled: whoami runs 3 tasks in dnsrr mode; inside one of its tasks, the name whoami resolves to
+exactly the running tasks' addresses on backbone."""
+
+from checks import networks, run_or_raise, services, swarm, verdict
+
+TASK = "dnsrr-scaled"
+
+
+def backbone_address(entry: dict) -> str:
+    """A task's address on backbone (its network attachments hold 10.20.0.5/24)."""
+    return next((address.split("/")[0] for attachment in entry.get("NetworksAttachments") or []
+                 if attachment["Network"]["Spec"]["Name"] == "backbone" for address in attachment["Addresses"]), "")
+
+
+def test_dnsrr_scaled(task) -> None:
+    master = task.host("master")
+    if task.solving and not services.replicas(*services.when_settled(task, master, "whoami"), 3).passed:
+        run_or_raise(master, "docker service scale -d whoami=3")
+    whoami, tasks = services.when_settled(task, master, "whoami")
+    running = services.running(tasks)
+    addresses = [address for address in map(backbone_address, running) if address]
+    resolved = verdict(False, "whoami resolves inside its own task", "no running task of whoami on backbone")
+    if running and addresses:
+        inside = running[0]
+        node = swarm.hostnames(swarm.nodes(master))[inside["NodeID"]].split(".")[0]
+        container = inside["Status"]["ContainerStatus"]["ContainerID"]
+        resolved = networks.resolves(networks.resolve(task.host(node), container, "whoami"), "a task of whoami",
+                                     "whoami", addresses)
+    task.grade({
+        "endpoint-dnsrr": services.endpoint_mode(whoami, "dnsrr"),
+        "three-running": services.replicas(whoami, tasks, 3),
+        "name-resolves-to-tasks": resolved,
+    })

@@ -1,0 +1,30 @@
+"""Task host-routing: from master, a request to registry:80 for a.example reaches site-a, one for b.example site-b."""
+
+import base64
+
+from checks import Verdict, containers, run_or_raise, verdict
+
+TASK = "host-routing"
+CONFIG = """server { listen 80; server_name a.example; location / { proxy_pass http://site-a; } }
+server { listen 80; server_name b.example; location / { proxy_pass http://site-b; } }
+"""
+RUN = ("docker run -d --name proxy --network sites -p 80:80 "
+       "-v /root/proxy/default.conf:/etc/nginx/conf.d/default.conf:ro nginx:1.22")
+SITES = {"a-example": ("a.example", "site a"), "b-example": ("b.example", "site b")}
+
+
+def routed(master, site: str, wanted: str) -> Verdict:
+    result = master.run("curl -sS -m 3 -H %s http://registry.docker-dca.example/", f"Host: {site}")
+    said = (result.stdout if result.rc == 0 else result.stderr).strip()[:160] or "an empty answer"
+    return verdict(result.rc == 0 and result.stdout.strip() == wanted, f"a request for {site} gets \"{wanted}\"",
+                   f"curl got: {said}")
+
+
+def test_host_routing(task) -> None:
+    registry, master = task.host("registry"), task.host("master")
+    if task.solving and containers.named(registry, "proxy") is None:
+        encoded = base64.b64encode(CONFIG.encode()).decode()
+        run_or_raise(registry, "mkdir -p /root/proxy && [ -f /root/proxy/default.conf ] || echo %s | base64 -d "
+                               "> /root/proxy/default.conf", encoded)
+        run_or_raise(registry, RUN)
+    task.grade({check: routed(master, site, wanted) for check, (site, wanted) in SITES.items()})
