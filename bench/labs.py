@@ -18,6 +18,7 @@ TARGETS = {  # lab -> (solve, grade of the solved lab) in seconds of pytest wall
     "registry": (60.0, None),
     "orchestration": (120.0, 1.5),
     "images-storage": (120.0, 1.5),
+    "networking-engine": (120.0, 1.5),
 }
 
 

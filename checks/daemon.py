@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_json
+from checks.docker_cli import docker_json, docker_output
 from dcalab.errors import NodeRefused
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -124,7 +124,11 @@ def restart_docker(host) -> None:
 
 def engine_info(host) -> dict:
     """`docker info` as JSON; NodeRefused when dockerd refuses its configuration (graded as the learner's)."""
-    return docker_json(host, "docker info --format '{{json .}}'") or {}
+    info = docker_json(host, "docker info --format '{{json .}}'") or {}
+    if info.get("ServerErrors"):  # this form exits 0 without a daemon: ask in a form whose failure says why
+        docker_output(host, "docker info --format '{{.ServerVersion}}'")
+        return {}
+    return info
 
 
 def info_shows(info: dict, field: str, wanted, shown: str) -> Verdict:

@@ -22,7 +22,8 @@ LEFTOVERS = (
     "docker ps -aq | sed 's/^/container /'; docker volume ls -q | sed 's/^/volume /'; "
     "docker image ls --format 'image {{.Repository}}:{{.Tag}}'; "
     "[ -e /etc/docker/daemon.json ] && echo 'file /etc/docker/daemon.json'; "
-    "docker service ls -q 2>/dev/null | sed 's/^/service /'; true"
+    "docker service ls -q 2>/dev/null | sed 's/^/service /'; "
+    "docker network ls --filter type=custom --format 'network {{.Name}}'; true"
 )
 CLEAN = (
     "svcs=$(docker service ls -q 2>/dev/null); [ -z \"$svcs\" ] || docker service rm $svcs >/dev/null; "
@@ -31,7 +32,7 @@ CLEAN = (
     "docker image prune -af >/dev/null; "
     "if [ -e /etc/docker/daemon.json ]; then rm -f /etc/docker/daemon.json; "
     "systemctl reset-failed docker.service docker.socket; systemctl restart docker; fi; "
-    "docker swarm leave --force >/dev/null 2>&1; true"
+    "docker swarm leave --force >/dev/null 2>&1; docker network prune -f >/dev/null; true"
 )
 
 

@@ -131,6 +131,7 @@ def test_a_lab_starts_from_another_labs_solved_state_and_a_failing_step_is_one_s
 SOME_TASKS = {  # lab -> tasks solved over SSH: ones that restart docker, stream between nodes, build
     "orchestration": "web_host_mode or secrets_configs or autolock",
     "images-storage": "multi_stage or save_load or hardened",
+    "networking-engine": "engine_repair or reload or published_ports",
 }
 
 
@@ -142,6 +143,6 @@ def test_a_lab_starts_solves_and_grades_over_ssh(pristine: EmbeddedCluster, ssh_
     assert started.returncode == 0, started.stdout + started.stderr
     over_ssh = run_lab("grade", "", "--cluster=ssh", ssh, lab=folder)
     assert over_ssh == run_lab("grade", lab=folder)
-    assert {entry["verdict"] for entry in over_ssh.values()} == {"FAIL"}
+    assert {entry["verdict"] for entry in over_ssh.values()} <= {"FAIL", "BLOCKED"}
     solved = run_lab("solve", SOME_TASKS[lab], "--cluster=ssh", ssh, lab=folder)
     assert {entry["verdict"] for entry in solved.values()} == {"PASS"} and len(solved) == 3, solved

@@ -22,7 +22,7 @@ def fixed_answers(master, info: dict | None) -> Verdict:
     expected = "web-fixed publishes 8081 and http://worker1.docker-dca.example:8081/ answers from master"
     if info is None:
         return containers.absent("web-fixed", expected)
-    result = master.run("curl -sS -m 3 -o /dev/null -w '%%{http_code}' http://worker1.docker-dca.example:8081/")
+    result = master.run("curl -sS -m 3 -o /dev/null -w '%%{http_code}' %s", "http://worker1.docker-dca.example:8081/")
     bound = ", ".join(f"{binding['HostIp'] or '0.0.0.0'}:{binding['HostPort']}"
                       for binding in (info["HostConfig"].get("PortBindings") or {}).get("80/tcp") or []) or "nothing"
     return verdict(containers.publishes(info, 8081).passed and result.stdout == "200", expected,

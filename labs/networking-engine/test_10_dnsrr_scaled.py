@@ -1,7 +1,7 @@
 """Task dnsrr-scaled: whoami runs 3 tasks in dnsrr mode; inside one of its tasks, the name whoami resolves to
 exactly the running tasks' addresses on backbone."""
 
-from checks import networks, run_or_raise, services, swarm, verdict
+from checks import Verdict, networks, run_or_raise, services, swarm, verdict
 
 TASK = "dnsrr-scaled"
 
@@ -22,10 +22,16 @@ def test_dnsrr_scaled(task) -> None:
     resolved = verdict(False, "whoami resolves inside its own task", "no running task of whoami on backbone")
     if running and addresses:
         inside = running[0]
-        node = swarm.hostnames(swarm.nodes(master))[inside["NodeID"]].split(".")[0]
+        node = task.host(swarm.hostnames(swarm.nodes(master))[inside["NodeID"]].split(".")[0])
         container = inside["Status"]["ContainerStatus"]["ContainerID"]
-        resolved = networks.resolves(networks.resolve(task.host(node), container, "whoami"), "a task of whoami",
-                                     "whoami", addresses)
+
+        def look() -> Verdict:
+            return networks.resolves(networks.resolve(node, container, "whoami"), "a task of whoami", "whoami",
+                                     addresses)
+
+        # new tasks reach the other nodes' DNS by gossip: wait for that, in dnsrr mode only
+        dnsrr = services.endpoint_mode(whoami, "dnsrr").passed
+        resolved = task.until(look, networks.GOSSIP_SECONDS) if dnsrr else look()
     task.grade({
         "endpoint-dnsrr": services.endpoint_mode(whoami, "dnsrr"),
         "three-running": services.replicas(whoami, tasks, 3),

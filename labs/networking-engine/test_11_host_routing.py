@@ -10,6 +10,7 @@ server { listen 80; server_name b.example; location / { proxy_pass http://site-b
 """
 RUN = ("docker run -d --name proxy --network sites -p 80:80 "
        "-v /root/proxy/default.conf:/etc/nginx/conf.d/default.conf:ro nginx:1.22")
+STARTING_SECONDS = 10
 SITES = {"a-example": ("a.example", "site a"), "b-example": ("b.example", "site b")}
 
 
@@ -27,4 +28,5 @@ def test_host_routing(task) -> None:
         run_or_raise(registry, "mkdir -p /root/proxy && [ -f /root/proxy/default.conf ] || echo %s | base64 -d "
                                "> /root/proxy/default.conf", encoded)
         run_or_raise(registry, RUN)
+        task.until(lambda: routed(master, *SITES["a-example"]), STARTING_SECONDS)  # nginx starting to listen
     task.grade({check: routed(master, site, wanted) for check, (site, wanted) in SITES.items()})

@@ -1,0 +1,82 @@
+"""The networking-engine lab on the real cluster: every check fails at the lab's start (a dependent task is
+BLOCKED) and passes after solve; solve is idempotent and grade read-only; equivalent solutions pass; learner
+mistakes, applied together to one solved cluster, each fail the right check with a hint naming the mistake."""
+
+from __future__ import annotations
+
+from dcalab.backends.embedded import EmbeddedCluster
+from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, check_lines
+
+LAB = ROOT / "labs" / "networking-engine"
+UPSTREAMS = """upstream site_a { server site-a:80; }
+upstream site_b { server site-b:80; }
+server { listen 80; server_name a.example; location / { proxy_pass http://site_a; } }
+server { listen 80; server_name b.example; location / { proxy_pass http://site_b; } }
+"""
+DROP_IN = "/etc/systemd/system/docker.service.d/no-hosts-flag.conf"
+
+
+def test_start_fails_every_check_read_only_then_solve_passes_idempotently(started: EmbeddedCluster) -> None:
+    graded = assert_checkers_hold(started, LAB)
+    refused = check_lines(graded["engine-repair"]["output"], "docker-starts")
+    assert "refuses to start" in refused and "specified both as a flag and in the configuration file" in refused
+    assert graded["docker-group"]["verdict"] == "BLOCKED" and graded["overlay-attachable"]["verdict"] == "BLOCKED"
+
+
+EQUIVALENTS = [  # other ways to the same state
+    # dockerd's -H flag moved out of the unit with a drop-in, "hosts" kept in daemon.json
+    ("worker2", f"mkdir -p {DROP_IN.rsplit('/', 1)[0]} && printf '[Service]\\nExecStart=\\nExecStart=/usr/sbin/dockerd "
+                f"--containerd=/run/containerd/containerd.sock\\n' > {DROP_IN} && jq '.hosts = "
+                "[\"unix:///var/run/docker.sock\"]' /etc/docker/daemon.json > /tmp/d "
+                "&& mv /tmp/d /etc/docker/daemon.json && systemctl daemon-reload && systemctl restart docker "
+                "&& docker start probe"),
+    ("worker2", "gpasswd -d alice docker && gpasswd -a alice docker"),
+    # the alias given when the container is made, not by network connect
+    ("worker1", "docker rm -f shop-api && docker run -d --name shop-api --network shop-front --network-alias api "
+                "nginx:1.25"),
+    ("worker1", "docker port web-random | sed 's/0.0.0.0/[::]/' >> /root/answers/ports.txt"),  # the IPv6 line too
+    ("worker1", "docker rm -f web-fixed && docker run -d --name web-fixed -p 0.0.0.0:8081:80 nginx:1.25"),
+    # SIGHUP sent by hand, with one more setting that reloads
+    ("registry", "jq '.labels += [\"zone=lab\"]' /etc/docker/daemon.json > /tmp/d && cat /tmp/d > "
+                 "/etc/docker/daemon.json && kill -HUP $(pidof dockerd) && sleep 1"),
+    # upstream blocks, and nginx told to reload its configuration
+    ("registry", f"printf '{UPSTREAMS}' > /root/proxy/default.conf && docker kill -s HUP proxy && sleep 1"),
+]
+
+MISTAKES = [  # (command, task, check that fails, words its finding must show)
+    (("worker2", "rm /etc/docker/daemon.json"), "engine-repair", "log-level-kept", "\"log-level\" is None"),
+    (("worker2", "gpasswd -d alice docker && usermod -aG sudo alice"), "docker-group", "in-docker-group",
+     "alice is in alice sudo"),
+    ("docker rm -f logged && docker run -d --name logged --log-driver json-file busybox sleep 1d", "logging-driver",
+     "new-container-local", "logged uses json-file"),
+    ("docker rm -f dns-check && docker run -d --name dns-check --dns 10.10.10.53 --dns-search docker-dca.example "
+     "busybox sleep 1d", "daemon-dns", "dns-server", "was given --dns itself"),
+    (("registry", "cat /etc/docker/daemon.json > /tmp/d && cat /tmp/d > /etc/docker/daemon.json && "
+                  "systemctl restart docker"), "reload", "not-restarted", "was (re)started at"),
+    (("worker1", "docker rm -f app1 app2 && docker network rm appnet && docker network create --subnet 10.10.10.0/24 "
+                 "appnet && docker run -d --name app1 --network appnet busybox sleep 1d && docker run -d --name app2 "
+                 "--network appnet busybox sleep 1d"), "bridge-network", "subnet-gateway", "subnet 10.10.10.0/24"),
+    (("worker1", "docker rm -f web-fixed && docker run -d --name web-fixed -p 127.0.0.1:8081:80 nginx:1.25"),
+     "published-ports", "fixed-port-answers", "on 127.0.0.1:8081"),
+    (("worker1", "docker rm -f web-random && docker run -d --name web-random -p 80 nginx:1.25"), "published-ports",
+     "publish-all", "without -P"),
+    (("worker1", "docker network disconnect shop-front shop-api && docker network connect shop-back shop-web"),
+     "network-alias", "alias-resolves", "api does not resolve"),
+    ("docker service rm whoami && docker network rm backbone && sleep 2 && docker network create -d overlay "
+     "--subnet 10.20.0.0/24 backbone && docker service create -d --name whoami --network backbone --replicas 3 "
+     "nginx:1.25", "overlay-attachable", "attachable-overlay", "backbone: overlay, subnet 10.20.0.0/24"),
+    ("true", "dnsrr-scaled", "endpoint-dnsrr", "endpoint mode vip"),
+    (("registry", "head -n 1 /root/proxy/default.conf > /tmp/p && cat /tmp/p > /root/proxy/default.conf && "
+                  "docker restart proxy"), "host-routing", "b-example", "curl got: site a"),
+]
+# dockerd refusing a log option given as a number takes master's docker down: a round of its own
+REFUSED = [("jq '.\"log-opts\".\"max-size\" = 10' /etc/docker/daemon.json > /tmp/d "
+            "&& mv /tmp/d /etc/docker/daemon.json && { systemctl restart docker 2>/dev/null; true; }",
+            "logging-driver", "daemon-default",
+            "cannot unmarshal number")]
+
+
+def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
+    assert_equivalents_pass_and_mistakes_fail(started, LAB, EQUIVALENTS, MISTAKES)
+    graded = assert_equivalents_pass_and_mistakes_fail(started, LAB, [], REFUSED)
+    assert "refuses to start" in graded["logging-driver"]["output"]
