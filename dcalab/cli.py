@@ -11,7 +11,8 @@ from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError
 from dcalab.exam.cli import add_exam_parser
-from dcalab.history_view import lab_records, render_page
+from dcalab.exam.readiness import domain_line
+from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
 from dcalab.lab import Lab, find_lab, lab_names
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
@@ -167,12 +168,23 @@ def history_command(args: argparse.Namespace) -> int:
             first = entry.first_pass or "not yet"
             print(f"  {entry.item:<18} {entry.attempts:>3}  {first:<16}  {entry.best}/{entry.max_score}  "
                   f"{entry.last}/{entry.max_score} {entry.last_status}")
+    if not args.lab:
+        _print_readiness(domain_readiness())
     weakest = history.weakest_objectives()
     if weakest and not args.lab:
         print("\nStudy next (lowest share of points so far):")
         for domain, objective, scored, possible in weakest:
             print(f"  {scored}/{possible}  {domain}: {objective}")
     return 0
+
+
+def _print_readiness(readiness: dict[str, list[tuple[str, int, int]]]) -> None:
+    print("\nReadiness per DCA domain (weight in the exam; your share of its points, counting your latest attempt at "
+          "each task and question):")
+    for title, days in readiness.items():
+        line = domain_line(title, days[-1][1:] if days else None, "no attempts yet")
+        percents = [round(100 * scored / possible) for _, scored, possible in days]
+        print(line + (f"; by day, {trend_words(percents)}" if len(days) > 1 else ""))
 
 
 def review_command(args: argparse.Namespace) -> int:

@@ -5,8 +5,7 @@ EnvironmentFault and GraderDefect are ENV-ERROR (not the learner's doing), NodeR
 FAIL (the learner's state, or a solve step, is at fault).
 """
 
-import sys
-
+from dcalab.progress import say
 from dcalab.shown import shown
 
 
@@ -55,5 +54,6 @@ class HistoryError(DcalabError):
 
 
 def warn(message: str) -> None:
-    """One line on stderr for a problem that does not stop the command (its result is still shown and written)."""
-    print(f"dcalab: warning: {message}", file=sys.stderr, flush=True)
+    """One line on stderr for a problem that does not stop the command (its result is still shown and written); on a
+    terminal, above the live line of the steps running."""
+    say(f"dcalab: warning: {message}")

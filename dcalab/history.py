@@ -249,12 +249,14 @@ def answers(run: int | None = None, path: Path | None = None) -> tuple[Run, list
     return _run(found), [Item(*row[:6], json.loads(row[6])) for row in rows]
 
 
-def run_items(subject: str, path: Path | None = None) -> dict[int, dict[str, Item]]:
-    """The items of every run of a lab (or quiz), without a question's answer: by run, then by item as graded."""
+def run_items(subject: str | None, path: Path | None = None) -> dict[int, dict[str, Item]]:
+    """The items of every run of a lab (or quiz, or of all runs with None), without a question's answer: by run, then
+    by item as graded."""
     found: dict[int, dict[str, Item]] = {}
     with _open(path) as db:
         rows = db.execute("SELECT i.run_id, i.item, i.status, i.score, i.max_score, i.domain, i.objective FROM items i "
-                          "JOIN runs r ON r.id = i.run_id WHERE r.subject = ? ORDER BY i.rowid", (subject,)).fetchall()
+                          "JOIN runs r ON r.id = i.run_id WHERE ? IS NULL OR r.subject = ? ORDER BY i.rowid",
+                          (subject, subject)).fetchall()
     for run, *item in rows:
         found.setdefault(run, {})[item[0]] = Item(*item)
     return found

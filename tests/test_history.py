@@ -1,5 +1,6 @@
 """The SQLite history: a schema version with migrations that keep old rows, and a history that fails
-(locked, damaged, newer) costing one warning line, never a result or a report."""
+(locked, damaged, newer) costing one warning line, never a result or a report; what `dcalab history` shows of it,
+readiness per DCA domain day by day included."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from dcalab import cli, history
+from dcalab import cli, history, history_view
 from dcalab.errors import HistoryError
+from dcalab.exam.readiness import TITLE_WEIGHTS, by_day
 from dcalab.lab import lab_names
 from tests.test_new_lab import make_lab
 
@@ -186,3 +188,83 @@ def test_history_of_a_lab_not_graded_yet_says_how_and_of_an_unknown_lab_lists_th
     assert cli.main(["history", "--lab", "nope"]) == 1
     assert capsys.readouterr().err.splitlines() == [
         "dcalab: There is no lab called 'nope'.", f"  The labs are: {', '.join(lab_names())}."]
+
+
+def orc(item: str, status: str, score: int, max_score: int = 1) -> history.Item:
+    return history.Item(item, status, score, max_score, "Orchestration", "o")
+
+
+def test_readiness_counts_the_latest_attempt_at_each_task_and_question_at_the_end_of_each_day() -> None:
+    net = history.Item("net-001", "correct", 1, 1, "Networking", "o")
+    readiness = by_day([
+        ("2026-11-01", [orc("swarm-join", "FAIL", 1, 4), orc("orc-001", "wrong", 0)]),
+        ("2026-11-01", [orc("orc-001", "correct", 1)]),  # the same day: its last attempt counts, once
+        ("2026-11-02", [net, orc("orc-002", "unanswered", 0), orc("swarm-join", "ENV-ERROR", 0, 4)]),  # not attempts
+        ("2026-11-03", [orc("swarm-join", "PASS", 4, 4), history.Item("x", "FAIL", 0, 9, "<b>Cooking</b>", "o")]),
+    ])
+    assert list(readiness) == list(TITLE_WEIGHTS)  # every domain, in the study guide's order
+    assert readiness["Orchestration"] == [("2026-11-01", 2, 5), ("2026-11-03", 5, 5)]
+    assert readiness["Networking"] == [("2026-11-02", 1, 1)]
+    assert readiness["Security"] == []  # no attempts yet; a domain not in the guide is left out
+
+
+def day(monkeypatch: pytest.MonkeyPatch, date: str) -> None:
+    """The history's clock at noon on that day."""
+    noon = time.mktime(time.strptime(f"{date} 12:00", "%Y-%m-%d %H:%M"))
+    monkeypatch.setattr(history.time, "time", lambda: noon)
+
+
+def test_readiness_in_the_history_leaves_out_grades_after_a_solve_and_counts_quizzes_and_exams(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    day(monkeypatch, "2026-11-01")
+    graded(path, 2)  # swarm-join 2/4 (Orchestration), daemon-json 0/26 (Installation and Configuration)
+    day(monkeypatch, "2026-11-02")
+    graded(path, 30, mode="solve")  # dcalab's work
+    history.record_run("quiz", "quiz", "done", "-", [history.Item("net-001", "wrong", 0, 1, "Networking", "o")], path)
+    day(monkeypatch, "2026-11-03")
+    exam = [orc("swarm-join", "PASS", 4, 4), orc("orc-001", "wrong", 0),
+            history.Item("net-001", "correct", 1, 1, "Networking", "o")]
+    history.record_run("exam", "exam", "done", "embedded", exam, path)
+    readiness = history_view.domain_readiness(path)
+    assert readiness["Orchestration"] == [("2026-11-01", 2, 4), ("2026-11-03", 4, 5)]
+    assert readiness["Installation and Configuration"] == [("2026-11-01", 0, 26)]
+    assert readiness["Networking"] == [("2026-11-02", 0, 1), ("2026-11-03", 1, 1)]
+    output = shown_history(capsys, monkeypatch, path)
+    lines = output[output.index("Readiness per DCA domain"):output.index("Study next")].splitlines()
+    assert [re.sub(r" +", " ", line) for line in lines[1:7]] == [
+        " Orchestration 25 % 80 % (4/5 points); by day, oldest first: 50 80",
+        " Image Creation, Management and Registry 20 % no attempts yet",
+        " Installation and Configuration 15 % 0 % (0/26 points)",
+        " Networking 15 % 100 % (1/1 points); by day, oldest first: 0 100",
+        " Security 15 % no attempts yet",
+        " Storage and Volumes 10 % no attempts yet"]
+    assert "Readiness per DCA domain" not in shown_history(capsys, monkeypatch, path, "--lab", "registry")
+
+
+def test_each_domains_chart_puts_a_day_at_the_same_place_and_a_domain_without_attempts_has_none() -> None:
+    charts = history_view.domain_charts(by_day([
+        ("2026-11-01", [orc("orc-001", "wrong", 0)]),
+        ("2026-11-02", [history.Item("net-001", "correct", 1, 1, "Networking", "o")]),
+        ("2026-11-05", [orc("orc-001", "correct", 1)]),
+    ]))
+    assert charts["days"] == ["2026-11-01", "2026-11-02", "2026-11-05"]
+    marks = {title: [(mark.x, mark.y, mark.day, mark.percent) for mark in found] for title, _, found in charts["rows"]}
+    margin, step = history_view.DOMAIN_MARGIN, history_view.DOMAIN_STEP
+    first, second, third = (margin + number * step for number in range(3))
+    bottom, top = charts["bottom"], charts["top"]
+    assert marks["Orchestration"] == [(first, bottom, "2026-11-01", 0), (third, top, "2026-11-05", 100)]
+    assert marks["Networking"] == [(second, top, "2026-11-02", 100)]
+    assert marks["Security"] == [] and charts["width"] == 2 * margin + (history_view.DOMAIN_DAYS_SEEN - 1) * step
+
+
+def test_the_history_page_escapes_a_hostile_lab_task_and_domain_and_says_no_attempts_yet(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    hostile = "<img src=x onerror=alert(1)>"
+    history.record_run("lab", hostile, "grade", "embedded", [history.Item(hostile, "FAIL", 0, 3, hostile, "o"),
+                                                             orc("swarm-join", "PASS", 4, 4)], path)
+    page = history_view.render_page(20, path=path)
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "<script" not in page
+    readiness = page[page.index('<section id="readiness">'):page.index("</section>")]
+    assert "<th class=\"domain\">Orchestration</th><td>25 %</td>" in readiness and "100 % (4/4 points)" in readiness
+    assert readiness.count("no attempts yet") == 5 and "onerror" not in readiness

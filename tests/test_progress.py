@@ -1,11 +1,16 @@
 """Progress on long work: each step of `dcalab cluster up` says when it starts and how long it took, and a step
-with nothing to do says nothing. The engine, the images and the nodes are fakes: only the steps are real."""
+with nothing to do says nothing; on a terminal (a real pseudo-terminal) one live line is rewritten in place. The
+engine, the images and the nodes are fakes: only the steps are real."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
+import pexpect
 import pytest
 from docker.errors import ImageNotFound
 
@@ -35,6 +40,55 @@ def test_a_step_that_fails_says_so_and_the_error_goes_on(capsys) -> None:
     with pytest.raises(KeyboardInterrupt), progress.step("Building something"):
         raise KeyboardInterrupt
     assert steps(capsys.readouterr().err) == ["Building something ...", "Building something: stopped after N.N s"]
+
+
+# Two steps at once, as nodes are made: master for ~1.5 s, worker1 for 0.5 s of it, and a warning meanwhile.
+STEPS = """
+import threading, time
+from dcalab.errors import warn
+from dcalab.progress import step
+
+def worker1() -> None:
+    with step("Making the node worker1"):
+        time.sleep(0.5)
+
+with step("Making the node master"):
+    helper = threading.Thread(target=worker1)
+    helper.start()
+    helper.join()
+    warn("the lab CA was made anew")
+    time.sleep(1.0)
+"""
+STAYING = ["Making the node worker1: done in N.N s", "dcalab: warning: the lab CA was made anew",
+           "Making the node master: done in N.N s"]
+
+
+def steps_script(tmp_path: Path) -> str:
+    script = tmp_path / "steps.py"
+    script.write_text(STEPS)
+    return str(script)
+
+
+def test_on_a_terminal_one_live_line_ticks_in_place_and_each_step_leaves_its_time(tmp_path) -> None:
+    child = pexpect.spawn(sys.executable, [steps_script(tmp_path)], encoding="utf-8", dimensions=(24, 60), timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    out = child.before
+    assert child.exitstatus == 0, out
+    drawn = [piece for line in out.split("\r\n") for piece in line.split(progress.CLEAR)]
+    master = re.compile(r"Making the node master \.\.\. (\d+\.\d) s")
+    ticks = [float(tick[1]) for piece in drawn if (tick := master.match(piece))]
+    assert len(set(ticks)) >= 5 and ticks == sorted(ticks) and ticks[-1] >= 1.0  # the seconds tick, in one line
+    assert any(piece.startswith("Making the node master ... 0.") and "; Making the node w" in piece for piece in drawn)
+    assert max(len(piece) for piece in drawn) < 60  # cut to the terminal's width: a wrapped line stays behind
+    shown = [steps(line.split(progress.CLEAR)[-1])[0] for line in out.split("\r\n")[:-1]]  # what the screen keeps
+    assert shown == STAYING and out.endswith("\r\n")
+
+
+def test_in_a_log_or_a_pipe_each_step_is_plain_lines_with_no_carriage_return(tmp_path) -> None:
+    done = subprocess.run([sys.executable, steps_script(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout == "" and "\r" not in done.stderr
+    assert steps(done.stderr) == ["Making the node master ...", "Making the node worker1 ...", *STAYING]
 
 
 class Images:

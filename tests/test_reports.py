@@ -99,13 +99,19 @@ def test_the_history_page_charts_each_labs_whole_grades_and_grids_its_tasks_run_
     assert cells("daemon-json") == ["FAIL", "PASS", "PASS", "FAIL", "none"]
     assert cells("cross-node-pull") == ["none"] * 5  # a task of the lab never graded
     assert cells("&lt;img src=x onerror=alert(1)&gt;") == ["none"] * 4 + ["FAIL"]
-    assert len(re.findall(r"<circle ", html)) == 4  # the four grades of the whole lab
+    assert len(re.findall(r"<circle cx", html)) == 4  # the four grades of the whole lab
     runs = re.search(r"Runs, newest first</h3>(.*?)</table>", html, re.S).group(1)
     assert re.findall(r"<tr><td>(\d+)</td>", runs) == ["5", "4", "3", "2", "1"]
     assert "from " in runs and "best 30" in runs
 
     dom = headless(chromium, "--dump-dom", page.as_uri())
     assert "Best 30/30, last 0/30" in dom and "Quizzes and exams, newest first" in dom
+    domains = re.search(r'<section id="readiness">(.*?)</section>', dom, re.S).group(1)
+    assert "Readiness per DCA domain, day by day" in domains and domains.count("no attempts yet") == 3
+    rows = dict(re.findall(r'<th class="domain">([^<]+)</th>(.*?)</tr>', domains, re.S))
+    assert [title for title, row in rows.items() if "<svg" in row] == [
+        "Orchestration", "Installation and Configuration", "Networking"]
+    assert re.findall(r'<circle class="day"', domains) and "0 % (0/1 points)" in domains  # the quiz: net-001 wrong
     ARTIFACTS.mkdir(exist_ok=True)
     headless(chromium, f"--screenshot={ARTIFACTS / 'history-page.png'}", "--window-size=1100,1300", page.as_uri())
     assert (ARTIFACTS / "history-page.png").stat().st_size > 10_000

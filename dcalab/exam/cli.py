@@ -13,7 +13,7 @@ from dcalab.backends import BACKENDS
 from dcalab.errors import DcalabError
 from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentations
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
-from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, weighted
+from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, domain_line, weighted
 from dcalab.lab import Lab, find_lab
 from dcalab.quiz.bank import DOMAINS, load_bank
 from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
@@ -78,14 +78,9 @@ def _show_result(tasks: list[history.Item], questions: list[history.Item], run: 
     print(f"  Total: {scored}/{possible} points ({percent:.0f} %), pass mark {pass_mark:g} % "
           f"(a practice threshold): {verdict}.")
     readiness = by_domain(items)
-    width = max(len(title) for title in TITLE_WEIGHTS)
     print("\nReadiness per DCA domain (weight in the exam, your share of its points):")
-    for title, weight in TITLE_WEIGHTS.items():
-        if title in readiness:
-            right, asked = readiness[title]
-            print(f"  {title:<{width}}  {weight:>2} %  {100 * right / asked:>3.0f} %  ({right}/{asked} points)")
-        else:
-            print(f"  {title:<{width}}  {weight:>2} %  not tested")
+    for title in TITLE_WEIGHTS:
+        print(domain_line(title, readiness.get(title), "not tested"))
     ready, covered = weighted(readiness)
     print(f"  Weighted readiness: {ready:.0f} % over the domains tested ({covered} % of the exam's weight).")
     weakest = [] if run is None else history.weakest_objectives(run=run)  # None: the history could not be written

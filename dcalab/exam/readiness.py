@@ -1,4 +1,4 @@
-"""The DCA domains' weights and how ready a candidate is per domain.
+"""The DCA domains' weights and how ready a candidate is per domain, in one exam and day by day over the history.
 
 >>> by_domain([Item("a", "PASS", 3, 4, "Orchestration", "join"), Item("b", "wrong", 0, 1, "Security", "rbac")])
 {'Orchestration': (3, 4), 'Security': (0, 1)}
@@ -9,15 +9,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
+from dcalab.grading import ENV_ERROR
 from dcalab.history import Item
 from dcalab.quiz.bank import DOMAINS
+from dcalab.quiz.engine import UNANSWERED
 
 # Percent of the exam per domain, from Docker's DCA study guide (they add up to 100).
 WEIGHTS = {"orchestration": 25, "image-registry": 20, "installation-configuration": 15,
            "networking": 15, "security": 15, "storage-volumes": 10}
 # Lab tasks and history items name a domain by its title, as the study guide does.
 TITLE_WEIGHTS = {DOMAINS[domain][0]: weight for domain, weight in WEIGHTS.items()}
+# Not an attempt by the learner: the harness could not look, or the time ran out before an answer.
+NOT_ATTEMPTS = (ENV_ERROR, UNANSWERED)
 
 
 def by_domain(items: Iterable[Item]) -> dict[str, tuple[int, int]]:
@@ -36,3 +42,41 @@ def weighted(readiness: dict[str, tuple[int, int]]) -> tuple[float, int]:
         return 0.0, 0
     total = sum(TITLE_WEIGHTS[title] * scored / possible for title, (scored, possible) in readiness.items())
     return 100 * total / covered, covered
+
+
+def domain_line(title: str, points: tuple[int, int] | None, missing: str) -> str:
+    """`  Orchestration  25 %   75 %  (18/24 points)`, with the `missing` words for a domain without points."""
+    width = max(len(title) for title in TITLE_WEIGHTS)
+    head = f"  {title:<{width}}  {TITLE_WEIGHTS[title]:>2} %  "
+    if points is None:
+        return head + missing
+    scored, possible = points
+    return head + f"{100 * scored / possible:>3.0f} %  ({scored}/{possible} points)"
+
+
+def _counts(item: Item) -> bool:
+    """An attempt at a task or question of a domain in the study guide (a history may hold others: left out)."""
+    return item.domain in TITLE_WEIGHTS and item.status not in NOT_ATTEMPTS and item.max_score > 0
+
+
+def by_day(runs: Iterable[tuple[str, list[Item]]]) -> dict[str, list[tuple[str, int, int]]]:
+    """Per domain title (the study guide's order): (day, scored, possible) at the end of each day that attempted it,
+    over the latest attempt at each of its tasks and questions until then. `runs` are (day, items), oldest first.
+
+    >>> by_day([("2026-11-01", [Item("orc-1", "wrong", 0, 1, "Orchestration", "o")]),
+    ...         ("2026-11-02", [Item("orc-1", "correct", 1, 1, "Orchestration", "o"),
+    ...                         Item("orc-2", "unanswered", 0, 1, "Orchestration", "o")])])["Orchestration"]
+    [('2026-11-01', 0, 1), ('2026-11-02', 1, 1)]
+    """
+    latest: dict[tuple[str, str], Item] = {}  # (domain, task or question) -> its latest attempt
+    trend: dict[str, list[tuple[str, int, int]]] = {title: [] for title in TITLE_WEIGHTS}
+    for day, runs_that_day in groupby(runs, key=itemgetter(0)):
+        attempted: set[str] = set()
+        for _, items in runs_that_day:
+            for item in filter(_counts, items):
+                latest[item.domain, item.item] = item
+                attempted.add(item.domain)
+        points = by_domain(latest.values())
+        for title in attempted:
+            trend[title].append((day, *points[title]))
+    return trend
