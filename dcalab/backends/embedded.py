@@ -8,14 +8,13 @@ Everything it creates carries the label org.dcalab.cluster=embedded, so `down` r
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 
 import docker
 from docker.errors import DockerException, NotFound
 
 from dcalab import hub
-from dcalab.backends.base import Cluster, NodeStatus, in_parallel, swarm_note
+from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
 from dcalab.engine import answering_client, docker_cli
 from dcalab.errors import DcalabError
 from dcalab.images import NODE_TAG
@@ -91,15 +90,6 @@ class EmbeddedCluster(Cluster):
         code, output = container.exec_run(list(command))
         return code, output.decode(errors="replace").strip()
 
-    def _must_run(self, node: Node, *command: str) -> str:
-        code, output = self.run(node, *command)
-        if code:
-            raise DcalabError(
-                f"`{' '.join(command)}` failed on {node.name}: {output}",
-                "See `dcalab cluster status`; `dcalab cluster reset` rebuilds the nodes.",
-            )
-        return output
-
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
         self.net.prepare()
@@ -163,8 +153,12 @@ class EmbeddedCluster(Cluster):
             self._wait_docker(node)
         return True
 
+    def _engine_notes(self, node: Node) -> list[str] | None:
+        """The node's docker version and swarm membership, as status shows them; None when docker does not answer."""
+        return engine_notes(*self.run(node, "docker", "info", "--format", ENGINE_FORMAT))
+
     def _docker_answers(self, node: Node) -> bool:
-        return self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0] == 0
+        return self._engine_notes(node) is not None
 
     def _create_node(self, node: Node) -> None:
         topo = topology()
@@ -205,10 +199,6 @@ class EmbeddedCluster(Cluster):
                 )
             time.sleep(0.3)
 
-    # -- swarm ----------------------------------------------------------------------------------
-    def swarm_info(self, node: Node) -> dict:
-        return json.loads(self._must_run(node, "docker", "info", "--format", "{{json .Swarm}}"))
-
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
         if answering_client() is None:
@@ -240,11 +230,11 @@ class EmbeddedCluster(Cluster):
         report = NodeStatus(node.name, "running")
         if container.image.id != self.client.images.get(NODE_TAG).id:
             report.notes.append("runs an older node image (`dcalab cluster reset` moves it to the new one)")
-        if not self._docker_answers(node):
+        engine = self._engine_notes(node)
+        if engine is None:
             report.problems.append(
                 f"Docker is not running inside it: {fix} (or `systemctl start docker` in `dcalab shell {node.name}`)."
             )
             return report
-        swarm = self.swarm_info(node)
-        report.notes.append(swarm_note(swarm["LocalNodeState"], swarm["ControlAvailable"]))
+        report.notes.extend(engine)
         return report
