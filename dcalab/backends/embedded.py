@@ -17,7 +17,7 @@ from dcalab import hub
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
 from dcalab.engine import answering_client, docker_cli
 from dcalab.errors import DcalabError
-from dcalab.images import NODE_TAG
+from dcalab.images import node_tag
 from dcalab.labnet import CLUSTER_LABEL, LABELS, LabNetwork
 from dcalab.pki import ensure_lab_ssh_key
 from dcalab.progress import step
@@ -166,7 +166,7 @@ class EmbeddedCluster(Cluster):
         volume = self.volume_name(node.name)
         self.client.volumes.create(volume, labels=LABELS)
         container = api.create_container(
-            NODE_TAG,
+            node_tag(),
             name=self.container_name(node.name),
             hostname=node.fqdn,
             labels={**LABELS, "org.dcalab.role": "node", "org.dcalab.node": node.name},
@@ -228,8 +228,8 @@ class EmbeddedCluster(Cluster):
         if container.status != "running":
             return NodeStatus(node.name, container.status, [f"The node is {container.status}: {fix}."])
         report = NodeStatus(node.name, "running")
-        if container.image.id != self.client.images.get(NODE_TAG).id:
-            report.notes.append("runs an older node image (`dcalab cluster reset` moves it to the new one)")
+        if container.image.id != self.client.images.get(node_tag()).id:
+            report.notes.append(f"runs another image than {node_tag()} (`dcalab cluster reset` moves it there)")
         engine = self._engine_notes(node)
         if engine is None:
             report.problems.append(
