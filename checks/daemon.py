@@ -116,7 +116,8 @@ def restart_docker(host) -> None:
     """Restart docker and wait for it; reset-failed first, as systemd allows only 3 starts a minute."""
     run_or_raise(host, "systemctl reset-failed docker.service docker.socket; systemctl restart docker")
     deadline = time.monotonic() + RESTART_TIMEOUT
-    while host.run("docker info --format '{{.ServerVersion}}'").rc != 0:
+    # docker version, not docker info: docker 26's `docker info` exits 0 without a daemon
+    while host.run("docker version --format '{{.Server.Version}}'").rc != 0:
         if time.monotonic() > deadline:
             raise SolveError(f"docker did not answer within {RESTART_TIMEOUT} s after its restart.")
         time.sleep(0.3)

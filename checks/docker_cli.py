@@ -26,7 +26,8 @@ def docker_output(host, command: str, *args: str) -> str | None:
     the harness could not look, which is never the learner's mistake; a daemon that systemd gave up on
     because dockerd refused its configuration is NodeRefused: the learner's state, graded as a FAIL."""
     result = host.run(command, *args)
-    if result.rc != 0:
+    # docker 26's client (Debian trixie) exits 0 from `docker info` that reached no daemon: its stderr tells
+    if result.rc != 0 or SOCKET_DENIED in result.stderr or any(sign in result.stderr for sign in DAEMON_DOWN):
         node = node_of(host)
         # `docker info --format` with no daemon prints a template error, not the reason: ask docker version
         error = result.stderr + host.run("docker version --format '{{.Server.Version}}'").stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 from dcalab.errors import DcalabError
 
 IMAGE_SOURCES = ("offline", "dockerhub")
+NODE_SUITES = ("bookworm", "trixie")  # Debian releases the node image can be built on; the first by default
 SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"  # the ssh_config naming the nodes, for --cluster=ssh
 VAGRANT_PROVIDERS = ("docker", "libvirt", "virtualbox")  # the providers the Vagrantfile knows
 
@@ -47,15 +48,22 @@ def _refuse_shared(path: Path) -> None:
         )
 
 
+def _choice(variable: str, choices: tuple[str, ...], what: str) -> str:
+    """$variable, one of `choices`; the first when it is not set."""
+    value = os.environ.get(variable, choices[0])
+    if value not in choices:
+        raise DcalabError(f"{variable}={value!r} is not {what} dcalab knows.", f"Use one of: {', '.join(choices)}.")
+    return value
+
+
 def image_source() -> str:
     """`offline` (stand-in images served by the lab hub) or `dockerhub` (the real images)."""
-    source = os.environ.get("DCALAB_IMAGES", "offline")
-    if source not in IMAGE_SOURCES:
-        raise DcalabError(
-            f"DCALAB_IMAGES={source!r} is not an image source dcalab knows.",
-            f"Use one of: {', '.join(IMAGE_SOURCES)}.",
-        )
-    return source
+    return _choice("DCALAB_IMAGES", IMAGE_SOURCES, "an image source")
+
+
+def node_suite() -> str:
+    """The Debian release of the node image: bookworm (the seed's, docker 20.10) unless trixie (docker 26) is chosen."""
+    return _choice("DCALAB_NODE_SUITE", NODE_SUITES, "a Debian release for the nodes")
 
 
 def write_whole(path: Path, text: str, mode: int = 0o600) -> None:

@@ -44,6 +44,21 @@ def swarm_note(state: str, is_manager: bool) -> str:
     return "not in a swarm" if state == "inactive" else f"swarm {state} as {'manager' if is_manager else 'worker'}"
 
 
+# What status asks a node's docker, in one `docker info --format` round trip: its engine version and swarm membership.
+ENGINE_FORMAT = "{{.ServerVersion}} {{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"
+
+
+def engine_notes(code: int, output: str) -> list[str] | None:
+    """Status notes from a node's answer to `docker info --format ENGINE_FORMAT`; None when no daemon answered.
+    The exit status alone does not tell: docker 20.10's client exits 1 without a daemon, but 26's (Debian trixie)
+    exits 0, printing the template with empty fields (here "  false") and the reason on stderr."""
+    fields = output.split()
+    if code or len(fields) != 3:
+        return None
+    version, state, is_manager = fields
+    return [f"docker {version}", swarm_note(state, is_manager == "true")]
+
+
 class Cluster(ABC):
     """A lab cluster: master, worker1, worker2 and registry, each running docker."""
 

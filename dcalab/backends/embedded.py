@@ -8,17 +8,16 @@ Everything it creates carries the label org.dcalab.cluster=embedded, so `down` r
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 
 import docker
 from docker.errors import DockerException, NotFound
 
 from dcalab import hub
-from dcalab.backends.base import Cluster, NodeStatus, in_parallel, swarm_note
+from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
 from dcalab.engine import answering_client, docker_cli
 from dcalab.errors import DcalabError
-from dcalab.images import NODE_TAG
+from dcalab.images import node_tag
 from dcalab.labnet import CLUSTER_LABEL, LABELS, LabNetwork
 from dcalab.pki import ensure_lab_ssh_key
 from dcalab.progress import step
@@ -91,15 +90,6 @@ class EmbeddedCluster(Cluster):
         code, output = container.exec_run(list(command))
         return code, output.decode(errors="replace").strip()
 
-    def _must_run(self, node: Node, *command: str) -> str:
-        code, output = self.run(node, *command)
-        if code:
-            raise DcalabError(
-                f"`{' '.join(command)}` failed on {node.name}: {output}",
-                "See `dcalab cluster status`; `dcalab cluster reset` rebuilds the nodes.",
-            )
-        return output
-
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
         self.net.prepare()
@@ -163,8 +153,12 @@ class EmbeddedCluster(Cluster):
             self._wait_docker(node)
         return True
 
+    def _engine_notes(self, node: Node) -> list[str] | None:
+        """The node's docker version and swarm membership, as status shows them; None when docker does not answer."""
+        return engine_notes(*self.run(node, "docker", "info", "--format", ENGINE_FORMAT))
+
     def _docker_answers(self, node: Node) -> bool:
-        return self.run(node, "docker", "info", "--format", "{{.ServerVersion}}")[0] == 0
+        return self._engine_notes(node) is not None
 
     def _create_node(self, node: Node) -> None:
         topo = topology()
@@ -172,7 +166,7 @@ class EmbeddedCluster(Cluster):
         volume = self.volume_name(node.name)
         self.client.volumes.create(volume, labels=LABELS)
         container = api.create_container(
-            NODE_TAG,
+            node_tag(),
             name=self.container_name(node.name),
             hostname=node.fqdn,
             labels={**LABELS, "org.dcalab.role": "node", "org.dcalab.node": node.name},
@@ -205,10 +199,6 @@ class EmbeddedCluster(Cluster):
                 )
             time.sleep(0.3)
 
-    # -- swarm ----------------------------------------------------------------------------------
-    def swarm_info(self, node: Node) -> dict:
-        return json.loads(self._must_run(node, "docker", "info", "--format", "{{json .Swarm}}"))
-
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
         if answering_client() is None:
@@ -238,13 +228,13 @@ class EmbeddedCluster(Cluster):
         if container.status != "running":
             return NodeStatus(node.name, container.status, [f"The node is {container.status}: {fix}."])
         report = NodeStatus(node.name, "running")
-        if container.image.id != self.client.images.get(NODE_TAG).id:
-            report.notes.append("runs an older node image (`dcalab cluster reset` moves it to the new one)")
-        if not self._docker_answers(node):
+        if container.image.id != self.client.images.get(node_tag()).id:
+            report.notes.append(f"runs another image than {node_tag()} (`dcalab cluster reset` moves it there)")
+        engine = self._engine_notes(node)
+        if engine is None:
             report.problems.append(
                 f"Docker is not running inside it: {fix} (or `systemctl start docker` in `dcalab shell {node.name}`)."
             )
             return report
-        swarm = self.swarm_info(node)
-        report.notes.append(swarm_note(swarm["LocalNodeState"], swarm["ControlAvailable"]))
+        report.notes.extend(engine)
         return report

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dcalab.backends.base import Cluster, NodeStatus, swarm_note
+from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes
 from dcalab.errors import EnvironmentFault
 from dcalab.topology import Node, topology
-
-SWARM_MEMBERSHIP = "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'"
 
 
 class OverSsh(Cluster):
@@ -44,12 +42,12 @@ class OverSsh(Cluster):
         return self.config_file.read_text()
 
     def node_status(self, node: Node) -> NodeStatus:
-        """Reach the node over SSH and ask its docker for its swarm membership."""
+        """Reach the node over SSH and ask its docker for its version and swarm membership."""
         try:
-            answer = self.host(node.name).run(SWARM_MEMBERSHIP)
+            answer = self.host(node.name).run(f"docker info --format '{ENGINE_FORMAT}'")
         except EnvironmentFault as fault:
             return NodeStatus(node.name, "unreachable", [f"{fault.message} {fault.fix}"])
-        if answer.rc:
+        notes = engine_notes(answer.rc, answer.stdout)
+        if notes is None:
             return NodeStatus(node.name, "running", [f"docker does not answer: {answer.stderr.strip()}"])
-        state, is_manager = answer.stdout.split()
-        return NodeStatus(node.name, "running", notes=[swarm_note(state, is_manager == "true")])
+        return NodeStatus(node.name, "running", notes=notes)

@@ -19,6 +19,7 @@ import vagrant
 from dcalab.backends.base import NodeStatus
 from dcalab.backends.over_ssh import OverSsh
 from dcalab.errors import DcalabError
+from dcalab.images import node_tag
 from dcalab.images.libvirt_box import ensure_box
 from dcalab.labnet import LabNetwork
 from dcalab.libvirt_host import ensure_libvirt
@@ -182,6 +183,7 @@ class VagrantCluster(OverSsh):
                 raise DcalabError("The embedded cluster's nodes hold the lab's addresses.",
                                   "Remove them first: dcalab cluster down")
             net.prepare()  # the node image, the lab network and the hub the docker provider's nodes use
+            self.env = {"DCALAB_NODE_IMAGE": node_tag(), **os.environ}  # the Vagrantfile's image, unless named
         else:
             self.env = {**os.environ, **self._vm_settings(net, offline)}
         with step(f"Bringing the Vagrant machines up (provider {self.provider})"):

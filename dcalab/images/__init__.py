@@ -9,16 +9,18 @@ from pathlib import Path
 import docker
 
 from dcalab.engine import ensure_packages
-from dcalab.images.bases import BUSYBOX_TAG, DEBIAN_TAG, ensure_busybox, ensure_debian
+from dcalab.images.bases import BUSYBOX_TAG, DEBIAN_SUITE, DEBIAN_TAG, debian_tag, ensure_busybox, ensure_debian
 from dcalab.images.build import HERE, build, render
+from dcalab.settings import node_suite
 
-NODE_TAG = "dcalab/node:latest"
 REGISTRY_TAG = "dcalab/registry:2"
 MOZILLA_CERTS = Path("/usr/share/ca-certificates/mozilla")  # Debian's public CAs, none of this machine's own
 NODE_PACKAGES = (
     "docker.io iptables iproute2 procps curl ca-certificates systemd systemd-sysv dbus "
     "jq tree less vim-tiny sudo iputils-ping netcat-openbsd openssh-server apache2-utils openssl"
 ).split()
+# trixie moved the docker client out of docker.io into docker-cli (only recommended); bookworm has no such package.
+NODE_SUITE_PACKAGES = {"bookworm": [], "trixie": ["docker-cli"]}
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,20 @@ def ensure_registry_image(client: docker.DockerClient) -> None:
     build(client, REGISTRY_TAG, render("registry.Dockerfile", base=BUSYBOX_TAG), files)
 
 
+def node_tag() -> str:
+    """The node image of the chosen Debian release (DCALAB_NODE_SUITE); each its own tag, so both can exist.
+    bookworm's keeps the tag it always had, which the Vagrantfile names."""
+    suite = node_suite()
+    return "dcalab/node:latest" if suite == DEBIAN_SUITE else f"dcalab/node:{suite}"
+
+
 def ensure_node_image(client: docker.DockerClient, lab_ca: Path, ssh_public_key: Path) -> None:
-    ensure_debian(client)
-    dockerfile = render("node.Dockerfile", base=DEBIAN_TAG, packages=NODE_PACKAGES)
-    build(client, NODE_TAG, dockerfile, {"lab-ca.crt": lab_ca.read_bytes(), "lab-ssh.pub": ssh_public_key.read_bytes()})
+    suite = node_suite()
+    ensure_debian(client, suite)
+    packages = [*NODE_PACKAGES, *NODE_SUITE_PACKAGES[suite]]
+    dockerfile = render("node.Dockerfile", base=debian_tag(suite), packages=packages)
+    files = {"lab-ca.crt": lab_ca.read_bytes(), "lab-ssh.pub": ssh_public_key.read_bytes()}
+    build(client, node_tag(), dockerfile, files)
 
 
 def _ensure_on_debian(client: docker.DockerClient, image: HubImage, packages: list[str]) -> None:

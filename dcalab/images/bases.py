@@ -21,8 +21,14 @@ from dcalab.settings import state_dir
 BUSYBOX = Path("/bin/busybox")
 BUSYBOX_TAG = "dcalab/busybox:latest"
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-DEBIAN_TAG = "dcalab/debian:bookworm"
-DEBIAN_SUITE = "bookworm"
+DEBIAN_SUITE = "bookworm"  # the hub's Debian images (nginx, gcc) and the nodes unless DCALAB_NODE_SUITE says otherwise
+
+
+def debian_tag(suite: str) -> str:
+    return f"dcalab/debian:{suite}"
+
+
+DEBIAN_TAG = debian_tag(DEBIAN_SUITE)
 
 
 def debian_mirror() -> str:
@@ -76,25 +82,26 @@ def ensure_busybox(client: docker.DockerClient) -> None:
             _import(client, BUSYBOX_TAG, _busybox_rootfs(busybox, applets), digest, '["/bin/sh"]')
 
 
-def ensure_debian(client: docker.DockerClient) -> None:
-    digest = inputs_digest("minbase", DEBIAN_SUITE, debian_mirror())
-    if is_current(client, DEBIAN_TAG, digest):
+def ensure_debian(client: docker.DockerClient, suite: str = DEBIAN_SUITE) -> None:
+    tag = debian_tag(suite)
+    digest = inputs_digest("minbase", suite, debian_mirror())
+    if is_current(client, tag, digest):
         return
     ensure_packages({"/usr/sbin/debootstrap": "debootstrap"})
     with (
-        step(f"Making image {DEBIAN_TAG} with debootstrap (about 30 s)"),
+        step(f"Making image {tag} with debootstrap (about 30 s)"),
         tempfile.TemporaryDirectory(dir=state_dir()) as work,
     ):
         root = Path(work) / "root"
         done = subprocess.run(
-            ["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(root), debian_mirror()],
+            ["debootstrap", "--variant=minbase", suite, str(root), debian_mirror()],
             capture_output=True,
             text=True,
         )
         if done.returncode:
             last = (done.stdout + done.stderr).strip().splitlines()[-3:]
             raise DcalabError(
-                f"debootstrap of Debian {DEBIAN_SUITE} from {debian_mirror()} failed: {' / '.join(last)}",
+                f"debootstrap of Debian {suite} from {debian_mirror()} failed: {' / '.join(last)}",
                 "Check that the mirror answers (set DCALAB_DEBIAN_MIRROR to another one), then run the command again.",
             )
         for leftovers in ("var/cache/apt/archives", "var/lib/apt/lists"):
@@ -103,4 +110,4 @@ def ensure_debian(client: docker.DockerClient) -> None:
         tar_path = Path(work) / "rootfs.tar"
         subprocess.run(["tar", "-C", str(root), "-cf", str(tar_path), "."], check=True)
         with open(tar_path, "rb") as tar_file:
-            _import(client, DEBIAN_TAG, tar_file, digest, '["/bin/bash"]')
+            _import(client, tag, tar_file, digest, '["/bin/bash"]')

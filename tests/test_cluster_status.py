@@ -1,0 +1,81 @@
+"""`dcalab cluster status` over faked nodes: each node's engine version and swarm membership, from one
+`docker info` per node, and a docker that does not answer whichever client (20.10 or 26) says so."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from dcalab import cli
+from dcalab.backends import embedded
+from dcalab.backends.base import ENGINE_FORMAT, engine_notes
+from dcalab.backends.ssh import SshCluster
+
+NO_DAEMON = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
+# Each node's answer to `docker info --format ENGINE_FORMAT`: (exit status, stdout, stderr).
+ANSWERS = {
+    "master": (0, "26.1.5+dfsg1 active true\n", ""),
+    "worker1": (0, "26.1.5+dfsg1 active false\n", ""),
+    "worker2": (0, "  false\n", NO_DAEMON),  # docker 26's client without a daemon: exit 0, empty fields
+    "registry": (1, "", NO_DAEMON),  # docker 20.10's client without a daemon
+}
+
+
+@pytest.mark.parametrize(("code", "output", "notes"), [
+    (0, "26.1.5+dfsg1 active true", ["docker 26.1.5+dfsg1", "swarm active as manager"]),
+    (0, "20.10.24+dfsg1 inactive false", ["docker 20.10.24+dfsg1", "not in a swarm"]),
+    (0, f"  false\n{NO_DAEMON}", None),
+    (0, "  false", None),
+    (1, NO_DAEMON, None),
+])
+def test_engine_notes_need_a_daemons_answer_not_only_exit_status_0(code: int, output: str,
+                                                                   notes: list[str] | None) -> None:
+    assert engine_notes(code, output) == notes
+
+
+def assert_status_lines(reports: list, capsys: pytest.CaptureFixture) -> None:
+    assert cli._print_status(reports) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ok", "master", "running", "docker", "26.1.5+dfsg1;", "swarm", "active", "as",
+                                "manager"]
+    assert lines[1].split() == ["ok", "worker1", "running", "docker", "26.1.5+dfsg1;", "swarm", "active", "as",
+                                "worker"]
+    assert [line.split()[0] for line in lines if line.split()[1:2] in (["worker2"], ["registry"])] == ["!!", "!!"]
+
+
+def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypatch, capsys) -> None:
+    asked = []
+
+    def run(self, node, *command: str) -> tuple[int, str]:
+        asked.append((node.name, command))
+        code, stdout, stderr = ANSWERS[node.name]
+        return code, (stdout + stderr).strip()  # exec_run's combined output
+
+    image = SimpleNamespace(id="sha256:node")
+    monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")  # no lab hub to report
+    monkeypatch.setattr(embedded, "answering_client", lambda: object())
+    engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image))
+    monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
+    monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
+        status="running", name=f"dcalab-{node.name}", image=image))
+    monkeypatch.setattr(embedded.EmbeddedCluster, "run", run)
+    assert_status_lines(embedded.EmbeddedCluster().status(), capsys)
+    assert sorted(asked) == sorted((name, ("docker", "info", "--format", ENGINE_FORMAT)) for name in ANSWERS)
+
+
+def test_ssh_status_shows_each_nodes_engine_version(monkeypatch, capsys, tmp_path) -> None:
+    def host(self, node: str) -> SimpleNamespace:
+        def run(command: str) -> SimpleNamespace:
+            assert command == f"docker info --format '{ENGINE_FORMAT}'"
+            code, stdout, stderr = ANSWERS[node]
+            return SimpleNamespace(rc=code, stdout=stdout, stderr=stderr)
+
+        return SimpleNamespace(run=run)
+
+    (tmp_path / "lab.ssh").write_text("")
+    monkeypatch.setenv("DCALAB_SSH_CONFIG", str(tmp_path / "lab.ssh"))
+    monkeypatch.setattr(SshCluster, "host", host)
+    reports = SshCluster().status()
+    assert reports[2].problems == [f"docker does not answer: {NO_DAEMON}"]
+    assert_status_lines(reports, capsys)
