@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from checks import Verdict, run_or_raise, verdict
 from checks.docker_cli import docker_output, inspect
@@ -151,3 +152,16 @@ def describe_mount(destination: str, mount: dict | None) -> str:
     what = {"volume": f"the volume {mount['name']}", "bind": f"the host folder {mount['source']}"}.get(
         mount["type"], mount["type"] + (f" of {mount['size']} bytes" if mount.get("size") else " without a size"))
     return f"{what} at {destination}" + (", read-only" if mount["read_only"] else ", writable")
+
+
+def ensure(host, name: str, run: str, right: Callable[[dict], bool] = lambda _: True) -> None:
+    """Solve mode: the container of that name, made with `run`; one that is not `right` is made anew (docker rm
+    -f first), a stopped one is started."""
+    found = named(host, name)
+    if found is not None and not right(found):
+        run_or_raise(host, "docker rm -f %s", name)
+        found = None
+    if found is None:
+        run_or_raise(host, run)
+    elif not found["State"]["Running"]:
+        run_or_raise(host, "docker start %s", name)

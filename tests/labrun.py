@@ -122,7 +122,7 @@ def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Pat
     on_nodes(cluster, [command for command, *_ in mistakes])
     graded = run_lab("grade", lab=lab)
     for _, task, check, words in mistakes:
-        assert graded[task]["verdict"] == "FAIL", (task, graded[task]["output"])
+        assert graded[task]["verdict"] in ("FAIL", "BLOCKED"), (task, graded[task]["output"])
         own = check_lines(graded[task]["output"], check)
         assert "hint:" in own and words in own, (check, own)
     return graded

@@ -46,7 +46,7 @@ EQUIVALENTS = [  # other ways to the same state
 MISTAKES = [  # (command, task, check that fails, words its finding must show)
     (("worker2", "rm /etc/docker/daemon.json"), "engine-repair", "log-level-kept", "\"log-level\" is None"),
     (("worker2", "gpasswd -d alice docker && usermod -aG sudo alice"), "docker-group", "in-docker-group",
-     "alice is in alice sudo"),
+     "alice is in alice, sudo"),
     ("docker rm -f logged && docker run -d --name logged --log-driver json-file busybox sleep 1d", "logging-driver",
      "new-container-local", "logged uses json-file"),
     ("docker rm -f dns-check && docker run -d --name dns-check --dns 10.10.10.53 --dns-search docker-dca.example "
@@ -62,12 +62,15 @@ MISTAKES = [  # (command, task, check that fails, words its finding must show)
      "publish-all", "without -P"),
     (("worker1", "docker network disconnect shop-front shop-api && docker network connect shop-back shop-web"),
      "network-alias", "alias-resolves", "api does not resolve"),
-    ("docker service rm whoami && docker network rm backbone && sleep 2 && docker network create -d overlay "
-     "--subnet 10.20.0.0/24 backbone && docker service create -d --name whoami --network backbone --replicas 3 "
-     "nginx:1.25", "overlay-attachable", "attachable-overlay", "backbone: overlay, subnet 10.20.0.0/24"),
+    (("worker2", "docker rm -f probe"), "overlay-attachable", "probe-reaches-service", "No such container: probe"),
+    ("docker service rm whoami && for i in $(seq 30); do docker network rm backbone && break; sleep 1; done && "
+     "for i in $(seq 30); do docker network create -d overlay --subnet 10.20.0.0/24 backbone && break; sleep 1; "
+     "done && docker service create -d --name whoami --network backbone --replicas 3 nginx:1.25",
+     "overlay-attachable", "attachable-overlay", "backbone: overlay, subnet 10.20.0.0/24"),
     ("true", "dnsrr-scaled", "endpoint-dnsrr", "endpoint mode vip"),
-    (("registry", "head -n 1 /root/proxy/default.conf > /tmp/p && cat /tmp/p > /root/proxy/default.conf && "
-                  "docker restart proxy"), "host-routing", "b-example", "curl got: site a"),
+    (("registry", "grep -v b.example /root/proxy/default.conf > /tmp/p && cat /tmp/p > /root/proxy/default.conf && "
+                  "docker start site-a site-b && docker restart proxy && sleep 2"),  # after the restart above
+     "host-routing", "b-example", "curl got: site a"),
 ]
 # dockerd refusing a log option given as a number takes master's docker down: a round of its own
 REFUSED = [("jq '.\"log-opts\".\"max-size\" = 10' /etc/docker/daemon.json > /tmp/d "

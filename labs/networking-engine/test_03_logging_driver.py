@@ -1,6 +1,6 @@
 """Task logging-driver: master's default logging driver is local with max-size 10m; the new container logged has it."""
 
-from checks import Verdict, containers, daemon, run_or_raise, verdict
+from checks import Verdict, containers, daemon, verdict
 
 TASK = "logging-driver"
 SETTINGS = {"log-driver": "local", "log-opts": {"max-size": "10m"}}
@@ -22,8 +22,8 @@ def test_logging_driver(task) -> None:
     if task.solving:
         if daemon.ensure_settings(master, SETTINGS)[0] or daemon.engine_info(master)["LoggingDriver"] != "local":
             daemon.restart_docker(master)
-        if not log_config(containers.named(master, "logged")).passed:
-            run_or_raise(master, "docker rm -f logged >/dev/null 2>&1; docker run -d --name logged busybox sleep 1d")
+        containers.ensure(master, "logged", "docker run -d --name logged busybox sleep 1d",
+                          lambda found: log_config(found).passed)
     task.grade({
         "daemon-default": daemon.info_shows(daemon.engine_info(master), "LoggingDriver", "local",
                                             "the logging driver local"),

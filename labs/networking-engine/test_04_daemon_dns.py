@@ -1,7 +1,7 @@
 """Task daemon-dns: master's daemon gives containers on the default bridge DNS 10.10.10.53 and search
 docker-dca.example; the new container dns-check shows both in its resolv.conf, not given by its own flags."""
 
-from checks import Verdict, containers, daemon, run_or_raise, verdict
+from checks import Verdict, containers, daemon, verdict
 
 TASK = "daemon-dns"
 SETTINGS = {"dns": ["10.10.10.53"], "dns-search": ["docker-dca.example"]}
@@ -43,10 +43,9 @@ def test_daemon_dns(task) -> None:
     if task.solving:
         if daemon.ensure_settings(master, SETTINGS)[0]:
             daemon.restart_docker(master)
-        found = containers.named(master, "dns-check")
-        if not all(daemon_gave(found, resolv_conf(master, found), check).passed for check in WANTED):
-            run_or_raise(master, "docker rm -f dns-check >/dev/null 2>&1; docker run -d --name dns-check busybox "
-                                 "sleep 1d")
+        containers.ensure(master, "dns-check", "docker run -d --name dns-check busybox sleep 1d",
+                          lambda found: all(daemon_gave(found, resolv_conf(master, found), check).passed
+                                            for check in WANTED))
     found = containers.named(master, "dns-check")
     seen = resolv_conf(master, found)
     task.grade({check: daemon_gave(found, seen, check) for check in WANTED})

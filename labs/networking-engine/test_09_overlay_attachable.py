@@ -8,14 +8,23 @@ NETWORK = "docker network create -d overlay --attachable --subnet 10.20.0.0/24 b
 SERVICE = "docker service create -d -q --name whoami --network backbone --endpoint-mode dnsrr nginx:1.25"
 
 
+def shape(backbone: dict | None) -> Verdict:
+    return networks.shaped(backbone, "backbone", "overlay", "10.20.0.0/24", attachable=True)
+
+
 def test_overlay_attachable(task) -> None:
     master, worker2 = task.host("master"), task.host("worker2")
     if task.solving:
-        if networks.network(master, "backbone") is None:
-            run_or_raise(master, NETWORK)
-        services.ensure(master, "whoami", SERVICE)
-        if containers.named(worker2, "probe") is None:
-            run_or_raise(worker2, "docker run -d --name probe --network backbone busybox sleep 1d")
+        if not shape(networks.network(master, "backbone")).passed:  # made anew, without what uses it
+            run_or_raise(worker2, "docker rm -f probe >/dev/null 2>&1; true")
+            # a network removed a moment ago is still there for a while
+            run_or_raise(master, f"docker service rm whoami >/dev/null 2>&1; docker network rm backbone >/dev/null "
+                                 f"2>&1; for i in $(seq 30); do {NETWORK} >/dev/null 2>&1 && break; sleep 1; done; "
+                                 "docker network inspect backbone >/dev/null")
+        services.ensure(master, "whoami", SERVICE, "docker service update -d -q --endpoint-mode dnsrr whoami",
+                        lambda found: services.endpoint_mode(found, "dnsrr").passed)
+        containers.ensure(worker2, "probe", "docker run -d --name probe --network backbone busybox sleep 1d",
+                          lambda found: bool(networks.addresses_on(found, "backbone")))
     whoami, tasks = services.when_settled(task, master, "whoami")
     probe = containers.named(worker2, "probe")
 
@@ -26,7 +35,6 @@ def test_overlay_attachable(task) -> None:
     settling = (services.endpoint_mode(whoami, "dnsrr").passed and services.running(tasks)
                 and probe is not None and probe["State"]["Running"])
     task.grade({
-        "attachable-overlay": networks.shaped(networks.network(master, "backbone"), "backbone", "overlay",
-                                              "10.20.0.0/24", attachable=True),
+        "attachable-overlay": shape(networks.network(master, "backbone")),
         "probe-reaches-service": task.until(reaches, networks.GOSSIP_SECONDS) if settling else reaches(),
     })

@@ -1,9 +1,11 @@
 """Task dnsrr-scaled: whoami runs 3 tasks in dnsrr mode; inside one of its tasks, the name whoami resolves to
 exactly the running tasks' addresses on backbone."""
 
-from checks import Verdict, networks, run_or_raise, services, swarm, verdict
+from checks import Verdict, networks, services, swarm, verdict
 
 TASK = "dnsrr-scaled"
+UPDATE = "docker service update -d -q --endpoint-mode dnsrr --replicas 3 whoami"
+CREATE = "docker service create -d -q --name whoami --network backbone --endpoint-mode dnsrr --replicas 3 nginx:1.25"
 
 
 def backbone_address(entry: dict) -> str:
@@ -14,8 +16,10 @@ def backbone_address(entry: dict) -> str:
 
 def test_dnsrr_scaled(task) -> None:
     master = task.host("master")
-    if task.solving and not services.replicas(*services.when_settled(task, master, "whoami"), 3).passed:
-        run_or_raise(master, "docker service scale -d whoami=3")
+    if task.solving:
+        services.ensure(master, "whoami", CREATE, UPDATE,
+                        lambda found: services.replicas(*services.when_settled(task, master, "whoami"), 3).passed
+                        and services.endpoint_mode(found, "dnsrr").passed)
     whoami, tasks = services.when_settled(task, master, "whoami")
     running = services.running(tasks)
     addresses = [address for address in map(backbone_address, running) if address]

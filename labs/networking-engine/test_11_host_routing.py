@@ -2,7 +2,7 @@
 
 import base64
 
-from checks import Verdict, containers, run_or_raise, verdict
+from checks import Verdict, containers, networks, run_or_raise, verdict
 
 TASK = "host-routing"
 CONFIG = """server { listen 80; server_name a.example; location / { proxy_pass http://site-a; } }
@@ -23,10 +23,13 @@ def routed(master, site: str, wanted: str) -> Verdict:
 
 def test_host_routing(task) -> None:
     registry, master = task.host("registry"), task.host("master")
-    if task.solving and containers.named(registry, "proxy") is None:
+    if task.solving and not all(routed(master, site, wanted).passed for site, wanted in SITES.values()):
         encoded = base64.b64encode(CONFIG.encode()).decode()
-        run_or_raise(registry, "mkdir -p /root/proxy && [ -f /root/proxy/default.conf ] || echo %s | base64 -d "
-                               "> /root/proxy/default.conf", encoded)
-        run_or_raise(registry, RUN)
+        run_or_raise(registry, "mkdir -p /root/proxy && f=/root/proxy/default.conf && { [ ! -f $f ] || "
+                               "cp -p $f $f.before-solve-$(date +%%Y%%m%%d-%%H%%M%%S); } && echo %s | base64 -d > $f",
+                     encoded)  # the learner's own file is kept beside it
+        containers.ensure(registry, "proxy", RUN, lambda found: containers.publishes(found, 80).passed
+                          and bool(networks.addresses_on(found, "sites")))
+        run_or_raise(registry, "docker restart proxy >/dev/null")  # nginx reads its configuration when it starts
         task.until(lambda: routed(master, *SITES["a-example"]), STARTING_SECONDS)  # nginx starting to listen
     task.grade({check: routed(master, site, wanted) for check, (site, wanted) in SITES.items()})
