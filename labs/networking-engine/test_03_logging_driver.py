@@ -22,7 +22,8 @@ def test_logging_driver(task) -> None:
     if task.solving:
         if daemon.ensure_settings(master, SETTINGS)[0] or daemon.engine_info(master)["LoggingDriver"] != "local":
             daemon.restart_docker(master)
-        containers.ensure(master, "logged", "docker run -d --name logged busybox sleep 1d",
+        # restarted by docker: the next task restarts docker on master
+        containers.ensure(master, "logged", "docker run -d --restart unless-stopped --name logged busybox sleep 1d",
                           lambda found: log_config(found).passed)
     task.grade({
         "daemon-default": daemon.info_shows(daemon.engine_info(master), "LoggingDriver", "local",
