@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from checks import Verdict, verdict
 from checks.docker_cli import docker_json
+from dcalab.topology import topology
 
 REQUEST_SECONDS = 3  # a request from inside a container: an answer or a clear no, well within a grade's timeout
 # A new task's name reaches the other nodes' embedded DNS by gossip: measured up to about 40 s here after
@@ -35,11 +37,20 @@ def shaped(info: dict | None, name: str, driver: str, subnet: str, gateway: str 
     pools = (info.get("IPAM") or {}).get("Config") or []
     found = ([f"attachable {info['Driver']}"] if info.get("Attachable") else [info["Driver"]]) + [
         f"subnet {pool.get('Subnet', '?')}" + (f", gateway {pool['Gateway']}" if pool.get("Gateway") else "")
+        + (f" (it overlaps the lab network {topology().subnet})" if overlaps_lab(pool.get("Subnet", "")) else "")
         for pool in pools]
     right = (info["Driver"] == driver and (info.get("Attachable") or not attachable)
              and any(pool.get("Subnet") == subnet and (not gateway or pool.get("Gateway") == gateway)
                      for pool in pools))
     return verdict(right, expected, f"{name}: {', '.join(found)}")
+
+
+def overlaps_lab(subnet: str) -> bool:
+    """The subnet shares addresses with the lab network the nodes talk over (their traffic may go astray)."""
+    try:
+        return ipaddress.ip_network(subnet, strict=False).overlaps(ipaddress.ip_network(topology().subnet))
+    except ValueError:  # not an address range (an IPv6 one against the lab's IPv4 is simply False)
+        return False
 
 
 def addresses_on(info: dict | None, network_name: str) -> list[str]:

@@ -53,9 +53,10 @@ MISTAKES = [  # (command, task, check that fails, words its finding must show)
      "busybox sleep 1d", "daemon-dns", "dns-server", "was given --dns itself"),
     (("registry", "cat /etc/docker/daemon.json > /tmp/d && cat /tmp/d > /etc/docker/daemon.json && "
                   "systemctl restart docker"), "reload", "not-restarted", "was (re)started at"),
-    (("worker1", "docker rm -f app1 app2 && docker network rm appnet && docker network create --subnet 10.10.10.0/24 "
+    (("worker1", "docker rm -f app1 app2 && docker network rm appnet && docker network create --subnet 10.10.0.0/16 "
                  "appnet && docker run -d --name app1 --network appnet busybox sleep 1d && docker run -d --name app2 "
-                 "--network appnet busybox sleep 1d"), "bridge-network", "subnet-gateway", "subnet 10.10.10.0/24"),
+                 "--network appnet busybox sleep 1d"), "bridge-network", "subnet-gateway",
+     "subnet 10.10.0.0/16, gateway 10.10.0.1 (it overlaps the lab network 10.10.10.0/24)"),
     (("worker1", "docker rm -f web-fixed && docker run -d --name web-fixed -p 127.0.0.1:8081:80 nginx:1.25"),
      "published-ports", "fixed-port-answers", "on 127.0.0.1:8081"),
     (("worker1", "docker rm -f web-random && docker run -d --name web-random -p 80 nginx:1.25"), "published-ports",
