@@ -12,7 +12,7 @@ from dcalab import history
 from dcalab.errors import DcalabError
 from dcalab.history import Item, Run
 from dcalab.lab import Lab, find_lab
-from dcalab.report import PAGES
+from dcalab.report import pages
 
 CHART_HEIGHT, CHART_STEP, CHART_MARGIN = 100, 24, 34  # the chart's units: 1 per percent, a run every 24
 LEARNER_MODES = ("grade", "watch")  # the grade after a solve is dcalab's work, not the learner's
@@ -97,6 +97,6 @@ def render_page(limit: int | None, subject: str | None = None, path: Path | None
     """One self-contained page (no script): per lab its summary, a chart, a grid of tasks by run and its runs;
     then the quizzes and exams."""
     others = [run for run in history.runs(subject, path) if run.kind != "lab"]
-    return PAGES.get_template("history.html.j2").render(
+    return pages().get_template("history.html.j2").render(
         labs=lab_records(limit, subject, path), others=others[::-1][:limit] if limit else others[::-1],
         limit=limit, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"))
