@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dcalab.history import Item
-from dcalab.quiz.bank import DOMAINS
+from dcalab.quiz import DOMAINS
 
 # Percent of the exam per domain, from Docker's DCA study guide (they add up to 100).
 WEIGHTS = {"orchestration": 25, "image-registry": 20, "installation-configuration": 15,

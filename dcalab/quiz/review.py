@@ -14,8 +14,8 @@ from typing import Any, TextIO
 
 from dcalab.history import Item as HistoryItem
 from dcalab.history import Run
-from dcalab.quiz.bank import DOMAINS
-from dcalab.quiz.engine import CORRECT, UNANSWERED, WRONG, Item, Result, shown_stem
+from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED, WRONG
+from dcalab.quiz.engine import Item, Result, shown_stem
 from dcalab.quiz.terminal import count, wrap
 from dcalab.report import pages
 
