@@ -4,8 +4,9 @@ a lab's start (dcalab.start) forms its swarm.
 
 Everything it creates carries the label org.dcalab.cluster=embedded, so `down` removes exactly that.
 
-A grade reaches the nodes through `docker exec` shells (pipe_command): the Docker SDK and the modules that manage
-the engine (about 0.1 s to import) are imported in the methods that manage the nodes, never for a grade.
+A grade reaches the nodes through `docker exec` shells (pipe_command), so the Docker SDK and the modules that
+manage the engine (about 75 ms to import) are imported in the methods that manage the nodes or look at them
+(start_hint, for a node that does not answer): a grade of a running cluster goes without them.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class EmbeddedCluster(Cluster):
 
     @cached_property
     def net(self) -> LabNetwork:
+        """The engine's side: its client, the node image, the lab network and the hub."""
         from dcalab.labnet import LabNetwork
 
         return LabNetwork()
