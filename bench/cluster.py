@@ -13,11 +13,12 @@ import argparse
 import time
 from pathlib import Path
 
-from dcalab.backends.embedded import CLUSTER_LABEL, EmbeddedCluster
+from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.engine import ensure_engine
 from dcalab.images import ensure_hub_images
 from dcalab.images.build import OWNER_LABEL
 from dcalab.lab import find_lab
+from dcalab.labnet import CLUSTER_LABEL
 from dcalab.labrun import run_lab
 from dcalab.start import start_lab
 

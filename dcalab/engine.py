@@ -6,7 +6,6 @@ dcalab stops only an engine it started itself (recorded in the state directory: 
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -155,11 +154,3 @@ def ensure_engine() -> docker.DockerClient:
 def stop_engine() -> bool:
     """Stop the dockerd dcalab started; returns False when there is none (others are left alone)."""
     return stop_recorded("dockerd", "Stopping the Docker engine dcalab started")
-
-
-def docker_cli() -> str:
-    """The docker client program, for interactive shells."""
-    found = shutil.which("docker")
-    if not found:
-        raise DcalabError("The docker command is not installed.", "Install it: sudo apt-get install docker.io")
-    return found

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from dcalab.errors import HistoryError, warn
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
-from dcalab.quiz.engine import CORRECT, RIGHT_IN_A_ROW, WRONG
+from dcalab.quiz import CORRECT, RIGHT_IN_A_ROW, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
 # schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).

@@ -15,7 +15,7 @@ from dcalab.errors import DcalabError
 from dcalab.exam.readiness import TITLE_WEIGHTS, by_day
 from dcalab.history import Item, Run
 from dcalab.lab import Lab, find_lab
-from dcalab.report import PAGES
+from dcalab.report import pages
 
 CHART_HEIGHT, CHART_STEP, CHART_MARGIN = 100, 24, 34  # the chart's units: 1 per percent, a run every 24
 DOMAIN_HEIGHT, DOMAIN_STEP, DOMAIN_MARGIN = 50, 24, 6  # a domain's chart, in pixels: 2 % each, a day every 24
@@ -143,7 +143,7 @@ def render_page(limit: int | None, subject: str | None = None, path: Path | None
     """One self-contained page (no script): the readiness per DCA domain day by day (not for one lab); per lab its
     summary, a chart, a grid of tasks by run and its runs; then the quizzes and exams."""
     others = [run for run in history.runs(subject, path) if run.kind != "lab"]
-    return PAGES.get_template("history.html.j2").render(
+    return pages().get_template("history.html.j2").render(
         domains=None if subject else domain_charts(domain_readiness(path)), labs=lab_records(limit, subject, path),
         others=others[::-1][:limit] if limit else others[::-1], limit=limit,
         timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"))

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dcalab.errors import DcalabError, LabFileError
-from dcalab.quiz.bank import DOMAINS
+from dcalab.quiz import DOMAINS
 from dcalab.topology import topology
 
 LAB_FILE = "lab.toml"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
-
-from jinja2 import Environment, PackageLoader, select_autoescape
+from functools import cache
+from typing import TYPE_CHECKING
 
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 COLOURS = {"PASS": "green", "FAIL": "red", "BLOCKED": "yellow", "ENV-ERROR": "purple"}
 
@@ -57,15 +60,20 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -
     return {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
 
 
-# The HTML pages dcalab writes (a grade here, the history in dcalab.history_view); everything is escaped.
-PAGES = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
+@cache
+def pages() -> Environment:
+    """The HTML pages dcalab writes (a grade here, the history in dcalab.history_view, the review in
+    dcalab.quiz.review); everything is escaped."""
+    from jinja2 import Environment, PackageLoader, select_autoescape  # here only: most grades write no page
+
+    return Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
 def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True) -> str:
     """One self-contained HTML page: per-task cards with expected vs found and hints, the total."""
     score, maximum, percent = totals(lab, results)
     ordered = [results[task.id] for task in lab.tasks if task.id in results]
-    return PAGES.get_template("report.html.j2").render(
+    return pages().get_template("report.html.j2").render(
         lab=lab, results=ordered, score=score, max_score=maximum, percent=percent, mode=mode, backend=backend,
         hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     )

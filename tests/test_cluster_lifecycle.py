@@ -10,8 +10,9 @@ import pytest
 
 from checks.swarm import node_list
 from dcalab import hub
-from dcalab.backends.embedded import CLUSTER_LABEL, EmbeddedCluster
+from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
+from dcalab.labnet import CLUSTER_LABEL
 from dcalab.topology import topology
 from tests.pristine import pristine_violations, start_registry
 

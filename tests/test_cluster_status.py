@@ -54,7 +54,7 @@ def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypat
 
     image = SimpleNamespace(id="sha256:node")
     monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")  # no lab hub to report
-    monkeypatch.setattr(embedded, "answering_client", lambda: object())
+    monkeypatch.setattr("dcalab.engine.answering_client", lambda: object())
     engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
     monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(

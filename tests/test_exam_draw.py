@@ -8,8 +8,9 @@ from collections import Counter
 import pytest
 
 from dcalab.exam.draw import EXAM_DOMC, EXAM_ITEMS, domc_count, pick_questions, presentations, shares
-from dcalab.quiz.bank import DOMAINS, Option, Question, load_bank
-from dcalab.quiz.engine import CORRECT, WRONG, Session, select, shown_kind, shown_stem
+from dcalab.quiz import CORRECT, DOMAINS, WRONG
+from dcalab.quiz.bank import Option, Question, load_bank
+from dcalab.quiz.engine import Session, select, shown_kind, shown_stem
 
 QUOTAS = {"orchestration": 14, "image-registry": 11, "installation-configuration": 8, "networking": 8,
           "security": 8, "storage-volumes": 6}

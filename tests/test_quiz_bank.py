@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.quiz import CORRECT, UNANSWERED, WRONG
 from dcalab.quiz.bank import (
     BANK_DIR,
     CHOOSE,
@@ -26,7 +27,7 @@ from dcalab.quiz.bank import (
     validate_bank,
 )
 from dcalab.quiz.drafts import DRAFTS_DIR, main, validate_drafts
-from dcalab.quiz.engine import CORRECT, UNANSWERED, WRONG, Session, select, tally
+from dcalab.quiz.engine import Session, select, tally
 from dcalab.quiz.objectives import OBJECTIVES_FILE
 from dcalab.quiz.stats import bank_stats
 

@@ -158,6 +158,20 @@ def test_the_plugin_and_the_cli_import_no_backend_until_one_is_chosen() -> None:
     assert chosen.stdout.strip() == "False False"
 
 
+def test_a_grade_on_the_embedded_cluster_loads_no_docker_sdk_jinja2_or_question_bank() -> None:
+    """The Docker SDK (about 70 ms to import) manages the embedded nodes; a grade reaches them through `docker exec`
+    shells and goes without it. jinja2 (about 20 ms) renders HTML pages, which a grade writes only when asked; the
+    quiz's bank and engine (about 6 ms) are the quiz's. The plugin, the backend and a whole lab's graders
+    (replayed) load none of them."""
+    unneeded = ["docker", "jinja2", "dcalab.quiz.bank", "dcalab.quiz.engine"]
+    grade = ("import sys, dcalab.plugin; from dcalab.backends import get_cluster; from dcalab.lab import find_lab; "
+             "from tests.replay import replay; get_cluster('embedded', read_only=True).host_spec('master'); "
+             "replay(find_lab('registry'), 'solved'); print(sorted(set(sys.argv[1:]) & set(sys.modules)))")
+    graded = subprocess.run([sys.executable, "-c", grade, *unneeded], capture_output=True, text=True, check=True,
+                            cwd=LAB.parent.parent)
+    assert graded.stdout.strip() == "[]" and graded.stderr == ""
+
+
 class InspectedContainer:
     """A node container as docker inspect shows it (only what start_hint reads)."""
 

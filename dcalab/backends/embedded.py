@@ -3,36 +3,51 @@ on the lab network (dcalab.labnet, which also holds the node image and the lab h
 a lab's start (dcalab.start) forms its swarm.
 
 Everything it creates carries the label org.dcalab.cluster=embedded, so `down` removes exactly that.
+
+A grade reaches the nodes through `docker exec` shells (pipe_command), so the Docker SDK and the modules that
+manage the engine (about 75 ms to import) are imported in the methods that manage the nodes or look at them
+(start_hint, for a node that does not answer): a grade of a running cluster goes without them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-import docker
-from docker.errors import DockerException, NotFound
-
-from dcalab import hub
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
-from dcalab.engine import answering_client, docker_cli
 from dcalab.errors import DcalabError
-from dcalab.images import node_tag
-from dcalab.labnet import CLUSTER_LABEL, LABELS, LabNetwork
-from dcalab.pki import ensure_lab_ssh_key
 from dcalab.progress import step
 from dcalab.settings import image_source
 from dcalab.topology import Node, topology
 
+if TYPE_CHECKING:
+    import docker
+
+    from dcalab.labnet import LabNetwork
+
 NODE_BOOT_TIMEOUT = 90
+
+
+def docker_cli() -> str:
+    """The docker client program: the nodes' shells are `docker exec` processes."""
+    found = shutil.which("docker")
+    if not found:
+        raise DcalabError("The docker command is not installed.", "Install it: sudo apt-get install docker.io")
+    return found
 
 
 class EmbeddedCluster(Cluster):
     name = "embedded"
 
-    def __init__(self, **options) -> None:  # see Cluster.__init__
-        super().__init__(**options)
-        self.net = LabNetwork()
+    @cached_property
+    def net(self) -> LabNetwork:
+        """The engine's side: its client, the node image, the lab network and the hub."""
+        from dcalab.labnet import LabNetwork
+
+        return LabNetwork()
 
     # -- names -------------------------------------------------------------------------------
     @staticmethod
@@ -48,6 +63,8 @@ class EmbeddedCluster(Cluster):
 
     def ssh_config(self) -> str:
         """An ssh_config naming every node, for the ssh backend or a learner's own ssh (like `vagrant ssh-config`)."""
+        from dcalab.pki import ensure_lab_ssh_key
+
         key = ensure_lab_ssh_key()
         return "".join(
             f"Host {node.name} {node.fqdn}\n  HostName {node.ip}\n  User root\n  IdentityFile {key}\n"
@@ -61,6 +78,8 @@ class EmbeddedCluster(Cluster):
 
     def start_hint(self, node: str) -> str:
         """A paused node (docker inspect's State.Paused) is unpaused, not started."""
+        from docker.errors import DockerException
+
         with contextlib.suppress(DcalabError, DockerException):  # no engine: the default hint says to start it
             container = self._container(topology().node(node))
             if container is not None and container.attrs["State"]["Paused"]:
@@ -79,6 +98,8 @@ class EmbeddedCluster(Cluster):
         return self.net.client
 
     def _container(self, node: Node):
+        from docker.errors import NotFound
+
         try:
             return self.client.containers.get(self.container_name(node.name))
         except NotFound:
@@ -114,6 +135,9 @@ class EmbeddedCluster(Cluster):
             in_parallel(self._remove_node, topology().nodes)
 
     def down(self) -> None:
+        from dcalab.engine import answering_client
+        from dcalab.labnet import CLUSTER_LABEL
+
         client = answering_client()
         if client is None:
             return
@@ -128,6 +152,8 @@ class EmbeddedCluster(Cluster):
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:
         """Create, start or unpause the node (a progress step each); True when its docker answers."""
+        from dcalab.labnet import CLUSTER_LABEL
+
         container = self._container(node)
         if container is not None and container.labels.get(CLUSTER_LABEL) != self.name:
             raise DcalabError(
@@ -161,6 +187,9 @@ class EmbeddedCluster(Cluster):
         return self._engine_notes(node) is not None
 
     def _create_node(self, node: Node) -> None:
+        from dcalab.images import node_tag
+        from dcalab.labnet import LABELS
+
         topo = topology()
         api = self.client.api
         volume = self.volume_name(node.name)
@@ -183,6 +212,8 @@ class EmbeddedCluster(Cluster):
         api.start(container["Id"])
 
     def _remove_node(self, node: Node) -> None:
+        from docker.errors import NotFound
+
         container = self._container(node)
         if container is not None:
             container.remove(force=True)
@@ -201,6 +232,8 @@ class EmbeddedCluster(Cluster):
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
+        from dcalab.engine import answering_client
+
         if answering_client() is None:
             problem = "No Docker engine answers: start the cluster with `dcalab cluster up`."
             return [NodeStatus("engine", "missing", [problem])]
@@ -210,6 +243,8 @@ class EmbeddedCluster(Cluster):
         return reports
 
     def _hub_status(self) -> NodeStatus:
+        from dcalab import hub
+
         container = hub.hub_container(self.client)
         if container is None:
             return NodeStatus("hub", "missing", ["The lab hub is missing: run `dcalab cluster up`."])
@@ -218,6 +253,8 @@ class EmbeddedCluster(Cluster):
         return NodeStatus("hub", "running", notes=["serves library images as registry-1.docker.io"])
 
     def _node_status(self, node: Node) -> NodeStatus:
+        from dcalab.images import node_tag
+
         container = self._container(node)
         fix = "run `dcalab cluster up`"
         if container is None:

@@ -15,9 +15,10 @@ from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentatio
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
 from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, domain_line, weighted
 from dcalab.lab import Lab, find_lab
-from dcalab.quiz.bank import DOMAINS, load_bank
+from dcalab.quiz import DOMAINS, UNANSWERED
+from dcalab.quiz.bank import load_bank
 from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
-from dcalab.quiz.engine import UNANSWERED, Session
+from dcalab.quiz.engine import Session
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.terminal import Quiz, count, wrap

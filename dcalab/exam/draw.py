@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from dcalab.exam.readiness import WEIGHTS
-from dcalab.quiz.bank import DOMAINS, Question
+from dcalab.quiz import DOMAINS
+from dcalab.quiz.bank import Question
 from dcalab.quiz.engine import select, shown_kind
 
 EXAM_ITEMS, EXAM_DOMC = 55, 42

@@ -14,8 +14,7 @@ from operator import itemgetter
 
 from dcalab.grading import ENV_ERROR
 from dcalab.history import Item
-from dcalab.quiz.bank import DOMAINS
-from dcalab.quiz.engine import UNANSWERED
+from dcalab.quiz import DOMAINS, UNANSWERED
 
 # Percent of the exam per domain, from Docker's DCA study guide (they add up to 100).
 WEIGHTS = {"orchestration": 25, "image-registry": 20, "installation-configuration": 15,

@@ -19,22 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from dcalab.errors import DcalabError
+from dcalab.quiz import DOMAINS
 from dcalab.quiz.objectives import OBJECTIVES_FILE, Objective, read_objectives
 from dcalab.quiz.similar import SIMILAR, near_duplicates
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "bank"
 KINDS = ("domc", "mcq", "multi")
 MAX_OPTIONS = 8  # answered with the letters a-h
-
-# File name (and `domain` field) -> the study guide's title and the id prefix of its questions.
-DOMAINS: dict[str, tuple[str, str]] = {
-    "orchestration": ("Orchestration", "orc"),
-    "image-registry": ("Image Creation, Management and Registry", "img"),
-    "installation-configuration": ("Installation and Configuration", "ins"),
-    "networking": ("Networking", "net"),
-    "security": ("Security", "sec"),
-    "storage-volumes": ("Storage and Volumes", "sto"),
-}
 
 TEXT_FIELDS = ("id", "domain", "objective_id", "kind", "stem", "explanation", "source")
 FIELDS = (*TEXT_FIELDS, "options", "reviewed", "era")

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from dcalab import history
 from dcalab.errors import DcalabError, HistoryError, warn
-from dcalab.quiz.bank import DOMAINS, KINDS, load_bank, load_objectives
-from dcalab.quiz.engine import RIGHT_IN_A_ROW, Drill, Session, select
+from dcalab.quiz import DOMAINS, RIGHT_IN_A_ROW
+from dcalab.quiz.bank import KINDS, load_bank, load_objectives
+from dcalab.quiz.engine import Drill, Session, select
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.stats import bank_stats

@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from dcalab.quiz.bank import BANK_DIR, DOMAINS, Question, duplicate_problems, load_bank, load_objectives, read_questions
+from dcalab.quiz import DOMAINS
+from dcalab.quiz.bank import BANK_DIR, Question, duplicate_problems, load_bank, load_objectives, read_questions
 
 DRAFTS_DIR = BANK_DIR / "drafts"
 

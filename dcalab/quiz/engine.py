@@ -21,10 +21,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dcalab.quiz.bank import DOMAINS, Option, Question
+from dcalab.quiz import CORRECT, DOMAINS, RIGHT_IN_A_ROW, UNANSWERED, WRONG
+from dcalab.quiz.bank import Option, Question
 
-CORRECT, WRONG, UNANSWERED = "correct", "wrong", "unanswered"
-RIGHT_IN_A_ROW = 2  # a missed question is mastered once answered right this many times in a row
 CHOICE_NOTE = re.compile(r"\s*\((?:choose|select) [^)]*\)", re.IGNORECASE)  # "(Choose two.)" in a stem
 COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 

@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from dcalab.history import Item as HistoryItem
 from dcalab.history import Run
-from dcalab.quiz.bank import DOMAINS
-from dcalab.quiz.engine import CORRECT, UNANSWERED, WRONG, Item, Result, shown_stem
+from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED, WRONG
+from dcalab.quiz.engine import Item, Result, shown_stem
 from dcalab.quiz.terminal import count, wrap
+from dcalab.report import pages
 
 YES, NO, NOT_SHOWN, CHOSEN, NOT_CHOSEN = "yes", "no", "not shown", "chosen", ""
 OUTCOME_ORDER = (WRONG, UNANSWERED, CORRECT)  # what to study comes first
@@ -121,10 +120,7 @@ def print_saved(run: int | None, out: TextIO) -> None:
         out.flush()
 
 
-_html = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
-
-
 def render_review_html(run: Run, reviewed: list[Reviewed]) -> str:
     """One self-contained page: the run's score, then a card per item, wrong items first."""
-    return _html.get_template("review.html.j2").render(
+    return pages().get_template("review.html.j2").render(
         run=run, items=reviewed, summary=summary(reviewed), timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from dcalab.quiz.bank import DOMAINS, KINDS, Question
+from dcalab.quiz import DOMAINS
+from dcalab.quiz.bank import KINDS, Question
 from dcalab.quiz.objectives import Objective
 
 ENOUGH = 2  # issue 18: every study-guide objective is covered by at least two items

@@ -6,8 +6,8 @@ import shutil
 import textwrap
 from typing import TextIO
 
-from dcalab.quiz.bank import DOMAINS
-from dcalab.quiz.engine import CORRECT, UNANSWERED, Item, Result, Session, shown_stem, tally
+from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED
+from dcalab.quiz.engine import Item, Result, Session, shown_stem, tally
 from dcalab.quiz.keys import Keys, TimeUp
 
 LETTERS = "abcdefgh"
