@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
+
+if TYPE_CHECKING:  # the history page imports this module: it need not import the transports (testinfra)
+    from dcalab.registry_contents import RegistryContents
 
 COLOURS = {"PASS": "green", "FAIL": "red", "BLOCKED": "yellow", "ENV-ERROR": "purple"}
 
@@ -61,11 +65,13 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -
 PAGES = Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
-def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True) -> str:
-    """One self-contained HTML page: per-task cards with expected vs found and hints, the total."""
+def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True,
+                registry: RegistryContents | None = None) -> str:
+    """One self-contained HTML page: per-task cards with expected vs found and hints, the total, and the lab's
+    registry's contents when it declares one ([report] in lab.toml)."""
     score, maximum, percent = totals(lab, results)
     ordered = [results[task.id] for task in lab.tasks if task.id in results]
     return PAGES.get_template("report.html.j2").render(
         lab=lab, results=ordered, score=score, max_score=maximum, percent=percent, mode=mode, backend=backend,
-        hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"), registry=registry,
     )
