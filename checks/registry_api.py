@@ -20,6 +20,8 @@ MANIFEST_TYPES = ",".join([
 ])
 CURL_ELAPSED = re.compile(r" after \d+ ms")  # curl's timing, which would make two grades of one state differ
 HTTP_MEANINGS = {
+    401: "the registry wants a user name and password",
+    403: "the registry refuses this user",
     404: "not found",
     500: "the registry failed inside (often its storage: see docker logs on the registry node)",
     503: "the registry is unavailable",
@@ -51,16 +53,25 @@ def get(host, url: str, accept: str = "", timeout: int = 5) -> Response:
     header = ["-H", f"Accept: {accept}"] if accept else []
     result = host.run("curl -sS -i -m %s " + "%s " * len(header) + "%s", str(timeout), *header, url)
     if result.rc != 0:
-        said = CURL_ELAPSED.sub("", result.stderr.strip().removeprefix("curl: "))  # a grade's text is its state's
-        return Response(None, error=said or f"curl exit {result.rc}")
-    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+        return Response(None, error=complaint(result.stderr) or f"curl exit {result.rc}")
+    return parse_answer(result.stdout)
+
+
+def complaint(stderr: str) -> str:
+    """curl's message for a request that got no HTTP answer, without its timing (a grade's text is its state's)."""
+    return CURL_ELAPSED.sub("", stderr.strip().removeprefix("curl: "))
+
+
+def parse_answer(printed: str) -> Response:
+    """The status, headers and body of what `curl -i` printed for a request that got an HTTP answer."""
+    head, _, body = printed.replace("\r\n", "\n").partition("\n\n")
     lines = head.splitlines()
     headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
     return Response(int(lines[0].split()[1]), {k.strip().lower(): v.strip() for k, v in headers.items()}, body)
 
 
-def base_url(registry: str) -> str:
-    return f"http://{registry}/v2"
+def base_url(registry: str, scheme: str = "http") -> str:
+    return f"{scheme}://{registry}/v2"
 
 
 def catalog(host, registry: str) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,19 @@ class Start:
 
 
 @dataclass(frozen=True)
+class ReportRegistry:
+    """The registry whose contents a lab's HTML report shows, read through its API from a lab node.
+
+    ca and auth_file are paths on that node: the node's curl reads them, so no credential reaches dcalab."""
+
+    registry: str  # host:port, as docker names it
+    node: str  # the node that asks the API (lab.toml's `from`)
+    scheme: str = "http"
+    ca: str = ""  # the CA certificate that signed the registry's certificate (https)
+    auth_file: str = ""  # holds user:password on one line
+
+
+@dataclass(frozen=True)
 class Lab:
     id: str
     title: str
@@ -85,6 +99,7 @@ class Lab:
     tasks: tuple[Task, ...]
     folder: Path = field(compare=False)
     start: Start = Start((), ())
+    report: ReportRegistry | None = None  # lab.toml's [report]: the registry the HTML report browses
 
     def task(self, task_id: str) -> Task:
         for task in self.tasks:
@@ -129,8 +144,12 @@ TASK_KEYS = {"id": str, "title": str, "nodes": list, "domain": str, "objective":
              "checks": list}
 CHECK_KEYS = {"id": str, "points": int, "hint": str}
 STEP_KEYS = {"node": str, "run": str}
-OPTIONAL = {"lab": {"settings": dict, "start": dict}, "task": {"depends": list, "reads": list, "solution": str},
-            "check": {}, "start": {"managers": list, "workers": list, "after_lab": str, "steps": list}}
+REPORT_KEYS = {"registry": str, "from": str}
+OPTIONAL = {"lab": {"settings": dict, "start": dict, "report": dict},
+            "task": {"depends": list, "reads": list, "solution": str}, "check": {},
+            "start": {"managers": list, "workers": list, "after_lab": str, "steps": list},
+            "report": {"scheme": str, "ca": str, "auth_file": str}}
+REGISTRY_ADDRESS = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?")  # host or host:port, no scheme
 
 
 class _Reader:
@@ -188,7 +207,8 @@ def load_lab(folder: Path) -> Lab:
     if not tasks:
         reader.fail("", "has no [[tasks]]", "Add at least one task.")
     return Lab(data["id"], data["title"], data["pass_mark"], data.get("settings", {}), tuple(tasks), folder,
-               _start(reader, data.get("start", {}), data["id"]))
+               _start(reader, data.get("start", {}), data["id"]),
+               _report(reader, data["report"]) if "report" in data else None)
 
 
 def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Task:
@@ -238,6 +258,24 @@ def _start(reader: _Reader, raw: dict, lab_id: str) -> Start:
         step = reader.table(raw_step, "[[start.steps]]", STEP_KEYS, {})
         steps.append(StartStep(reader.nodes([step["node"]], "[[start.steps]]", "node")[0], step["run"]))
     return Start(managers, workers, after, tuple(steps))
+
+
+def _report(reader: _Reader, raw: dict) -> ReportRegistry:
+    raw = reader.table(raw, "[report]", REPORT_KEYS, OPTIONAL["report"])
+    if not REGISTRY_ADDRESS.fullmatch(raw["registry"]):
+        reader.fail("[report]", f"registry {raw['registry']!r} is not a registry address",
+                    'Write it as docker names it, host or host:port: registry = "registry.docker-dca.example:5000".')
+    scheme = raw.get("scheme", "http")
+    if scheme not in ("http", "https"):
+        reader.fail("[report]", f"scheme is {scheme!r}", 'Write scheme = "http" (the default) or scheme = "https".')
+    for key in ("ca", "auth_file"):
+        if key in raw and not raw[key].startswith("/"):
+            reader.fail("[report]", f"{key} is {raw[key]!r}, not an absolute path",
+                        f"Give {key} as the file's full path on the node named in from.")
+    if "ca" in raw and scheme != "https":
+        reader.fail("[report]", "names a ca but the scheme is http", 'Add scheme = "https", or remove ca.')
+    return ReportRegistry(raw["registry"], reader.nodes([raw["from"]], "[report]", "from")[0], scheme,
+                          raw.get("ca", ""), raw.get("auth_file", ""))
 
 
 def labs_root() -> Path:

@@ -21,6 +21,7 @@ from dcalab.grade_plan import load_plan, plan_file, save_plan
 from dcalab.grading import PASS, TaskResult
 from dcalab.history import record_lab
 from dcalab.lab import LAB_FILE, Lab, Task, load_lab
+from dcalab.registry_contents import read_contents
 from dcalab.report import print_summary, render_html, results_json
 from dcalab.session import LabSession
 from dcalab.settings import SSH_CONFIG_ENV
@@ -174,7 +175,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             elapsed = time.monotonic() - config.stash[STARTED]
             report = json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
             Path(config.getoption("--lab-report-json")).write_text(report)
-        if config.getoption("--lab-report-html"):
-            Path(config.getoption("--lab-report-html")).write_text(render_html(lab, results, mode, backend, hints))
+        if config.getoption("--lab-report-html"):  # only this page shows the registry: only it pays for reading it
+            registry = read_contents(config.stash[SESSIONS][lab.id].cluster, lab.report) if lab.report else None
+            page = render_html(lab, results, mode, backend, hints, registry)
+            Path(config.getoption("--lab-report-html")).write_text(page)
         history_path = config.getoption("--lab-history")  # last: a history that fails costs a warning, no report
         record_lab(lab, results, mode, backend, Path(history_path) if history_path else None)

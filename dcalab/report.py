@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import Lab
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # jinja2 comes with the first page; the history page need not import the transports
     from jinja2 import Environment
+
+    from dcalab.registry_contents import RegistryContents
 
 COLOURS = {"PASS": "green", "FAIL": "red", "BLOCKED": "yellow", "ENV-ERROR": "purple"}
 
@@ -69,11 +71,13 @@ def pages() -> Environment:
     return Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
-def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True) -> str:
-    """One self-contained HTML page: per-task cards with expected vs found and hints, the total."""
+def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True,
+                registry: RegistryContents | None = None) -> str:
+    """One self-contained HTML page: per-task cards with expected vs found and hints, the total, and the lab's
+    registry's contents when it declares one ([report] in lab.toml)."""
     score, maximum, percent = totals(lab, results)
     ordered = [results[task.id] for task in lab.tasks if task.id in results]
     return pages().get_template("report.html.j2").render(
         lab=lab, results=ordered, score=score, max_score=maximum, percent=percent, mode=mode, backend=backend,
-        hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        hints=hints, timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"), registry=registry,
     )

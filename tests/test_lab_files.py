@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dcalab.errors import DcalabError, LabFileError
-from dcalab.lab import lab_names, load_lab
+from dcalab.lab import ReportRegistry, lab_names, load_lab
 from dcalab.start import apply_start
 
 GOOD = """
@@ -57,11 +57,25 @@ def write_lab(root: Path, text: str, folder: str = "toy", modules: dict[str, str
     return lab
 
 
+REPORT = '[report]\nregistry = "registry.docker-dca.example:5000"\nfrom = "master"\n[start]'
+
+
 def test_a_good_lab_loads_with_its_start_reads_and_graders(tmp_path: Path) -> None:
     lab = load_lab(write_lab(tmp_path, GOOD))
     assert lab.start.managers == ("master",) and lab.start.outside == ("worker2", "registry")
     assert lab.task("two").read_nodes == ("worker1", "master")
     assert list(lab.graders) == ["one", "two"]
+    assert lab.report is None  # no [report]: the HTML report reads no registry
+
+
+def test_a_report_names_the_registry_it_browses_and_where_its_credentials_are(tmp_path: Path) -> None:
+    secure = REPORT.replace('from = "master"', 'from = "worker1"\nscheme = "https"\nca = "/etc/docker/certs.d/r/ca.crt"'
+                            '\nauth_file = "/root/registry-auth"')
+    assert load_lab(write_lab(tmp_path, GOOD.replace("[start]", secure))).report == ReportRegistry(
+        "registry.docker-dca.example:5000", "worker1", "https", "/etc/docker/certs.d/r/ca.crt", "/root/registry-auth")
+    plain = GOOD.replace("[start]", REPORT).replace('id = "toy"', 'id = "plain"')
+    assert load_lab(write_lab(tmp_path, plain, "plain")).report == ReportRegistry(
+        "registry.docker-dca.example:5000", "master")
 
 
 @pytest.mark.parametrize(("change", "said", "fix"), [
@@ -85,6 +99,17 @@ def test_a_good_lab_loads_with_its_start_reads_and_graders(tmp_path: Path) -> No
     (('[start]', '[start]\nafter_lab = "toy"'), "after_lab names the lab itself", "another lab"),
     (('[start]', '[[start.steps]]\nnode = "wroker1"\nrun = "true"\n[start]'), "node names 'wroker1'", "Use the nodes"),
     (('title = "One"', 'title = "One'), "is not valid TOML", "Correct the line"),
+    (("[start]", REPORT.replace('from = "master"\n', '')), "[report]: has no from", "Add from"),
+    (("[start]", REPORT.replace('from = "master"', 'from = "hub"')), "from names 'hub'", "Use the nodes"),
+    (("[start]", REPORT.replace('"registry.docker-dca.example:5000"', '"http://registry:5000/v2"')),
+     "registry 'http://registry:5000/v2' is not a registry address", "host:port"),
+    (("[start]", REPORT.replace("[start]", 'scheme = "ftp"\n[start]')), "scheme is 'ftp'", 'scheme = "https"'),
+    (("[start]", REPORT.replace("[start]", 'auth_file = "htpasswd"\n[start]')),
+     "auth_file is 'htpasswd', not an absolute path", "full path"),
+    (("[start]", REPORT.replace("[start]", 'ca = "/ca.crt"\n[start]')), "names a ca but the scheme is http",
+     'scheme = "https"'),
+    (("[start]", REPORT.replace("[start]", 'password = "x"\n[start]')), "has an unknown key 'password'",
+     "registry, from, scheme, ca, auth_file"),
 ])
 def test_each_mistake_is_one_sentence_with_the_fix(tmp_path: Path, change: tuple[str, str], said: str,
                                                    fix: str) -> None:

@@ -19,6 +19,7 @@ from dcalab.lab import load_lab
 from dcalab.report import render_html, results_json
 from tests.labrun import LAB, ROOT, run_lab
 from tests.test_history import graded
+from tests.test_registry_contents import HOSTILE, fake_contents
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -117,6 +118,25 @@ def test_the_history_page_charts_each_labs_whole_grades_and_grids_its_tasks_run_
     assert (ARTIFACTS / "history-page.png").stat().st_size > 10_000
 
 
+def test_the_report_shows_the_registry_as_a_learner_would_browse_it(chromium: str, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_html(load_lab(LAB), sample_results(), "grade", "embedded", registry=fake_contents()))
+    dom = headless(chromium, "--dump-dom", page.as_uri())
+    section = re.search(r'<section class="card" id="registry-contents">(.*?)</section>', dom, re.S).group(1)
+    assert "Registry contents: registry.docker-dca.example:5000" in section
+    assert "registry:2 has no web interface" in section
+    assert "curl -s http://registry.docker-dca.example:5000/v2/_catalog" in section
+    alpine = re.search(r"<tr>\s*<td>alpine</td>(.*?)</tr>", section, re.S).group(1)
+    assert "<td>latest</td>" in alpine and "1.1 MB" in alpine
+    assert ('<code title="sha256:7e3e9de76f57e121a2c57a9da3fc6976d46fdaac4dff57e7b34bf567a158be20">sha256:7e3e9de76f57'
+            '</code>') in alpine
+    assert "its tags could not be listed: HTTP 404: not found" in section  # traefik
+    assert HOSTILE not in section and "&lt;img src=x onerror=alert(1)&gt;" in section
+    ARTIFACTS.mkdir(exist_ok=True)
+    headless(chromium, f"--screenshot={ARTIFACTS / 'registry-contents.png'}", "--window-size=1200,1500", page.as_uri())
+    assert (ARTIFACTS / "registry-contents.png").stat().st_size > 10_000
+
+
 def test_lab_grade_reports_env_error_apart_from_mistakes(pristine: EmbeddedCluster, chromium: str, tmp_path) -> None:
     history = tmp_path / "history.sqlite3"
     run_lab("grade", history=history)
@@ -133,6 +153,7 @@ def test_lab_grade_reports_env_error_apart_from_mistakes(pristine: EmbeddedClust
     dom = headless(chromium, "--dump-dom", html.as_uri())
     assert "/30 points" in dom and "registry-running" in dom
     assert "Hint: On master run `docker swarm join-token worker`" in dom
+    assert "Registry contents: registry.docker-dca.example:5000" in dom  # read from master, whatever it holds
     ARTIFACTS.mkdir(exist_ok=True)
     headless(chromium, f"--screenshot={ARTIFACTS / 'registry-report.png'}", "--window-size=1200,1600", html.as_uri())
     assert (ARTIFACTS / "registry-report.png").stat().st_size > 10_000
