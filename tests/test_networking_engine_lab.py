@@ -5,7 +5,16 @@ mistakes, applied together to one solved cluster, each fail the right check with
 from __future__ import annotations
 
 from dcalab.backends.embedded import EmbeddedCluster
-from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, check_lines
+from tests.labrun import (
+    ROOT,
+    assert_checkers_hold,
+    assert_equivalents_pass_and_mistakes_fail,
+    check_lines,
+    outputs,
+    run_lab,
+    sh,
+    verdicts,
+)
 
 LAB = ROOT / "labs" / "networking-engine"
 UPSTREAMS = """upstream site_a { server site-a:80; }
@@ -30,6 +39,9 @@ EQUIVALENTS = [  # other ways to the same state
                 "[\"unix:///var/run/docker.sock\"]' /etc/docker/daemon.json > /tmp/d "
                 "&& mv /tmp/d /etc/docker/daemon.json && systemctl daemon-reload && systemctl restart docker "
                 "&& docker start probe"),
+    # (the swarm replaces worker2's task of whoami, which the restart stopped, within seconds)
+    "for i in $(seq 60); do [ \"$(docker service ls -f name=whoami --format '{{.Replicas}}')\" = 3/3 ] && break; "
+    "sleep 1; done",
     ("worker2", "gpasswd -d alice docker && gpasswd -a alice docker"),
     # the alias given when the container is made, not by network connect
     ("worker1", "docker rm -f shop-api && docker run -d --name shop-api --network shop-front --network-alias api "
@@ -56,7 +68,7 @@ MISTAKES = [  # (command, task, check that fails, words its finding must show)
     (("worker1", "docker rm -f app1 app2 && docker network rm appnet && docker network create --subnet 10.10.0.0/16 "
                  "appnet && docker run -d --name app1 --network appnet busybox sleep 1d && docker run -d --name app2 "
                  "--network appnet busybox sleep 1d"), "bridge-network", "subnet-gateway",
-     "subnet 10.10.0.0/16, gateway 10.10.0.1 (it overlaps the lab network 10.10.10.0/24)"),
+     "subnet 10.10.0.0/16 (it overlaps the lab network 10.10.10.0/24)"),
     (("worker1", "docker rm -f web-fixed && docker run -d --name web-fixed -p 127.0.0.1:8081:80 nginx:1.25"),
      "published-ports", "fixed-port-answers", "on 127.0.0.1:8081"),
     (("worker1", "docker rm -f web-random && docker run -d --name web-random -p 80 nginx:1.25"), "published-ports",
@@ -74,13 +86,16 @@ MISTAKES = [  # (command, task, check that fails, words its finding must show)
      "host-routing", "b-example", "curl got: site a"),
 ]
 # dockerd refusing a log option given as a number takes master's docker down: a round of its own
-REFUSED = [("jq '.\"log-opts\".\"max-size\" = 10' /etc/docker/daemon.json > /tmp/d "
-            "&& mv /tmp/d /etc/docker/daemon.json && { systemctl restart docker 2>/dev/null; true; }",
-            "logging-driver", "daemon-default",
-            "cannot unmarshal number")]
+REFUSED = ("jq '.\"log-opts\".\"max-size\" = 10' /etc/docker/daemon.json > /tmp/d && mv /tmp/d /etc/docker/daemon.json "
+           "&& { systemctl restart docker 2>/dev/null; true; }")
 
 
 def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
     assert_equivalents_pass_and_mistakes_fail(started, LAB, EQUIVALENTS, MISTAKES)
-    graded = assert_equivalents_pass_and_mistakes_fail(started, LAB, [], REFUSED)
-    assert "refuses to start" in graded["logging-driver"]["output"]
+    solved = run_lab("solve", "logging_driver", lab=LAB)
+    assert verdicts(solved) == {"logging-driver": "PASS"}, outputs(solved, "PASS")
+    sh(started, "master", REFUSED)
+    graded = run_lab("grade", "logging_driver", lab=LAB)
+    refused = graded["logging-driver"]  # the learner's doing: FAIL with dockerd's own words, never ENV-ERROR
+    assert refused["verdict"] == "FAIL" and "refuses to start" in refused["output"], refused["output"]
+    assert "cannot unmarshal number into Go struct field Config.log-opts of type string" in refused["output"]
