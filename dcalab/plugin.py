@@ -132,6 +132,9 @@ def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> LabSession:
     if lab.id not in sessions:
         sessions[lab.id] = LabSession(lab, lab_cluster, solving=config.getoption("--lab-mode") == "solve",
                                       debug=config.getoption("--lab-debug"))
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:  # a solve's progress line starts below pytest's dots (`-q` leaves them mid-line)
+            sessions[lab.id].fresh_line = lambda: reporter.write("\n") if reporter._tw.width_of_current_line else None
     return sessions[lab.id]
 
 
@@ -141,7 +144,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     session = pyfuncitem.funcargs.get("task")
     if not isinstance(session, LabSession):
         return None
-    result = session.run(pyfuncitem.module.TASK, grader=pyfuncitem.obj)
+    capture = pyfuncitem.config.pluginmanager.getplugin("capturemanager")
+    # a solve's progress lines go to the terminal as they come, not into pytest's capture
+    with capture.global_and_fixture_disabled() if session.solving and capture else contextlib.nullcontext():
+        result = session.run(pyfuncitem.module.TASK, grader=pyfuncitem.obj)
     if result.status != PASS:
         pytest.fail(result.describe(not pyfuncitem.config.getoption("--no-hints")), pytrace=False)
     return True

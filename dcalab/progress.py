@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 # Own code, not rich's live display: importing rich.progress costs ~45 ms (-X importtime), half of dcalab's start.
@@ -91,14 +91,35 @@ def _end(step_id: object, line: str) -> None:
 
 
 @contextmanager
-def step(title: str) -> Iterator[None]:
+def step(title: str, quiet_for: float = 0.0, fresh_line: Callable[[], None] | None = None) -> Iterator[None]:
     """`title ...` while a long step runs, `title: done in 4.2 s` after it (`stopped after` when an error or Ctrl-C
-    ends it, and the error goes on)."""
-    started, step_id = time.monotonic(), object()
-    _start(step_id, title, started)
+    ends it, and the error goes on). With `quiet_for`, a step that ends sooner says nothing at all; `fresh_line`
+    ends whatever else is on the screen's current line first (pytest's dots)."""
+    started, step_id, shown = time.monotonic(), object(), threading.Event()
+
+    def show() -> None:
+        shown.set()
+        if fresh_line is not None:
+            fresh_line()
+        _start(step_id, title, started)
+
+    timer = threading.Timer(quiet_for, show) if quiet_for else None
+    if timer is None:
+        show()
+    else:
+        timer.daemon = True
+        timer.start()
     try:
         yield
     except BaseException:
-        _end(step_id, f"{title}: stopped after {time.monotonic() - started:.1f} s")
+        _finish(timer, shown, step_id, f"{title}: stopped after {time.monotonic() - started:.1f} s")
         raise
-    _end(step_id, f"{title}: done in {time.monotonic() - started:.1f} s")
+    _finish(timer, shown, step_id, f"{title}: done in {time.monotonic() - started:.1f} s")
+
+
+def _finish(timer: threading.Timer | None, shown: threading.Event, step_id: object, line: str) -> None:
+    if timer is not None:
+        timer.cancel()
+        timer.join()  # a start being shown right now is shown whole before its end
+    if shown.is_set():
+        _end(step_id, line)

@@ -19,13 +19,17 @@ grading follows one verdict rule:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import replace
 
 from dcalab.backends.base import Cluster
 from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, NodeRefused, SolveError
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
 from dcalab.lab import Lab
+from dcalab.progress import step
 from dcalab.runner import TaskRun
+
+SAY_SOLVING_AFTER = 1.0  # seconds: a task solved sooner goes without a progress line
 
 
 class LabSession:
@@ -36,10 +40,14 @@ class LabSession:
         self.results: dict[str, TaskResult] = {}  # the tasks run, in the order they ran
         self._quiet: dict[str, TaskResult] = {}  # prerequisites graded only to decide BLOCKED
         self._reachable: dict[str, str] = {}  # node -> "" or why the harness cannot reach it
+        self.fresh_line: Callable[[], None] | None = None  # ends the caller's line before a progress line (pytest)
 
     def run(self, task_id: str, grader: Callable | None = None) -> TaskResult:
-        """Solve (in solve mode) and grade one task; `grader` defaults to the lab's own test function."""
-        result = self._decide(self._grade(task_id, self.solving, grader))
+        """Solve (in solve mode) and grade one task; `grader` defaults to the lab's own test function. A solve
+        that takes a while says which task it is on."""
+        saying = step(f"Solving task {task_id}", SAY_SOLVING_AFTER, self.fresh_line) if self.solving else nullcontext()
+        with saying:
+            result = self._decide(self._grade(task_id, self.solving, grader))
         self.results[task_id] = result
         return result
 

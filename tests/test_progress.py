@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,8 +18,13 @@ from docker.errors import ImageNotFound
 from dcalab import engine, labnet, progress
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.images.build import build
+from dcalab.lab import find_lab
 from dcalab.labnet import CLUSTER_LABEL, LabNetwork
+from dcalab.session import SAY_SOLVING_AFTER, LabSession
 from dcalab.topology import topology
+from tests.replay import ReplayCluster, mix
+
+REGISTRY_LAB = find_lab("registry")
 
 DONE = r"done in \d+\.\d s"
 
@@ -187,3 +193,24 @@ def test_each_node_made_started_or_unpaused_is_a_step_and_a_healthy_cluster_says
     assert len(lines) == 6 and "registry" not in "".join(lines)
     cluster.up()
     assert capsys.readouterr().err == ""
+
+
+def test_a_step_that_ends_before_its_quiet_time_says_nothing_and_a_longer_one_says_both_lines(capsys) -> None:
+    with progress.step("Quick", quiet_for=0.5):
+        pass
+    with progress.step("Slow", quiet_for=0.05):
+        time.sleep(0.2)
+    assert steps(capsys.readouterr().err) == ["Slow ...", "Slow: done in N.N s"]
+
+
+def test_a_solve_says_which_task_it_is_on_when_the_task_takes_over_a_second(capsys) -> None:
+    """Graded from a recording of the solved registry lab: the task's grader itself is slow, or quick."""
+    def slow(task) -> None:
+        time.sleep(SAY_SOLVING_AFTER + 0.2)
+        REGISTRY_LAB.graders["catalog"](task)
+
+    session = LabSession(REGISTRY_LAB, ReplayCluster(mix(REGISTRY_LAB, "solved")), solving=False)
+    session.solving = True  # the recording answers a grade's commands, which is all these graders ask
+    assert session.run("catalog", grader=slow).status == "PASS"
+    assert session.run("catalog").status == "PASS"  # quick: no line
+    assert steps(capsys.readouterr().err) == ["Solving task catalog ...", "Solving task catalog: done in N.N s"]
