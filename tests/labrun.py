@@ -32,7 +32,8 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
             "cat /etc/docker/daemon.json 2>/dev/null; systemctl show docker -p ActiveEnterTimestamp; "
             "docker ps -a --no-trunc --format '{{.ID}} {{.Image}} {{.Names}} {{.State}}'; "
             "docker image ls -a --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' | sort; "
-            "docker volume ls -q; docker network ls -q --no-trunc | sort; id -nG alice 2>/dev/null; "
+            "docker volume ls -q; docker network ls --filter type=custom --format '{{.ID}} {{.Name}}' | "
+            "grep -v -e ' docker_gwbridge$' -e ' ingress$' | sort; id -nG alice 2>/dev/null; "  # docker makes those 2
             "cat /root/answers/* /root/proxy/* 2>/dev/null | sha256sum; "
             "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}' || true"  # docker may not run
         )
