@@ -11,8 +11,8 @@ def test_prune_images(task) -> None:
     master = task.host("master")
     if task.solving:
         run_or_raise(master, "docker image prune -f --filter 'label!=keep=true' >/dev/null")
-    dangling = [entry["ID"][:19] for entry in images.listed(master, "dangling=true")  # ls has no label!= filter
-                if (images.config_value(images.image(master, entry["ID"]), "Labels") or {}).get("keep") != "true"]
+    dangling = sorted(entry["ID"][:19] for entry in images.listed(master, "dangling=true")  # ls: no label!= filter
+                      if (images.config_value(images.image(master, entry["ID"]), "Labels") or {}).get("keep") != "true")
     planted = master.run("cat %s", KEPT).stdout.split()
     present = {image["Id"] for image in [images.image(master, image_id) for image_id in planted] if image}
     gone = [image_id[:19] for image_id in planted if image_id not in present]
