@@ -3,7 +3,7 @@
 
 import re
 
-from checks import Verdict, containers, files, run_or_raise, verdict
+from checks import Verdict, containers, files, registry_api, run_or_raise, verdict
 from checks.docker_cli import docker_output
 
 TASK = "published-ports"
@@ -27,7 +27,7 @@ def fixed_answers(master, info: dict | None) -> Verdict:
                       for binding in (info["HostConfig"].get("PortBindings") or {}).get("80/tcp") or []) or "nothing"
     return verdict(containers.publishes(info, 8081).passed and result.stdout == "200", expected,
                    f"web-fixed publishes 80/tcp on {bound}; from master curl says "
-                   + (f"HTTP {result.stdout}" if result.rc == 0 else result.stderr.strip()[:160]))
+                   + (f"HTTP {result.stdout}" if result.rc == 0 else registry_api.complaint(result.stderr)[:160]))
 
 
 def published_all(info: dict | None) -> Verdict:

@@ -2,7 +2,7 @@
 
 import base64
 
-from checks import Verdict, containers, networks, run_or_raise, verdict
+from checks import Verdict, containers, networks, registry_api, run_or_raise, verdict
 
 TASK = "host-routing"
 CONFIG = """server { listen 80; server_name a.example; location / { proxy_pass http://site-a; } }
@@ -16,7 +16,8 @@ SITES = {"a-example": ("a.example", "site a"), "b-example": ("b.example", "site 
 
 def routed(master, site: str, wanted: str) -> Verdict:
     result = master.run("curl -sS -m 3 -H %s http://registry.docker-dca.example/", f"Host: {site}")
-    said = (result.stdout if result.rc == 0 else result.stderr).strip()[:160] or "an empty answer"
+    said = result.stdout.strip() if result.rc == 0 else registry_api.complaint(result.stderr)  # no curl timing
+    said = said[:160] or "an empty answer"
     return verdict(result.rc == 0 and result.stdout.strip() == wanted, f"a request for {site} gets \"{wanted}\"",
                    f"curl got: {said}")
 
