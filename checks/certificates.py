@@ -1,0 +1,47 @@
+"""TLS certificates on a node, read with openssl there: who signed them, the names they carry, their key.
+A private key never leaves the node: only whether it matches is reported.
+
+>>> signed_by(host("registry"), "/root/certs/ca.crt", "/root/certs/registry.crt").passed
+"""
+
+from __future__ import annotations
+
+from checks import Verdict, verdict
+
+
+def signed_by(host, ca: str, certificate: str) -> Verdict:
+    result = host.run("openssl verify -CAfile %s %s", ca, certificate)
+    said = (result.stdout + result.stderr).strip().splitlines()
+    return verdict(result.rc == 0, f"{certificate} signed by {ca}",
+                   "openssl verify says OK" if result.rc == 0 else f"openssl verify says: {' / '.join(said)[-200:]}")
+
+
+def dns_names(host, certificate: str) -> list[str] | None:
+    """The DNS names in the certificate's subjectAltName ([] without one), or None when it cannot be read."""
+    result = host.run("openssl x509 -in %s -noout -ext subjectAltName", certificate)
+    if result.rc != 0:
+        return None
+    return [name.strip()[4:] for line in result.stdout.splitlines()[1:] for name in line.split(",")
+            if name.strip().startswith("DNS:")]
+
+
+def names(found: list[str] | None, certificate: str, name: str) -> Verdict:
+    expected = f"{certificate} names {name} in its subjectAltName"
+    if found is None:
+        return verdict(False, expected, f"{certificate} is missing or not a certificate")
+    return verdict(name in found, expected, f"its subjectAltName holds {', '.join(found)}" if found else
+                   "it has no subjectAltName (only a CN, which clients no longer match)")
+
+
+def key_matches(host, certificate: str, key: str) -> Verdict:
+    """The key's public half is the certificate's: compared by digest on the node."""
+    result = host.run("a=$(openssl x509 -noout -pubkey -in %s | sha256sum) && b=$(openssl pkey -pubout -in %s "
+                      "| sha256sum) && [ \"$a\" = \"$b\" ]", certificate, key)
+    return verdict(result.rc == 0, f"{key} is the key of {certificate}",
+                   "it is" if result.rc == 0 else "it is not (or one of the files is missing or unreadable)")
+
+
+def digest(host, path: str) -> str | None:
+    """The sha256 of a file on the node (to compare copies of a public certificate across nodes), or None."""
+    result = host.run("sha256sum < %s", path)
+    return result.stdout.split()[0] if result.rc == 0 else None
