@@ -164,3 +164,27 @@ def reloaded_not_restarted(times: tuple[int, int], applied: bool) -> Verdict:
 
 def _clock(seconds: int) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(seconds))
+
+
+def without_insecure_registry(host, registry: str) -> bool:
+    """Solve mode: the registry out of daemon.json's insecure-registries, every other entry and key kept;
+    True when the file changed."""
+    listed = (read_config(host).data or {}).get("insecure-registries")
+    if not isinstance(listed, list) or registry not in listed:
+        return False
+    others = [entry for entry in listed if entry != registry]
+    return ensure_settings(host, {"insecure-registries": others} if others else {},
+                           drop=() if others else ("insecure-registries",))[0]
+
+
+def not_insecure(host, config: DaemonConfig, registry: str) -> Verdict:
+    """Neither the file nor the running docker treats the registry as insecure (plain HTTP, any certificate)."""
+    expected = f"{registry} in no \"insecure-registries\" (file and running docker)"
+    listed = (config.data or {}).get("insecure-registries") or []
+    try:
+        loaded = loaded_insecure_registries(host)
+    except NodeRefused as refused:
+        return verdict(False, expected, f"docker is not running: {refused.message}")
+    where = [place for place, names in (("daemon.json", listed), ("the running docker", loaded)) if registry in names]
+    return verdict(not where, expected, f"{' and '.join(where)} still list{'s' if len(where) == 1 else ''} it"
+                   if where else "neither lists it")

@@ -48,10 +48,14 @@ class Response:
         return f"HTTP {self.status}" + (f": {meaning}" if meaning else "")
 
 
-def get(host, url: str, accept: str = "", timeout: int = 5) -> Response:
-    """GET a URL from a node with curl; the answer as status, headers and body."""
+def get(host, url: str, accept: str = "", timeout: int = 5, options: str = "", ca_pem: str = "") -> Response:
+    """GET a URL from a node with curl; the answer as status, headers and body. `options`: curl options the lab
+    itself writes (a credentials file read on the node: -u "$(cat FILE)"); `ca_pem`: a CA to trust, given on
+    curl's standard input so that no file is left on the node."""
     header = ["-H", f"Accept: {accept}"] if accept else []
-    result = host.run("curl -sS -i -m %s " + "%s " * len(header) + "%s", str(timeout), *header, url)
+    trust = ("printf %%s %s | ", [ca_pem]) if ca_pem else ("", [])
+    result = host.run(trust[0] + f"curl -sS -i -m %s {'--cacert /dev/stdin ' if ca_pem else ''}{options} "
+                      + "%s " * len(header) + "%s", *trust[1], str(timeout), *header, url)
     if result.rc != 0:
         return Response(None, error=complaint(result.stderr) or f"curl exit {result.rc}")
     return parse_answer(result.stdout)

@@ -1,0 +1,26 @@
+"""Task serve-tls: the registry answers on 5000 over TLS with a certificate master verifies against the lab's CA
+(/root/certs/ca.crt on registry), and still holds the registry lab's images."""
+
+from checks import registry_api, registry_server, verdict
+
+TASK = "serve-tls"
+CA = "/root/certs/ca.crt"
+TLS = {"REGISTRY_HTTP_TLS_CERTIFICATE": "/certs/registry.crt", "REGISTRY_HTTP_TLS_KEY": "/certs/registry.key"}
+MOUNTS = ("/root/certs:/certs:ro",)
+AUTH = '-u "$(cat /etc/dcalab/registry-auth)"'  # the lab's user, read on the node (auth may be on already)
+
+
+def test_serve_tls(task) -> None:
+    registry, master = task.host("registry"), task.host("master")
+    if task.solving:
+        registry_server.ensure(registry, TLS, MOUNTS)
+    pem = registry.run("cat %s", CA)
+    url = f"https://{task.settings['registry']}/v2/_catalog"
+    verified = registry_api.get(master, url, options=AUTH, ca_pem=pem.stdout) if pem.rc == 0 else None
+    unverified = registry_api.get(master, url, options=f"-k {AUTH}")
+    task.grade({
+        "tls-verified": verdict(verified is not None and verified.status is not None,
+                                "the registry's certificate verified by master against the lab's CA",
+                                f"there is no {CA} on registry" if verified is None else verified.describe()),
+        "images-kept": registry_api.lists_repository(unverified, "alpine"),
+    })

@@ -1,0 +1,26 @@
+"""Task htpasswd: the registry refuses a request without a user (401) and accepts the lab's user dca (200)."""
+
+from checks import registry_api, registry_server, run_or_raise, verdict
+
+TASK = "htpasswd"
+SETTINGS = {"REGISTRY_HTTP_TLS_CERTIFICATE": "/certs/registry.crt", "REGISTRY_HTTP_TLS_KEY": "/certs/registry.key",
+            "REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "dca-lab",
+            "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd"}
+MOUNTS = ("/root/certs:/certs:ro", "/root/auth:/auth:ro")
+AUTH = '-u "$(cat /etc/dcalab/registry-auth)"'
+
+
+def test_htpasswd(task) -> None:
+    registry, master = task.host("registry"), task.host("master")
+    url = f"https://{task.settings['registry']}/v2/"
+    if task.solving and registry_api.get(master, url, options=f"-k {AUTH}").status != 200:
+        run_or_raise(registry, "mkdir -p /root/auth && htpasswd -Bbn dca \"$(cut -d: -f2- /etc/dcalab/registry-auth)\" "
+                               "> /root/auth/htpasswd")
+        registry_server.ensure(registry, SETTINGS, MOUNTS)
+    anonymous = registry_api.get(master, url, options="-k")
+    user = registry_api.get(master, url, options=f"-k {AUTH}")
+    task.grade({
+        "anonymous-refused": verdict(anonymous.status == 401, "/v2/ without a user answers HTTP 401",
+                                     anonymous.describe()),
+        "user-accepted": verdict(user.status == 200, "/v2/ as dca answers HTTP 200", user.describe()),
+    })
