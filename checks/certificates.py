@@ -9,7 +9,15 @@ from __future__ import annotations
 from checks import Verdict, verdict
 
 
+def missing(host, *paths: str) -> list[str]:
+    """Those of the files that are not on the node."""
+    return host.run("for f in " + "%s " * len(paths) + "; do [ -e \"$f\" ] || echo \"$f\"; done", *paths).stdout.split()
+
+
 def signed_by(host, ca: str, certificate: str) -> Verdict:
+    absent = missing(host, ca, certificate)
+    if absent:
+        return verdict(False, f"{certificate} signed by {ca}", f"there is no {' and no '.join(absent)}")
     result = host.run("openssl verify -CAfile %s %s", ca, certificate)
     said = (result.stdout + result.stderr).strip().splitlines()
     return verdict(result.rc == 0, f"{certificate} signed by {ca}",
@@ -35,8 +43,8 @@ def names(found: list[str] | None, certificate: str, name: str) -> Verdict:
 
 def key_matches(host, certificate: str, key: str) -> Verdict:
     """The key's public half is the certificate's: compared by digest on the node."""
-    result = host.run("a=$(openssl x509 -noout -pubkey -in %s | sha256sum) && b=$(openssl pkey -pubout -in %s "
-                      "| sha256sum) && [ \"$a\" = \"$b\" ]", certificate, key)
+    result = host.run("a=$(openssl x509 -noout -pubkey -in %s) && b=$(openssl pkey -pubout -in %s) "
+                      "&& [ -n \"$a\" ] && [ \"$a\" = \"$b\" ]", certificate, key)
     return verdict(result.rc == 0, f"{key} is the key of {certificate}",
                    "it is" if result.rc == 0 else "it is not (or one of the files is missing or unreadable)")
 

@@ -188,3 +188,17 @@ def not_insecure(host, config: DaemonConfig, registry: str) -> Verdict:
     where = [place for place, names in (("daemon.json", listed), ("the running docker", loaded)) if registry in names]
     return verdict(not where, expected, f"{' and '.join(where)} still list{'s' if len(where) == 1 else ''} it"
                    if where else "neither lists it")
+
+
+TLS_REACHED = ("no basic auth credentials", "unauthorized")  # TLS verified; only the user is missing
+
+
+def trusts_registry(host, image: str) -> Verdict:
+    """The node's docker reaches the registry of `image` over TLS it verifies (certs.d), asked read-only with
+    `docker manifest inspect`; a registry that only wants a login counts as reached."""
+    registry = image.split("/")[0]
+    result = host.run("docker manifest inspect %s", image)
+    said = " / ".join((result.stderr or result.stdout).strip().splitlines())
+    reached = result.rc == 0 or any(clue in said for clue in TLS_REACHED)
+    return verdict(reached, f"docker reaches {registry} over TLS it verifies",
+                   "it does" if reached else f"docker says: {said[-300:]}")

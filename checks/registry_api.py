@@ -26,6 +26,10 @@ HTTP_MEANINGS = {
     500: "the registry failed inside (often its storage: see docker logs on the registry node)",
     503: "the registry is unavailable",
 }
+CURL_MEANINGS = {  # what a learner should read into a few of curl's complaints
+    "wrong version number": "it speaks plain HTTP there, not TLS",
+    "Connection refused": "nothing listens there",
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ def get(host, url: str, accept: str = "", timeout: int = 5, options: str = "", c
 
 def complaint(stderr: str) -> str:
     """curl's message for a request that got no HTTP answer, without its timing (a grade's text is its state's)."""
-    return CURL_ELAPSED.sub("", stderr.strip().removeprefix("curl: "))
+    said = CURL_ELAPSED.sub("", stderr.strip().removeprefix("curl: "))
+    meaning = next((meaning for clue, meaning in CURL_MEANINGS.items() if clue in said), "")
+    return f"{meaning}: {said}" if meaning else said
 
 
 def parse_answer(printed: str) -> Response:
@@ -129,3 +135,11 @@ def has_manifest(response: Response, reference: str, catalog_response: Response 
     if not digest and listed is not None:
         found += f"; the catalog lists {json.dumps(listed)}"
     return verdict(digest is not None, f"{reference} in the registry", found)
+
+
+DOCKER_CONFIG = "/root/.docker/config.json"  # where `docker login` as root keeps its credentials
+
+
+def logged_in(host, registry: str) -> bool:
+    """root on the node has credentials for the registry (an "auths" entry; the credential itself is not read)."""
+    return host.run("jq -e --arg r %s '.auths[$r]' %s >/dev/null", registry, DOCKER_CONFIG).rc == 0

@@ -50,6 +50,12 @@ def short_image(image: str) -> str:
     return image.split("@")[0].removeprefix("docker.io/").removeprefix("library/")
 
 
+def without_tag(image: str) -> str:
+    """registry:5000/nginx:1.24 -> registry:5000/nginx (a port is not a tag)."""
+    name, colon, tag = image.rpartition(":")
+    return name if colon and "/" not in tag else image
+
+
 def image_of(service: dict) -> str:
     return short_image(service["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"])
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 
 SECRET = re.compile(r"(SWMTKN|SWMKEY)-[\w+/=-]+")  # swarm join tokens and autolock unlock keys
+PRIVATE_KEY = re.compile(r"(-----BEGIN [A-Z ]*PRIVATE KEY-----).*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
+PASSWORD_HASH = re.compile(r"\$(2[aby]|apr1|5|6)\$[./\w$]+")  # htpasswd and shadow entries
+DOCKER_AUTH = re.compile(r"(\"auth\"\s*:\s*\")[^\"]+")  # a docker config.json credential (base64 of user:password)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; newline and tab are layout
 
 
 def redact(text: str) -> str:
-    """Hide swarm join tokens and unlock keys: reports, history and messages must never hold a credential."""
-    return SECRET.sub(r"\1-(hidden)", text)
+    """Hide swarm join tokens, unlock keys, private keys, password hashes and docker login credentials: reports,
+    history and messages must never hold a credential."""
+    text = PRIVATE_KEY.sub(r"\1 (hidden) \2", SECRET.sub(r"\1-(hidden)", text))
+    return DOCKER_AUTH.sub(r"\1(hidden)", PASSWORD_HASH.sub(r"$\1$(hidden)", text))
 
 
 def shown(text: str) -> str:

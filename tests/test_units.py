@@ -96,6 +96,16 @@ def test_unlock_keys_are_redacted_like_join_tokens() -> None:
     assert redact(f"docker swarm unlock: {key}") == "docker swarm unlock: SWMKEY-(hidden)"
 
 
+def test_private_keys_password_hashes_and_docker_credentials_are_redacted() -> None:
+    key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+    hashed = "dca:$2y$05$7xpHnVMgvSuUibXjxQNDq.H7NdmpxxYaHXDUu35lsSPAkL6yPl7se"
+    login = '{"auths": {"registry.docker-dca.example:5000": {"auth": "ZGNhOmRjYS1sYWItMjAyNg=="}}}'
+    shown = redact(f"{key} then {hashed} and {login}, cut short: -----BEGIN RSA PRIVATE KEY-----\nMIIEow")
+    for secret in ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "7xpHnVMgvSuUibXjxQNDq", "ZGNhOmRjYS1sYWItMjAyNg==", "MIIEow"):
+        assert secret not in shown, shown
+    assert "BEGIN PRIVATE KEY----- (hidden)" in shown and "dca:$2y$(hidden)" in shown and '"auth": "(hidden)"' in shown
+
+
 class SettlingCluster:
     """A stand-in for a cluster whose state settles after a few fresh looks (until() asks it afresh)."""
 

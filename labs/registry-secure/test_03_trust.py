@@ -24,12 +24,13 @@ def test_trust(task) -> None:
 
         task.each(trust)
     configs = task.each(daemon.read_config)
+    copies = task.each(lambda host: certificates.digest(host, certs_d))
     task.grade({
-        "ca-in-certs-d": {node: verdict(ca_digest is not None and certificates.digest(task.host(node), certs_d)
-                                        == ca_digest, f"{certs_d} holds the lab's CA",
-                                        f"there is no {certs_d}" if certificates.digest(task.host(node), certs_d)
-                                        is None else "it holds another certificate than /root/certs/ca.crt")
-                          for node in task.task.nodes},
+        "ca-in-certs-d": {node: verdict(ca_digest is not None and copy == ca_digest, f"{certs_d} holds the lab's CA",
+                                        f"there is no {certs_d}" if copy is None else
+                                        f"it holds another certificate than {CA} on registry")
+                          for node, copy in copies.items()},
+        "tls-trusted": task.each(lambda host: daemon.trusts_registry(host, f"{registry_name}/alpine")),
         "insecure-gone": {node: daemon.not_insecure(task.host(node), config, registry_name)
                           for node, config in configs.items()},
     })

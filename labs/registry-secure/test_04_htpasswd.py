@@ -13,14 +13,18 @@ AUTH = '-u "$(cat /etc/dcalab/registry-auth)"'
 def test_htpasswd(task) -> None:
     registry, master = task.host("registry"), task.host("master")
     url = f"https://{task.settings['registry']}/v2/"
-    if task.solving and registry_api.get(master, url, options=f"-k {AUTH}").status != 200:
-        run_or_raise(registry, "mkdir -p /root/auth && htpasswd -Bbn dca \"$(cut -d: -f2- /etc/dcalab/registry-auth)\" "
-                               "> /root/auth/htpasswd")
+    if task.solving and (registry_api.get(master, url, options="-k").status != 401
+                         or registry_api.get(master, url, options=f"-k {AUTH}").status != 200):
+        run_or_raise(registry, "mkdir -p /root/auth && touch /root/auth/htpasswd && htpasswd -Bb /root/auth/htpasswd "
+                               "dca \"$(cut -d: -f2- /etc/dcalab/registry-auth)\" 2>/dev/null")  # other users kept
         registry_server.ensure(registry, SETTINGS, MOUNTS)
     anonymous = registry_api.get(master, url, options="-k")
     user = registry_api.get(master, url, options=f"-k {AUTH}")
+    stored = "" if user.status == 200 else registry_server.password_format(
+        registry, registry_server.serving(registry, 5000), "dca")
     task.grade({
         "anonymous-refused": verdict(anonymous.status == 401, "/v2/ without a user answers HTTP 401",
                                      anonymous.describe()),
-        "user-accepted": verdict(user.status == 200, "/v2/ as dca answers HTTP 200", user.describe()),
+        "user-accepted": verdict(user.status == 200, "/v2/ as dca answers HTTP 200", user.describe() + (
+            f"; the htpasswd file holds dca's password as {stored}" if stored else "")),
     })

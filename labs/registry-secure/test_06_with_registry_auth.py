@@ -1,6 +1,6 @@
 """Task with-registry-auth: the service private-web runs the registry's nginx on worker1, which never logged in."""
 
-from checks import services, swarm, verdict
+from checks import registry_api, services, swarm, verdict
 
 TASK = "with-registry-auth"
 WORKER1 = "worker1.docker-dca.example"
@@ -17,10 +17,14 @@ def test_with_registry_auth(task) -> None:
     hostnames = swarm.hostnames(swarm.nodes(master))
     on_worker1 = [entry for entry in services.running(tasks) if hostnames.get(entry["NodeID"]) == WORKER1]
     shown = services.image_of(service) if service else ""
+    own_login = registry_api.logged_in(task.host("worker1"), task.settings["registry"])
+    error = services.last_error(tasks) or "none"
     task.grade({
-        "private-image": verdict(shown.split(":")[0] == image, f"private-web runs {image}",
+        "private-image": verdict(services.without_tag(shown) == image, f"private-web runs {image}",
                                  f"it runs {shown}" if service else "there is no service private-web"),
-        "running-on-worker1": verdict(bool(on_worker1), "a task of private-web running on worker1",
-                                      "no service private-web" if service is None else
-                                      f"none; the last task error: {services.last_error(tasks) or 'none'}"),
+        "running-on-worker1": verdict(
+            bool(on_worker1) and not own_login, "a task of private-web running on worker1, which never logged in",
+            "worker1 logged in itself, which shows nothing of --with-registry-auth (docker logout "
+            f"{task.settings['registry']} there)" if own_login else "no service private-web" if service is None
+            else "it runs there" if on_worker1 else f"none; the last task error: {error}"),
     })
