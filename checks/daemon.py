@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 from dataclasses import dataclass
@@ -190,15 +191,44 @@ def not_insecure(host, config: DaemonConfig, registry: str) -> Verdict:
                    if where else "neither lists it")
 
 
-TLS_REACHED = ("no basic auth credentials", "unauthorized")  # TLS verified; only the user is missing
+def uses_mirror(host, mirror: str) -> Verdict:
+    """The running docker pulls Docker Hub images through `mirror`, and keeps doing so after a restart: daemon.json
+    or dockerd's own --registry-mirror flag names it (a reload does not drop a key removed from the file)."""
+    expected = f"docker uses the mirror {mirror}, in daemon.json or dockerd's flags"
+    try:
+        running = [found.rstrip("/") for found in (engine_info(host).get("RegistryConfig") or {}).get("Mirrors") or []]
+    except NodeRefused as refused:
+        return verdict(False, expected, f"docker is not running: {refused.message}")
+    configured = [found.rstrip("/") for found in (read_config(host).data or {}).get("registry-mirrors") or []]
+    argv = host.run("tr '\\0' '\\n' < /proc/$(pidof dockerd)/cmdline").stdout.split("\n")
+    flagged = [value.rstrip("/") for flag, value in itertools.pairwise(argv) if flag == "--registry-mirror"] \
+        + [arg.split("=", 1)[1].rstrip("/") for arg in argv if arg.startswith("--registry-mirror=")]
+    kept = mirror in configured or mirror in flagged
+    if mirror in running and kept:
+        return verdict(True, expected, "it does")
+    if mirror in running:
+        return verdict(False, expected, "the running docker uses it, but neither daemon.json nor dockerd's flags "
+                                        "name it: the next restart loses it")
+    return verdict(False, expected, f"the running docker uses {', '.join(running) or 'no mirror'}" + (
+        "; daemon.json names it: reload or restart docker" if kept else ""))
+
+
+# answers that come over a verified TLS connection: only the user or the image is wrong
+TLS_REACHED = ("no basic auth credentials", "unauthorized", "no such manifest", "manifest unknown")
 
 
 def trusts_registry(host, image: str) -> Verdict:
     """The node's docker reaches the registry of `image` over TLS it verifies (certs.d), asked read-only with
-    `docker manifest inspect`; a registry that only wants a login counts as reached."""
+    `docker manifest inspect`; a registry that wants a login or lacks the image counts as reached."""
     registry = image.split("/")[0]
+    expected = f"docker reaches {registry} over TLS it verifies"
+    try:
+        if registry in loaded_insecure_registries(host):
+            return verdict(False, expected, "the running docker treats it as an insecure registry, so it verifies "
+                                            "no certificate")
+    except NodeRefused as refused:
+        return verdict(False, expected, f"docker is not running: {refused.message}")
     result = host.run("docker manifest inspect %s", image)
     said = " / ".join((result.stderr or result.stdout).strip().splitlines())
     reached = result.rc == 0 or any(clue in said for clue in TLS_REACHED)
-    return verdict(reached, f"docker reaches {registry} over TLS it verifies",
-                   "it does" if reached else f"docker says: {said[-300:]}")
+    return verdict(reached, expected, "it does" if reached else f"docker says: {said[-300:]}")

@@ -28,7 +28,7 @@ HTTP_MEANINGS = {
 }
 CURL_MEANINGS = {  # what a learner should read into a few of curl's complaints
     "wrong version number": "it speaks plain HTTP there, not TLS",
-    "Connection refused": "nothing listens there",
+    "Failed to connect": "nothing answers on that port",
 }
 
 

@@ -7,7 +7,9 @@ running it again with more settings while keeping its data (its volume).
 
 from __future__ import annotations
 
-from checks import run_or_raise
+import re
+
+from checks import Verdict, run_or_raise, verdict
 from checks.containers import containers_of, port_bindings
 
 IMAGE = "registry:2"
@@ -35,6 +37,20 @@ def storage(info: dict | None) -> str:
     return (data_mount(info) or {}).get("Source", "")
 
 
+def holds_image(host, info: dict | None, name: str, tag: str) -> Verdict:
+    """The registry's storage (its volume, read on the node: no user needed) has the tag `name:tag`."""
+    expected = f"the registry's storage holds {name}:{tag}"
+    folder = storage(info)
+    if not folder:
+        return verdict(False, expected, "there is no registry:2 container publishing the port, or it has no "
+                                        f"storage at {DATA}")
+    listed = host.run("ls %s/docker/registry/v2/repositories", folder).stdout.split()
+    held = host.run("test -e %s/docker/registry/v2/repositories/%s/_manifests/tags/%s/current/link", folder, name,
+                    tag).rc == 0
+    return verdict(held, expected, "it does" if held else f"its storage ({folder}) holds "
+                   + (", ".join(listed) if listed else "no repository: a new, empty volume"))
+
+
 def blobs_present(host, info: dict | None, digests_file: str) -> list[str]:
     """The digests listed in `digests_file` whose blob is still in the registry's storage."""
     folder = storage(info)
@@ -45,42 +61,66 @@ def blobs_present(host, info: dict | None, digests_file: str) -> list[str]:
     return found.split()
 
 
+def mount_options(info: dict | None) -> dict[str, str]:
+    """The container's mounts as `docker run -v` values, by destination in the container."""
+    options = {}
+    for mount in (info or {}).get("Mounts", []):
+        source = mount.get("Name") if mount["Type"] == "volume" else mount["Source"]
+        options[mount["Destination"]] = f"{source}:{mount['Destination']}" + ("" if mount.get("RW", True) else ":ro")
+    return options
+
+
 def ensure(host, settings: dict[str, str], mounts: tuple[str, ...], port: int = 5000) -> None:
-    """The registry on `port` running with at least these settings (-e) and mounts (-v); when it lacks one, or
-    keeps restarting, it is run again under the same name with the same data volume, so its images stay."""
+    """The registry on `port` running with at least these settings (-e) and mounts (-v SOURCE:DESTINATION[:ro]).
+    One that has them is started if stopped; otherwise it is run again under the same name with its own settings,
+    mounts (its data volume, a config file) and these added, so that its images and the learner's choices stay."""
     found = serving(host, port)
     state = (found or {}).get("State", {})
-    if state.get("Running") and not state.get("Restarting") and settings.items() <= settings_of(found).items():
+    if found is not None and settings.items() <= settings_of(found).items() and not state.get("Restarting"):
+        if not state.get("Running"):
+            run_or_raise(host, "docker start %s", found["Id"])
+            wait_answering(host, found["Name"].lstrip("/"), port)
         return
-    mount = data_mount(found)
-    volume = (mount.get("Name") or mount["Source"]) if mount else "registry-data"
+    kept = mount_options(found)
+    kept.setdefault(DATA, f"registry-data:{DATA}")
+    kept.update({given.split(":")[1]: given for given in mounts})
     name = found["Name"].lstrip("/") if found else "registry"
     if found is not None:
         run_or_raise(host, "docker rm -f %s", name)
-    options = [f"-v {volume}:{DATA}", *(f"-v {given}" for given in mounts),
-               *(f"-e {key}={value}" for key, value in sorted(settings.items()))]
+    options = [*(f"-v {given}" for _, given in sorted(kept.items())),
+               *(f"-e {key}={value}" for key, value in sorted({**settings_of(found), **settings}.items()))]
     run_or_raise(host, f"docker run -d --restart=always --name {name} -p {port}:5000 {' '.join(options)} {IMAGE}")
+    wait_answering(host, name, port)
+
+
+def wait_answering(host, name: str, port: int) -> None:
+    """Up to 5 s for the registry to answer on `port`, over TLS or plain HTTP; its last words if it does not."""
     run_or_raise(host, f"for i in $(seq 50); do curl -so /dev/null -k https://localhost:{port}/ || "
                        f"curl -so /dev/null http://localhost:{port}/ && exit 0; sleep 0.1; done; "
                        f"echo the registry does not answer on {port}:; docker logs --tail 3 {name} 2>&1; exit 1")
 
 
+HTPASSWD_PATH = re.compile(r"htpasswd:\s*\{?[^}]*?path:\s*[\"']?([^\s,}\"']+)", re.DOTALL)
 HASH_FORMATS = {"$2y$": "bcrypt", "$2a$": "bcrypt", "$2b$": "bcrypt", "$apr1$": "MD5 (htpasswd -m)",
                 "{SHA}": "SHA-1 (htpasswd -s)", "$5$": "SHA-256 crypt", "$6$": "SHA-512 crypt"}
 
 
 def password_format(host, info: dict | None, user: str) -> str:
-    """How the registry's htpasswd file (REGISTRY_AUTH_HTPASSWD_PATH, found through the container's mounts)
-    stores `user`'s password: "bcrypt", "MD5 (htpasswd -m)", ..., "absent", or "" when the file is not found.
-    Only the format is read back; the hash never leaves the node."""
-    inside = settings_of(info).get("REGISTRY_AUTH_HTPASSWD_PATH", "")
-    mount = max((mount for mount in (info or {}).get("Mounts", []) if inside.startswith(mount["Destination"] + "/")),
-                key=lambda mount: len(mount["Destination"]), default=None)
-    if mount is None:
+    """How the registry's htpasswd file stores `user`'s password: "bcrypt", "MD5 (htpasswd -m)", ..., "absent",
+    or "" when the file cannot be found. The file's path comes from REGISTRY_AUTH_HTPASSWD_PATH or the config
+    file's auth.htpasswd.path, and is read inside the container; only the format leaves the node."""
+    if not info:
         return ""
-    path = mount["Source"] + inside[len(mount["Destination"]):]
-    entry = host.run("grep -m1 ^%s: %s | cut -d: -f2 | cut -c1-6", user, path)
-    if entry.rc != 0:
-        return "absent" if host.run("test -f %s", path).rc == 0 else ""
+    path = settings_of(info).get("REGISTRY_AUTH_HTPASSWD_PATH")
+    if not path:
+        config = host.run("docker exec %s cat /etc/docker/registry/config.yml", info["Id"]).stdout
+        found = HTPASSWD_PATH.search(config)
+        path = found.group(1) if found else ""
+    entry = host.run("docker exec %s sh -c 'test -f \"$1\" && { grep \"^$2:\" \"$1\" | head -1 | cut -d: -f2 | "
+                     "cut -c1-6; true; }' - %s %s", info["Id"], path, user) if path else None
+    if entry is None or entry.rc != 0:
+        return ""
     stored = entry.stdout.strip()
+    if not stored:
+        return "absent"
     return next((name for prefix, name in HASH_FORMATS.items() if stored.startswith(prefix)), "plain text or unknown")

@@ -34,7 +34,8 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
             "docker image ls -a --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' | sort; "
             "docker volume ls -q; docker network ls --filter type=custom --format '{{.ID}} {{.Name}}' | "
             "grep -v -e ' docker_gwbridge$' -e ' ingress$' | sort; id -nG alice 2>/dev/null; "  # docker makes those 2
-            "cat /root/answers/* /root/proxy/* 2>/dev/null | sha256sum; "
+            "cat /root/answers/* /root/proxy/* /root/certs/* /root/auth/* /etc/docker/certs.d/*/* "
+            "/root/.docker/config.json 2>/dev/null | sha256sum; "
             "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}' || true"  # docker may not run
         )
     master = cluster.host("master")
@@ -49,10 +50,12 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
         "docker swarm unlock-key -q; } 2>/dev/null | sha256sum; cat /root/blog/docker-compose.yml /root/unlock.key "
         "/root/app/Dockerfile /root/answers/* 2>/dev/null | sha256sum"
     ).stdout
-    state["registry-contents"] = master.check_output(
-        "base=http://registry.docker-dca.example:5000/v2; curl -s -m 5 $base/_catalog; "
-        "for repo in $(curl -s -m 5 $base/_catalog | jq -r '.repositories[]?'); do curl -s -m 5 $base/$repo/tags/list;"
-        " done"
+    state["registry-contents"] = master.check_output(  # over http or https, with the lab's user when it has one
+        "auth=$(cat /etc/dcalab/registry-auth 2>/dev/null); get() { curl -sf -m 5 -k ${auth:+-u \"$auth\"} "
+        "https://registry.docker-dca.example:5000/v2/$1 || curl -sf -m 5 http://registry.docker-dca.example:5000/v2/$1;"
+        " }; get _catalog; "
+        "for repo in $(get _catalog | jq -r '.repositories[]?'); do get $repo/tags/list; done; "
+        "curl -s -m 5 http://registry.docker-dca.example:5001/v2/_catalog; true"  # a pull-through cache, if any
     )
     return state
 

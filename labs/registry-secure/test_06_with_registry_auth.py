@@ -18,7 +18,7 @@ def test_with_registry_auth(task) -> None:
     on_worker1 = [entry for entry in services.running(tasks) if hostnames.get(entry["NodeID"]) == WORKER1]
     shown = services.image_of(service) if service else ""
     own_login = registry_api.logged_in(task.host("worker1"), task.settings["registry"])
-    error = services.last_error(tasks) or "none"
+    error = services.last_error(tasks) or ", and no task error"
     task.grade({
         "private-image": verdict(services.without_tag(shown) == image, f"private-web runs {image}",
                                  f"it runs {shown}" if service else "there is no service private-web"),
@@ -26,5 +26,5 @@ def test_with_registry_auth(task) -> None:
             bool(on_worker1) and not own_login, "a task of private-web running on worker1, which never logged in",
             "worker1 logged in itself, which shows nothing of --with-registry-auth (docker logout "
             f"{task.settings['registry']} there)" if own_login else "no service private-web" if service is None
-            else "it runs there" if on_worker1 else f"none; the last task error: {error}"),
+            else "it runs there" if on_worker1 else f"none{error}"),
     })
