@@ -58,8 +58,9 @@ def get(host, url: str, accept: str = "", timeout: int = 5, options: str = "", c
     curl's standard input so that no file is left on the node."""
     header = ["-H", f"Accept: {accept}"] if accept else []
     trust = ("printf %%s %s | ", [ca_pem]) if ca_pem else ("", [])
-    result = host.run(trust[0] + f"curl -sS -i -m %s {'--cacert /dev/stdin ' if ca_pem else ''}{options} "
-                      + "%s " * len(header) + "%s", *trust[1], str(timeout), *header, url)
+    extra = " ".join(filter(None, ["--cacert /dev/stdin" if ca_pem else "", options]))
+    result = host.run(trust[0] + "curl -sS -i -m %s " + (f"{extra} " if extra else "") + "%s " * len(header) + "%s",
+                      *trust[1], str(timeout), *header, url)
     if result.rc != 0:
         return Response(None, error=complaint(result.stderr) or f"curl exit {result.rc}")
     return parse_answer(result.stdout)

@@ -115,8 +115,8 @@ def test_what_is_not_a_registry_answer_is_a_sentence() -> None:
     refused = f"curl: (7) Failed to connect to registry.docker-dca.example port 5000 after 3 ms: Connection refused\n" \
               f"{MARKER} 000 http://{REGISTRY}/v2/_catalog\n"
     assert parse_contents(refused, MARKER, SOURCE).problem == (
-        "The registry did not list its repositories: no answer ((7) Failed to connect to registry.docker-dca.example "
-        "port 5000: Connection refused).")
+        "The registry did not list its repositories: no answer (nothing answers on that port: (7) Failed to connect to "
+        "registry.docker-dca.example port 5000: Connection refused).")
     assert parse_contents("sh: 1: curl: not found\n", MARKER, SOURCE).problem == (
         "master could not run curl (sh: 1: curl: not found).")
     html = answer({}).replace('{}', '<html>a proxy page</html>')
@@ -239,8 +239,8 @@ def test_a_registry_down_a_node_that_times_out_and_a_slow_registry_are_sentences
     with fake_registry({}) as server:
         port = server.server_port  # nothing listens there once it is closed
     down = read_contents(LocalCluster(), ReportRegistry(f"127.0.0.1:{port}", "master")).problem
-    assert down == (f"The registry did not list its repositories: no answer ((7) Failed to connect to 127.0.0.1 port "
-                    f"{port}: Couldn't connect to server).")
+    assert down == (f"The registry did not list its repositories: no answer (nothing answers on that port: (7) Failed "
+                    f"to connect to 127.0.0.1 port {port}: Couldn't connect to server).")
 
     class Frozen(LocalCluster):
         def host(self, node: str):

@@ -132,6 +132,7 @@ SOME_TASKS = {  # lab -> tasks solved over SSH: ones that restart docker, stream
     "orchestration": "web_host_mode or secrets_configs or autolock",
     "images-storage": "multi_stage or save_load or hardened",
     "networking-engine": "engine_repair or reload or published_ports",
+    "registry-secure": "certificates or serve_tls or trust",
 }
 
 
