@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from checks import Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_output, inspect
+from checks.docker_cli import api_json, docker_output, inspect
 
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
 
@@ -22,7 +22,7 @@ def _image_matches(configured: str, image: str) -> bool:
 
 def containers_of(host, image: str) -> list[dict]:
     """`docker inspect` of every container on the node created from `image`, running ones first."""
-    ids = (docker_output(host, "docker ps -aq --no-trunc") or "").split()
+    ids = [found["Id"] for found in api_json(host, "/containers/json?all=1") or []]
     matching = [info for info in inspect(host, *ids) if _image_matches(info["Config"]["Image"], image)]
     return sorted(matching, key=lambda info: not info["State"]["Running"])
 

@@ -11,8 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_json, docker_output
+from checks import EnvironmentFault, SolveError, Verdict, docker_cli, run_or_raise, verdict
 from dcalab.errors import NodeRefused
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -61,7 +60,7 @@ def lists_insecure_registry(config: DaemonConfig, registry: str) -> Verdict:
 
 def loaded_insecure_registries(host) -> list[str]:
     """The insecure registries the running daemon uses (from docker info)."""
-    configs = docker_json(host, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'") or {}
+    configs = (docker_cli.info(host).get("RegistryConfig") or {}).get("IndexConfigs") or {}
     return sorted(name for name, config in configs.items() if not config.get("Secure", True))
 
 
@@ -126,11 +125,7 @@ def restart_docker(host) -> None:
 
 def engine_info(host) -> dict:
     """`docker info` as JSON; NodeRefused when dockerd refuses its configuration (graded as the learner's)."""
-    info = docker_json(host, "docker info --format '{{json .}}'") or {}
-    if info.get("ServerErrors"):  # this form exits 0 without a daemon: ask in a form whose failure says why
-        docker_output(host, "docker info --format '{{.ServerVersion}}'")
-        return {}
-    return info
+    return docker_cli.info(host)
 
 
 def info_shows(info: dict, field: str, wanted, shown: str) -> Verdict:

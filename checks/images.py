@@ -8,20 +8,19 @@ from __future__ import annotations
 import json
 
 from checks import SolveError, Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_json, docker_output
+from checks.docker_cli import api_json, docker_output
 from dcalab.errors import GraderDefect
 
 
 def image(host, reference: str) -> dict | None:
     """`docker image inspect` of a local image (never a container of the same name), or None."""
-    found = docker_json(host, "docker image inspect %s", reference)
-    return found[0] if found else None
+    return api_json(host, f"/images/{reference}/json")
 
 
 def all_repo_digests(host) -> list[str]:
     """Every name@digest the node's images record from pushes and pulls."""
-    output = docker_output(host, "docker image ls --digests --format '{{.Repository}}@{{.Digest}}'") or ""
-    return [line for line in output.split() if not line.endswith("@<none>")]
+    images = api_json(host, "/images/json") or []
+    return [digest for found in images for digest in found.get("RepoDigests") or [] if not digest.startswith("<none>")]
 
 
 def recorded_digests(host, registry_names: list[str], name: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 
-from checks import SolveError, Verdict, run_or_raise, verdict
+from checks import SolveError, Verdict, docker_cli, run_or_raise, verdict
 from checks.docker_cli import docker_json, docker_output, node_of
 from dcalab.errors import NodeRefused
 
@@ -42,7 +42,7 @@ def _entry(listing: list[dict], hostname: str) -> dict | None:
 
 def local_swarm(host) -> dict:
     """The node's own view of its swarm membership (docker info's Swarm section)."""
-    return docker_json(host, "docker info --format '{{json .Swarm}}'") or {}
+    return docker_cli.info(host).get("Swarm") or {}
 
 
 def member(listing: list[dict], hostname: str, own: dict | None = None) -> Verdict:

@@ -12,8 +12,9 @@ import time
 import pytest
 
 from checks import Verdict, redact, verdict
+from checks.docker_cli import api_json
 from dcalab import engine, runc_wrapper, runner
-from dcalab.errors import DcalabError, GraderDefect, UnknownNode
+from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, UnknownNode
 from dcalab.grading import BLOCKED, TaskResult
 from dcalab.lab import load_lab
 from dcalab.runner import TaskRun
@@ -203,3 +204,28 @@ def test_without_an_engine_the_hint_says_to_start_the_cluster(monkeypatch) -> No
 
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     assert EmbeddedCluster().start_hint("worker1") == "Start it: dcalab cluster up"
+
+
+class ScriptedHost:
+    """A node whose commands are answered by the first matching prefix: (rc, stdout, stderr)."""
+
+    def __init__(self, answers: dict[str, tuple[int, str, str]]) -> None:
+        self.answers, self.backend = answers, type("Backend", (), {"node": "worker1", "hostname": "worker1"})()
+
+    def run(self, command: str, *args: str):
+        line = command % args if args else command
+        rc, stdout, stderr = next(answer for prefix, answer in self.answers.items() if line.startswith(prefix))
+        return type("Result", (), {"rc": rc, "stdout": stdout, "stderr": stderr})()
+
+
+def test_the_engine_api_answers_json_none_when_absent_and_a_fault_when_curl_cannot_ask() -> None:
+    assert api_json(ScriptedHost({"curl": (0, '{"Swarm": {}}\n200', "")}), "/info") == {"Swarm": {}}
+    assert api_json(ScriptedHost({"curl": (0, '{"message": "No such image: x"}\n404', "")}), "/images/x/json") is None
+    down = ScriptedHost({"curl": (7, "", "curl: (7) Couldn't connect to server"), "docker version": (
+        1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"),
+                         "[ ": (1, "", "")})
+    with pytest.raises(EnvironmentFault, match="Docker is not running on worker1"):
+        api_json(down, "/info")
+    no_curl = ScriptedHost({"curl": (127, "", "sh: 1: curl: not found"), "docker version": (0, "20.10.24\n", "")})
+    with pytest.raises(EnvironmentFault, match=r"curl on worker1 could not ask docker \(sh: 1: curl: not found"):
+        api_json(no_curl, "/info")
