@@ -5,11 +5,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from checks import SolveError, Verdict, docker_cli, run_or_raise, verdict
-from checks.docker_cli import docker_json, docker_output, node_of
+from checks.docker_cli import api_json, node_of
 from dcalab.errors import NodeRefused
 
 READY_TIMEOUT = 120  # emulated VMs (QEMU without KVM) take over 30 s
@@ -28,11 +27,24 @@ def not_managing(manager, command: str) -> NodeRefused:
 
 
 def node_list(manager) -> list[dict]:
-    """`docker node ls` on the manager, one dict per node."""
-    output = docker_output(manager, "docker node ls --format '{{json .}}'")
-    if output is None:
-        raise not_managing(manager, "docker node ls")
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
+    """`docker node ls` on the manager: one dict per node with its columns, made from the nodes as the docker
+    client makes them (Status Ready, Availability Active, ManagerStatus Leader, Reachable or empty)."""
+    return [{"ID": entry["ID"], "Hostname": hostname(entry),
+             "Status": (entry.get("Status") or {}).get("State", "").capitalize(),
+             "Availability": (entry.get("Spec") or {}).get("Availability", "").capitalize(),
+             "ManagerStatus": manager_status(entry.get("ManagerStatus"))}
+            for entry in sorted(nodes(manager, "docker node ls"), key=hostname)]
+
+
+def hostname(entry: dict) -> str:
+    """A node's hostname; "" for one that has just joined and not described itself yet."""
+    return (entry.get("Description") or {}).get("Hostname", "")
+
+
+def manager_status(status: dict | None) -> str:
+    if not status:
+        return ""
+    return "Leader" if status.get("Leader") else status.get("Reachability", "").capitalize()
 
 
 def _entry(listing: list[dict], hostname: str) -> dict | None:
@@ -134,17 +146,18 @@ def await_ready(manager, hostnames: set[str]) -> None:
         time.sleep(0.5)
 
 
-def nodes(manager) -> list[dict]:
-    """Every node as `docker node inspect` shows it: role, availability, labels, manager status."""
-    found = docker_json(manager, "docker node inspect $(docker node ls -q)")
+def nodes(manager, command: str = "docker node inspect") -> list[dict]:
+    """Every node as `docker node inspect` shows it (the Engine API's nodes): role, availability, labels,
+    manager status. On a node that is not a manager, NodeRefused naming `command`."""
+    found = api_json(manager, "/nodes")
     if found is None:
-        raise not_managing(manager, "docker node inspect")
+        raise not_managing(manager, command)
     return found
 
 
 def hostnames(details: list[dict]) -> dict[str, str]:
     """Node ID -> hostname."""
-    return {entry["ID"]: entry["Description"]["Hostname"] for entry in details}
+    return {entry["ID"]: hostname(entry) for entry in details}
 
 
 def _details(details: list[dict], hostname: str) -> dict | None:
