@@ -11,7 +11,8 @@ import json
 import time
 from dataclasses import dataclass
 
-from checks import EnvironmentFault, SolveError, Verdict, docker_cli, run_or_raise, verdict
+from checks import EnvironmentFault, SolveError, Verdict, run_or_raise, verdict
+from checks.docker_cli import api_json
 from dcalab.errors import NodeRefused
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -60,7 +61,7 @@ def lists_insecure_registry(config: DaemonConfig, registry: str) -> Verdict:
 
 def loaded_insecure_registries(host) -> list[str]:
     """The insecure registries the running daemon uses (from docker info)."""
-    configs = (docker_cli.info(host).get("RegistryConfig") or {}).get("IndexConfigs") or {}
+    configs = (engine_info(host).get("RegistryConfig") or {}).get("IndexConfigs") or {}
     return sorted(name for name, config in configs.items() if not config.get("Secure", True))
 
 
@@ -124,8 +125,9 @@ def restart_docker(host) -> None:
 
 
 def engine_info(host) -> dict:
-    """`docker info` as JSON; NodeRefused when dockerd refuses its configuration (graded as the learner's)."""
-    return docker_cli.info(host)
+    """`docker info` as the Engine API gives it; NodeRefused when dockerd refuses its configuration (graded as
+    the learner's)."""
+    return api_json(host, "/info") or {}
 
 
 def info_shows(info: dict, field: str, wanted, shown: str) -> Verdict:

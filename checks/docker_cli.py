@@ -8,9 +8,9 @@ from dcalab.errors import EnvironmentFault, NodeRefused
 
 DAEMON_DOWN = ("Cannot connect to the Docker daemon", "Is the docker daemon running")
 SOCKET_DENIED = "permission denied while trying to connect to the Docker daemon socket"
-# When systemd gave up on docker, dockerd's last complaint about its configuration (the learner's doing).
 # The Engine API of Docker 20.10, which later engines still serve, through the node's socket.
 API = "http://docker/v1.41"
+# When systemd gave up on docker, dockerd's last complaint about its configuration (the learner's doing).
 REFUSAL = ("[ \"$(systemctl show docker.service -p ActiveState --value)\" = failed ] && "
            "journalctl -u docker.service -n 40 --no-pager -o cat | "
            "grep -E 'unable to configure the Docker daemon|failed to start daemon' | tail -n 1")
@@ -76,8 +76,3 @@ def api_json(host, path: str):
                                f"Check that curl is installed on {node}: apt-get install curl")
     body, _, status = result.stdout.rpartition("\n")
     return json.loads(body) if status == "200" else None
-
-
-def info(host) -> dict:
-    """`docker info` as the Engine API gives it."""
-    return api_json(host, "/info") or {}

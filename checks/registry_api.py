@@ -26,6 +26,7 @@ HTTP_MEANINGS = {
     500: "the registry failed inside (often its storage: see docker logs on the registry node)",
     503: "the registry is unavailable",
 }
+DOCKER_CONFIG = "/root/.docker/config.json"  # where `docker login` as root keeps its credentials
 CURL_MEANINGS = {  # what a learner should read into a few of curl's complaints
     "wrong version number": "it speaks plain HTTP there, not TLS",
     "Failed to connect": "nothing answers on that port",
@@ -137,8 +138,6 @@ def has_manifest(response: Response, reference: str, catalog_response: Response 
         found += f"; the catalog lists {json.dumps(listed)}"
     return verdict(digest is not None, f"{reference} in the registry", found)
 
-
-DOCKER_CONFIG = "/root/.docker/config.json"  # where `docker login` as root keeps its credentials
 
 
 def logged_in(host, registry: str) -> bool:

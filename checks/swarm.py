@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 
-from checks import SolveError, Verdict, docker_cli, run_or_raise, verdict
+from checks import SolveError, Verdict, run_or_raise, verdict
+from checks.daemon import engine_info
 from checks.docker_cli import api_json, node_of
 from dcalab.errors import NodeRefused
 
@@ -54,7 +55,7 @@ def _entry(listing: list[dict], hostname: str) -> dict | None:
 
 def local_swarm(host) -> dict:
     """The node's own view of its swarm membership (docker info's Swarm section)."""
-    return docker_cli.info(host).get("Swarm") or {}
+    return engine_info(host).get("Swarm") or {}
 
 
 def member(listing: list[dict], hostname: str, own: dict | None = None) -> Verdict:
