@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from checks import Verdict, verdict
@@ -65,6 +66,12 @@ def get(host, url: str, accept: str = "", timeout: int = 5, options: str = "", c
     if result.rc != 0:
         return Response(None, error=complaint(result.stderr) or f"curl exit {result.rc}")
     return parse_answer(result.stdout)
+
+
+def as_user(auth_file: str) -> str:
+    """curl's option to ask as the user in `auth_file` (user:password), read on the node: the password never
+    passes through dcalab."""
+    return f'-u "$(cat {shlex.quote(auth_file)})"'
 
 
 def complaint(stderr: str) -> str:

@@ -7,18 +7,17 @@ TASK = "serve-tls"
 CA = "/root/certs/ca.crt"
 TLS = {"REGISTRY_HTTP_TLS_CERTIFICATE": "/certs/registry.crt", "REGISTRY_HTTP_TLS_KEY": "/certs/registry.key"}
 MOUNTS = ("/root/certs:/certs:ro",)
-AUTH = '-u "$(cat /etc/dcalab/registry-auth)"'  # the lab's user, read on the node (auth may be on already)
 
 
 def test_serve_tls(task) -> None:
     registry, master = task.host("registry"), task.host("master")
-    url = f"https://{task.settings['registry']}/v2/_catalog"
+    url, user = f"https://{task.settings['registry']}/v2/_catalog", registry_api.as_user(task.settings["auth_file"])
 
     def look() -> tuple[registry_api.Response | None, registry_api.Response]:
         """(/v2/_catalog fetched verifying the lab's CA, None without it; fetched over TLS without verifying)"""
         pem = registry.run("cat %s", CA)
-        verified = registry_api.get(master, url, options=AUTH, ca_pem=pem.stdout) if pem.rc == 0 else None
-        return verified, registry_api.get(master, url, options=f"-k {AUTH}")
+        verified = registry_api.get(master, url, options=user, ca_pem=pem.stdout) if pem.rc == 0 else None
+        return verified, registry_api.get(master, url, options=f"-k {user}")
 
     verified, unverified = look()
     if task.solving and (verified is None or verified.status is None or unverified.status is None):

@@ -7,19 +7,18 @@ SETTINGS = {"REGISTRY_HTTP_TLS_CERTIFICATE": "/certs/registry.crt", "REGISTRY_HT
             "REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "dca-lab",
             "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd"}
 MOUNTS = ("/root/certs:/certs:ro", "/root/auth:/auth:ro")
-AUTH = '-u "$(cat /etc/dcalab/registry-auth)"'
 
 
 def test_htpasswd(task) -> None:
     registry, master = task.host("registry"), task.host("master")
-    url = f"https://{task.settings['registry']}/v2/"
+    url, user_option = f"https://{task.settings['registry']}/v2/", registry_api.as_user(task.settings["auth_file"])
     if task.solving and (registry_api.get(master, url, options="-k").status != 401
-                         or registry_api.get(master, url, options=f"-k {AUTH}").status != 200):
+                         or registry_api.get(master, url, options=f"-k {user_option}").status != 200):
         run_or_raise(registry, "mkdir -p /root/auth && touch /root/auth/htpasswd && htpasswd -Bb /root/auth/htpasswd "
                                "dca \"$(cut -d: -f2- /etc/dcalab/registry-auth)\" 2>/dev/null")  # other users kept
         registry_server.ensure(registry, SETTINGS, MOUNTS)
     anonymous = registry_api.get(master, url, options="-k")
-    user = registry_api.get(master, url, options=f"-k {AUTH}")
+    user = registry_api.get(master, url, options=f"-k {user_option}")
     stored = "" if user.status == 200 else registry_server.password_format(
         registry, registry_server.serving(registry, 5000), "dca")
     task.grade({

@@ -8,21 +8,21 @@ SETTINGS = {"REGISTRY_HTTP_TLS_CERTIFICATE": "/certs/registry.crt", "REGISTRY_HT
             "REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "dca-lab",
             "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd", "REGISTRY_STORAGE_DELETE_ENABLED": "true"}
 MOUNTS = ("/root/certs:/certs:ro", "/root/auth:/auth:ro")
-AUTH = '-k -u "$(cat /etc/dcalab/registry-auth)"'
 DOOMED = "/etc/dcalab/delete-blobs"  # written by the lab's start
 
 
 def test_delete_gc(task) -> None:
     registry, master = task.host("registry"), task.host("master")
     base = f"https://{task.settings['registry']}/v2"
+    user = f"-k {registry_api.as_user(task.settings['auth_file'])}"
 
     def manifest(name: str) -> registry_api.Response:
         return registry_api.get(master, f"{base}/{name}/manifests/latest", accept=registry_api.MANIFEST_TYPES,
-                                options=AUTH)
+                                options=user)
 
     if task.solving:
         digest = registry_api.manifest_digest(manifest("wordpress"))
-        delete = f"curl -sSf -X DELETE {AUTH} {base}/wordpress/manifests/{digest} >/dev/null"
+        delete = f"curl -sSf -X DELETE {user} {base}/wordpress/manifests/{digest} >/dev/null"
         if digest and master.run(delete).rc != 0:  # 405 while deletion is off
             registry_server.ensure(registry, SETTINGS, MOUNTS)
             run_or_raise(master, delete)
