@@ -67,7 +67,7 @@ def test_the_runc_wrapper_is_roots_alone_and_runs_an_isolated_python(tmp_path, m
     info = wrapper.stat()
     assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (0, 0, 0o755)
     first, rest = wrapper.read_text().split("\n", 1)
-    assert first == f"#!{Path(sys.executable).resolve()} -I"
+    assert first == f"#!{Path(sys.executable).resolve()} -IS"
     assert rest == Path(runc_wrapper.__file__).read_text()
     assert only_root_can_change(wrapper)
 
