@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from dcalab.settings import SSH_CONFIG_ENV
 SESSIONS = pytest.StashKey[dict]()  # lab id -> LabSession
 LABS = pytest.StashKey[dict]()  # folder -> Lab
 STARTED = pytest.StashKey[float]()
+EARLY = pytest.StashKey[tuple[Cluster, Path, Future]]()  # a grade's prefetch, started before collection
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,17 +69,52 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         reporter.reportchars = ""
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A grade of the labs named on the command line starts asking the nodes their last plan while pytest
+    collects the tests (the shells open and the answers come on another core): the grade then waits less."""
+    config = session.config
+    if config.getoption("--lab-mode") == "solve" or config.getoption("collectonly"):
+        return
+    labs = set()
+    for argument in config.args:
+        folder = _lab_folder(config.invocation_params.dir / argument.split("::")[0])
+        if folder is not None:
+            with contextlib.suppress(DcalabError):  # a broken lab.toml is reported after collection
+                labs.add(_lab_of(config, folder / LAB_FILE).id)
+    if not labs:
+        return
+    try:
+        cluster = _cluster(config)
+    except DcalabError:  # the fixture reports it
+        return
+    plan = plan_file(cluster.name, labs, cluster.user)
+    pool = ThreadPoolExecutor(max_workers=1)
+    config.stash[EARLY] = cluster, plan, pool.submit(cluster.prefetch, load_plan(plan))
+    pool.shutdown(wait=False)  # its thread ends with the prefetch; the fixture takes the result (or the error)
+
+
+def _cluster(config: pytest.Config) -> Cluster:
+    """The cluster chosen on the command line: read-only unless solving."""
+    return get_cluster(config.getoption("--cluster"), transport=config.getoption("--lab-transport"),
+                       read_only=config.getoption("--lab-mode") != "solve", timeout=config.getoption("--lab-timeout"),
+                       user=config.getoption("--lab-user"))
+
+
 @pytest.fixture(scope="session")
 def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
     """The lab cluster chosen by --cluster; solve mode brings it up, grade mode takes it as it is.
 
-    A grade prefetches the commands the previous grade asked (one round trip per node, in parallel)
-    and leaves its own list for the next one; the answers are identical, as a grade changes nothing."""
+    A grade prefetches the commands the previous grade asked (one round trip per node, in parallel; begun
+    before collection when the command line names the labs) and leaves its own list for the next one; the
+    answers are identical, as a grade changes nothing."""
     config = request.config
     solving = config.getoption("--lab-mode") == "solve"
-    cluster = get_cluster(config.getoption("--cluster"), transport=config.getoption("--lab-transport"),
-                          read_only=not solving, timeout=config.getoption("--lab-timeout"),
-                          user=config.getoption("--lab-user"))
+    early_plan = None
+    if EARLY in config.stash:
+        cluster, early_plan, early = config.stash[EARLY]
+        early.result()
+    else:
+        cluster = _cluster(config)
     selected = _selected_tasks(request.session)
     plan = plan_file(cluster.name, {lab.id for lab, _ in selected}, cluster.user)
     if solving and any(task.read_nodes for _, task in selected):
@@ -85,7 +122,7 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
             cluster.up()
         except DcalabError as error:
             pytest.fail(f"ENV-ERROR: the cluster could not be brought up: {error}", pytrace=False)
-    elif not solving:
+    elif not solving and plan != early_plan:  # a selection narrower than the command line's labs has its own plan
         cluster.prefetch(load_plan(plan))  # an empty plan when there is none to trust
     yield cluster
     if not solving and cluster.asked():
@@ -103,8 +140,13 @@ def _selected_tasks(session: pytest.Session) -> list[tuple[Lab, Task]]:
     return selected
 
 
+def _lab_folder(path: Path) -> Path | None:
+    """The lab folder that is or holds this path, if any."""
+    return next((folder for folder in (path, *path.parents) if (folder / LAB_FILE).exists()), None)
+
+
 def _lab_of(config: pytest.Config, path: Path) -> Lab:
-    folder = next(parent for parent in path.parents if (parent / LAB_FILE).exists())
+    folder = _lab_folder(path.parent)
     labs = config.stash[LABS]
     if folder not in labs:
         labs[folder] = load_lab(folder)

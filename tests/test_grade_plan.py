@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
@@ -90,3 +91,41 @@ def test_a_plan_that_cannot_be_saved_costs_only_the_shortcut(pytester, tmp_path,
     monkeypatch.setattr(plugin, "save_plan", disk_full)
     make_lab(pytester)
     pytester.runpytest_inprocess("toy", "-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+
+
+class EarlyCluster(PlanningCluster):
+    """Records each prefetch: its plan, and whether pytest had finished collecting by then."""
+
+    calls: ClassVar[list[tuple[dict, bool]]] = []
+
+    def prefetch(self, plan: dict[str, list[str]]) -> None:
+        EarlyCluster.calls.append((plan, Collection.finished))
+
+
+class Collection:
+    finished = False
+
+    @staticmethod
+    def pytest_collection_finish(session) -> None:
+        Collection.finished = True
+
+
+@pytest.mark.parametrize("argument", ["toy", "toy/test_01_say.py::test_say"])
+def test_a_grade_asks_its_plan_while_pytest_collects(pytester, tmp_path, monkeypatch, argument: str) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    monkeypatch.setattr(plugin, "get_cluster", lambda name, **options: EarlyCluster())
+    monkeypatch.setattr(EarlyCluster, "calls", [])
+    monkeypatch.setattr(Collection, "finished", False)
+    make_lab(pytester, test_03_slow="import time\n\ntime.sleep(0.5)  # a collection that takes a while\n")
+    save_plan(plan_file("stub", ["toy"], ""), PLAN)
+    pytester.runpytest_inprocess(argument, "-p", "no:cacheprovider", plugins=[Collection])
+    assert EarlyCluster.calls == [(PLAN, False)]  # begun before collection ended, and only once
+
+
+def test_collecting_only_asks_no_node(pytester, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(plugin, "get_cluster", lambda name, **options: EarlyCluster())
+    monkeypatch.setattr(EarlyCluster, "calls", [])
+    make_lab(pytester)
+    save_plan(plan_file("stub", ["toy"], ""), PLAN)
+    pytester.runpytest_inprocess("toy", "--collect-only", "-p", "no:cacheprovider")
+    assert EarlyCluster.calls == []
