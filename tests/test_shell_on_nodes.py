@@ -1,4 +1,4 @@
-"""The persistent shell over the real transports (docker exec and ssh into a node of the embedded cluster):
+"""The persistent shell over the real transports (nsenter, docker exec and ssh into a node of the embedded cluster):
 a malformed command fails alone, late background output is dropped, bytes that are not UTF-8 are decoded,
 a paused node costs the timeout (writing included), and a command that times out is stopped on the node."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.backends import embedded as embedded_backend
 from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.backends.shell import STOP_TIMEOUT, PersistentShell, shell_host
@@ -28,11 +29,17 @@ def ssh_config_file(embedded: EmbeddedCluster, tmp_path_factory: pytest.TempPath
     return path
 
 
-@pytest.fixture(params=["docker exec", "ssh"])
+@pytest.fixture(params=["nsenter", "docker exec", "ssh"])
 def transport(request: pytest.FixtureRequest, embedded: EmbeddedCluster, monkeypatch: pytest.MonkeyPatch
               ) -> list[str]:
-    """The argv of a root shell on NODE, as the embedded and the ssh backends open it."""
+    """The argv of a root shell on NODE, as the embedded (nsenter for root, else docker exec) and the ssh
+    backends open it."""
+    if request.param == "nsenter":
+        argv = embedded.pipe_command(NODE)
+        assert Path(argv[0]).name == "nsenter", argv
+        return argv
     if request.param == "docker exec":
+        monkeypatch.setattr(embedded_backend, "enter_command", lambda container: None)
         return embedded.pipe_command(NODE)
     monkeypatch.setenv(SSH_CONFIG_ENV, str(request.getfixturevalue("ssh_config_file")))
     return get_cluster("ssh").pipe_command(NODE)
@@ -114,3 +121,45 @@ def test_a_command_that_times_out_is_stopped_on_the_node(shell: PersistentShell,
     finally:
         look.run(f"kill -KILL {' '.join(started)} 2>/dev/null; rm -f {pids}")
         look.close()
+
+
+# What a grade or a solve can tell about its shell: user, environment, place, namespaces and cgroups.
+LOOK = "id; pwd; env | sort; hostname -f; readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/net; " \
+       "grep -E 'freezer|pids|memory' /proc/self/cgroup"
+
+
+def test_the_nsenter_shell_sees_what_the_docker_exec_shell_sees(embedded: EmbeddedCluster,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    entered = PersistentShell(embedded.pipe_command(NODE), NODE)
+    monkeypatch.setattr(embedded_backend, "enter_command", lambda container: None)
+    executed = PersistentShell(embedded.pipe_command(NODE), NODE)
+    try:
+        assert entered.argv[0].endswith("nsenter") and executed.argv[1] == "exec"
+        seen = entered.run(LOOK)
+        assert seen == executed.run(LOOK) and seen[0] == 0
+        assert b"HOME=/root" in seen[1] and b"/docker/" in seen[1]  # in the container's own cgroups
+    finally:
+        entered.close()
+        executed.close()
+
+
+def test_a_paused_or_stopped_node_is_reached_by_docker_exec_and_its_message(embedded: EmbeddedCluster) -> None:
+    container = embedded.client.containers.get(embedded.container_name(NODE))
+    container.pause()
+    try:
+        assert embedded.pipe_command(NODE)[1:] == ["exec", "-i", container.name, "/bin/sh"]
+    finally:
+        container.unpause()
+    assert Path(embedded.pipe_command(NODE)[0]).name == "nsenter"
+
+
+def test_a_shell_to_a_restarted_node_enters_the_new_container(embedded: EmbeddedCluster) -> None:
+    host, node_started = embedded.host(NODE), "cut -d' ' -f22 /proc/1/stat"  # when the node's init started
+    before = host.check_output(node_started)
+    embedded.client.containers.get(embedded.container_name(NODE)).restart(timeout=1)
+    try:
+        assert host.check_output(node_started) != before  # the old shell ended with the old node
+        assert host.check_output("hostname -f") == "worker2.docker-dca.example"
+    finally:
+        embedded.reconnect()
+        embedded.up()  # the node's docker back up, as the next tests expect it

@@ -107,7 +107,8 @@ class Cluster(ABC):
 
     @abstractmethod
     def pipe_command(self, node: str) -> list[str]:
-        """The command that runs a non-interactive root shell on a node, reading stdin."""
+        """The command that runs a non-interactive root shell on a node, reading stdin; asked each time one
+        of the node's shells starts."""
 
     def start_hint(self, node: str) -> str:
         """What to do when the harness cannot reach a node (a sentence with the command)."""
@@ -167,7 +168,7 @@ class Cluster(ABC):
                 self._hosts[node] = testinfra.get_host(self.host_spec(node))
                 self._hosts[node].backend.node = node
             else:
-                self._hosts[node] = shell_host(self.pipe_command(node), node, self.read_only, self.timeout,
+                self._hosts[node] = shell_host(lambda: self.pipe_command(node), node, self.read_only, self.timeout,
                                                fix=lambda: self.start_hint(node))
                 self._hosts[node].backend.fresh = self._fresh
         return self._hosts[node]

@@ -4,9 +4,10 @@ a lab's start (dcalab.start) forms its swarm.
 
 Everything it creates carries the label org.dcalab.cluster=embedded, so `down` removes exactly that.
 
-A grade reaches the nodes through `docker exec` shells (pipe_command), so the Docker SDK and the modules that
-manage the engine (about 75 ms to import) are imported in the methods that manage the nodes or look at them
-(start_hint, for a node that does not answer): a grade of a running cluster goes without them.
+A grade reaches the nodes through shells (pipe_command: nsenter for root, else `docker exec`), so the Docker
+SDK and the modules that manage the engine (about 75 ms to import) are imported in the methods that manage
+the nodes or look at them (start_hint, for a node that does not answer): a grade of a running cluster goes
+without them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
+from dcalab.backends.nsenter import enter_command
 from dcalab.errors import DcalabError
 from dcalab.progress import step
 from dcalab.settings import image_source
@@ -73,8 +75,12 @@ class EmbeddedCluster(Cluster):
         )
 
     def pipe_command(self, node: str) -> list[str]:
+        """Root enters the running node with nsenter (dcalab.backends.nsenter: a twentieth of the CPU); a grading
+        user, a node that is stopped or paused, or an engine elsewhere get `docker exec` and its messages."""
+        container = self.container_name(node)
+        entered = None if self.user else enter_command(container)
         as_user = ["-u", self.user] if self.user else []
-        return [docker_cli(), "exec", *as_user, "-i", self.container_name(node), "/bin/sh"]
+        return entered or [docker_cli(), "exec", *as_user, "-i", container, "/bin/sh"]
 
     def start_hint(self, node: str) -> str:
         """A paused node (docker inspect's State.Paused) is unpaused, not started."""

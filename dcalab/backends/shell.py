@@ -37,6 +37,8 @@ from dcalab.errors import EnvironmentFault, GraderDefect, NodeTimeout
 GRADE_TIMEOUT, SOLVE_TIMEOUT = 10.0, 180.0  # seconds per command: checks are quick, pushes and pulls are not
 STOP_TIMEOUT = 5.0  # seconds for the second shell that stops a timed-out command (a frozen node gets no more)
 READ_SIZE = 1 << 18
+# A shell's command, or what makes it each time a shell starts (it may name the node's current PID).
+ShellArgv = list[str] | Callable[[], list[str]]
 
 # Sent to a second shell on the node when a command timed out: kill the first shell and every process under it
 # (the command, its pipes, what it started), freezing each one first so that none can start another meanwhile.
@@ -68,7 +70,7 @@ class ShellExited(EnvironmentFault):
 class PersistentShell:
     """One long-lived shell process; commands run one at a time, each contained and framed by its own markers."""
 
-    def __init__(self, argv: list[str], node: str, fix: Callable[[], str] = lambda: "") -> None:
+    def __init__(self, argv: ShellArgv, node: str, fix: Callable[[], str] = lambda: "") -> None:
         self.argv, self.node, self.fix = argv, node, fix  # fix: what to do when the node cannot be reached
         self.process: subprocess.Popen | None = None
         self.shell_pid = ""  # the shell's PID inside the node, from its first answer: what a timeout stops
@@ -78,11 +80,14 @@ class PersistentShell:
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
             self.close()
-            self.process = subprocess.Popen(self.argv, bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.process = subprocess.Popen(self._argv(), bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=subprocess.PIPE, start_new_session=True)
             for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
                 os.set_blocking(pipe.fileno(), False)  # a node that stops reading must not block us past a deadline
         return self.process
+
+    def _argv(self) -> list[str]:
+        return self.argv() if callable(self.argv) else self.argv
 
     def close(self) -> None:
         if self.process is not None:
@@ -181,7 +186,7 @@ class PersistentShell:
         if self.shell_pid.isdigit():
             stop = f"set -- {self.shell_pid}\n{STOP_TREE}".encode()
             with contextlib.suppress(OSError, subprocess.SubprocessError):  # a frozen node: nothing stops it
-                subprocess.run(self.argv, input=stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                subprocess.run(self._argv(), input=stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                timeout=min(STOP_TIMEOUT, timeout), start_new_session=True)
         self.close()
         raise NodeTimeout(f"{self.node} did not answer within {timeout:.0f} s.",
@@ -200,7 +205,8 @@ class ShellBackend(BaseBackend):
     def encode(self, data: str) -> bytes:
         return data.encode("utf-8", errors="surrogateescape")  # the bytes of a command that are not UTF-8
 
-    def __init__(self, argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
+    def __init__(self, argv: ShellArgv, node: str, cache: bool = False,
+                 timeout: float = GRADE_TIMEOUT,
                  fix: Callable[[], str] = lambda: "", **kwargs: Any) -> None:
         super().__init__(node, **kwargs)
         self.node, self.timeout = node, timeout
@@ -228,7 +234,7 @@ class ShellBackend(BaseBackend):
                 self.cache[cmd] = self.result(rc, self.encode(cmd), stdout, stderr)
 
 
-def shell_host(argv: list[str], node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
+def shell_host(argv: ShellArgv, node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
                fix: Callable[[], str] = lambda: "") -> Host:
     """A testinfra Host whose commands go through one persistent shell; `fix` says what to do when the node
     cannot be reached (called only then)."""
