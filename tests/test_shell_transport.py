@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dcalab.backends.shell import PersistentShell, shell_host
-from dcalab.errors import EnvironmentFault, GraderDefect, NodeTimeout
+from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, NodeTimeout
 
 
 @pytest.fixture
@@ -173,3 +173,26 @@ def test_output_that_is_not_utf8_is_decoded_with_replacement(tmp_path) -> None:
     assert host.run("printf 'caf\\351' >&2").stderr == "caf\ufffd"
     assert host.run("printf 'caf\\303\\251'").stdout == "café"
     assert host.run("printf %s 'caf\udce9'").stdout_bytes == b"caf\xe9"  # a command may carry such bytes too
+
+
+def test_a_shells_command_is_made_each_time_one_starts() -> None:
+    """A backend may name the node's current PID: the command comes afresh for each shell, the second shell that
+    stops a timed-out command included, and a node it can no longer name still ends in the timeout."""
+    made = []
+
+    def argv() -> list[str]:
+        made.append(len(made))
+        if len(made) == 3:
+            raise DcalabError("The node is gone.", "Start it: dcalab cluster up")
+        return ["/bin/sh"]
+
+    shell = PersistentShell(argv, "worker1")
+    try:
+        assert shell.run("echo one") == (0, b"one\n", b"") and made == [0]
+        shell.close()
+        assert shell.run("echo two") == (0, b"two\n", b"") and made == [0, 1]
+        with pytest.raises(NodeTimeout, match="worker1 did not answer within 1 s"):
+            shell.run("sleep 5", timeout=1)
+        assert made == [0, 1, 2]
+    finally:
+        shell.close()

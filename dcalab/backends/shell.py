@@ -32,7 +32,7 @@ from testinfra.backend.base import BaseBackend, CommandResult
 from testinfra.host import Host
 
 from dcalab.backends.framing import Frame, Stream
-from dcalab.errors import EnvironmentFault, GraderDefect, NodeTimeout
+from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, NodeTimeout
 
 GRADE_TIMEOUT, SOLVE_TIMEOUT = 10.0, 180.0  # seconds per command: checks are quick, pushes and pulls are not
 STOP_TIMEOUT = 5.0  # seconds for the second shell that stops a timed-out command (a frozen node gets no more)
@@ -185,7 +185,8 @@ class PersistentShell:
         """Stop the shell and its command inside the node too (a second shell kills them), then give up on it."""
         if self.shell_pid.isdigit():
             stop = f"set -- {self.shell_pid}\n{STOP_TREE}".encode()
-            with contextlib.suppress(OSError, subprocess.SubprocessError):  # a frozen node: nothing stops it
+            # a frozen node: nothing stops it; a node the backend can no longer name: the timeout says enough
+            with contextlib.suppress(OSError, subprocess.SubprocessError, DcalabError):
                 subprocess.run(self._argv(), input=stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                timeout=min(STOP_TIMEOUT, timeout), start_new_session=True)
         self.close()
