@@ -206,8 +206,7 @@ class ShellBackend(BaseBackend):
     def encode(self, data: str) -> bytes:
         return data.encode("utf-8", errors="surrogateescape")  # the bytes of a command that are not UTF-8
 
-    def __init__(self, argv: ShellArgv, node: str, cache: bool = False,
-                 timeout: float = GRADE_TIMEOUT,
+    def __init__(self, argv: ShellArgv, node: str, cache: bool = False, timeout: float = GRADE_TIMEOUT,
                  fix: Callable[[], str] = lambda: "", **kwargs: Any) -> None:
         super().__init__(node, **kwargs)
         self.node, self.timeout = node, timeout
