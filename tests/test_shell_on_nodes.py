@@ -143,7 +143,7 @@ def test_the_nsenter_shell_sees_what_the_docker_exec_shell_sees(embedded: Embedd
         executed.close()
 
 
-def test_a_paused_or_stopped_node_is_reached_by_docker_exec_and_its_message(embedded: EmbeddedCluster) -> None:
+def test_a_paused_node_is_reached_by_docker_exec_and_its_message(embedded: EmbeddedCluster) -> None:
     container = embedded.client.containers.get(embedded.container_name(NODE))
     container.pause()
     try:
