@@ -155,11 +155,12 @@ def history_command(args: argparse.Namespace) -> int:
     which = f"the last {len(shown)} of {len(attempts)}, --all for every one" if len(shown) < len(attempts) else "all"
     review = "" if args.lab else "; review a quiz or an exam again: dcalab review NUMBER"
     print(f"Runs, newest first ({which}){review}")
+    subject_width = max(len(run.subject) for run in shown)  # a column as wide as its longest lab name
     for run in shown:
         since = run.started.removeprefix(run.finished[:11])  # the time alone on the day it finished
         watched = f"  best {run.best}, watched from {since}" if run.started else ""
-        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<13} {run.mode:<11} {run.backend:<9} "
-              f"{run.score:>3}/{run.max_score}{watched}")
+        print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<{subject_width}} {run.mode:<11} "
+              f"{run.backend:<9} {run.score:>3}/{run.max_score}{watched}")
     labs = {record.subject: record for record in lab_records(None, args.lab)}
     for subject in sorted({run.subject for run in shown}):
         head = f"{labs[subject].summary()}\n  task" if subject in labs else f"{subject}: item"

@@ -136,10 +136,13 @@ def shown_history(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
     return capsys.readouterr().out
 
 
+def run_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if re.match(r"\s+\d+  \d{4}-", line)]
+
+
 def listed(output: str) -> list[tuple[int, str, str]]:
     """(run, kind, subject) of each run line."""
-    lines = [line.split() for line in output.splitlines() if re.match(r"\s+\d+  \d{4}-", line)]
-    return [(int(words[0]), *words[3:5]) for words in lines]
+    return [(int(words[0]), *words[3:5]) for words in map(str.split, run_lines(output))]
 
 
 def test_history_lists_the_newest_runs_first_the_last_20_unless_told(tmp_path: Path, capsys, monkeypatch) -> None:
@@ -157,6 +160,15 @@ def test_history_lists_the_newest_runs_first_the_last_20_unless_told(tmp_path: P
     assert listed(labs) == [(23, "lab", "registry"), (22, "lab", "registry")]
     assert "quiz" not in labs and "Study next" not in labs and "\nregistry: best 22/30" in labs
     assert "Study next" in output and "\nquiz: item, attempts, first pass, best, last\n" in output
+
+
+def test_the_runs_columns_line_up_whatever_the_length_of_a_labs_name(tmp_path: Path, capsys, monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    graded(path, 3, subject="networking-engine")
+    graded(path, 30)
+    runs = run_lines(shown_history(capsys, monkeypatch, path))
+    assert [line.index(" grade ") for line in runs] == [runs[0].index(" grade ")] * 2, runs
+    assert [line.index("/30") for line in runs] == [runs[0].index("/30")] * 2, runs
 
 
 def test_history_gives_each_labs_best_last_and_trend_over_whole_lab_grades(tmp_path: Path, capsys,
