@@ -12,12 +12,14 @@ import json
 import os
 import select
 import signal
+import time
 from pathlib import Path
 
 from dcalab.progress import step
 from dcalab.settings import state_dir, write_whole
 
 STOP_TIMEOUT = 30
+EXEC_TIMEOUT = 2  # seconds for a process just started to show its argv
 
 
 def _record_file(name: str) -> Path:
@@ -38,6 +40,12 @@ def _identity(pid: int) -> dict | None:
 def record(name: str, pid: int) -> None:
     """Remember that dcalab started the daemon `name` as process `pid`."""
     identity = _identity(pid)
+    deadline = time.monotonic() + EXEC_TIMEOUT
+    # Popen returns once exec has begun, before the kernel sets up the new argv: /proc/PID/cmdline is empty for a
+    # moment, and a record of that could never match the daemon again (it could then not be stopped).
+    while identity is not None and not identity["argv"] and time.monotonic() < deadline:
+        time.sleep(0.005)
+        identity = _identity(pid)
     if identity is not None:
         write_whole(_record_file(name), json.dumps(identity))
 
