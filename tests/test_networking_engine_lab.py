@@ -38,7 +38,9 @@ EQUIVALENTS = [  # other ways to the same state
                 f"--containerd=/run/containerd/containerd.sock\\n' > {DROP_IN} && jq '.hosts = "
                 "[\"unix:///var/run/docker.sock\"]' /etc/docker/daemon.json > /tmp/d "
                 "&& mv /tmp/d /etc/docker/daemon.json && systemctl daemon-reload && systemctl restart docker "
-                "&& docker start probe"),
+                # probe's overlay needs the manager, which a docker just restarted may not reach yet
+                "&& { for i in $(seq 30); do docker start probe 2>/dev/null && break; sleep 1; done; "
+                "docker start probe; }"),
     # (the swarm replaces worker2's task of whoami, which the restart stopped, within seconds)
     "for i in $(seq 60); do [ \"$(docker service ls -f name=whoami --format '{{.Replicas}}')\" = 3/3 ] && break; "
     "sleep 1; done",
