@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from checks.registry_server import wait_answering
 from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import find_lab
@@ -66,7 +67,7 @@ def first_after_change(cluster: EmbeddedCluster, repeat: int) -> tuple[float, fl
     for change in ["stop", "start"] * repeat:
         registry.check_output(f"docker {change} registry")
         if change == "start":
-            registry.check_output("for i in $(seq 50); do curl -fs localhost:5000/v2/ && exit 0; sleep 0.1; done")
+            wait_answering(registry, "registry", 5000)
         run = run_lab(LAB)
         runs.append((run.report["execution_time"], run.wall))
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
