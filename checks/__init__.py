@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dcalab.errors import EnvironmentFault, SolveError
 from dcalab.shown import redact
 
-__all__ = ["EnvironmentFault", "SolveError", "Verdict", "redact", "run_or_raise", "verdict"]
+__all__ = ["EnvironmentFault", "SolveError", "Verdict", "redact", "retried", "run_or_raise", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,11 @@ def run_or_raise(host, command: str, *args: str) -> str:  # host: testinfra Host
         ran = result.command.decode(errors="replace") if isinstance(result.command, bytes) else result.command
         raise SolveError(f"`{ran}` failed: {(result.stderr or result.stdout).strip()}")
     return result.stdout.strip()
+
+
+def retried(command: str, tries: int, pause: float = 1) -> str:
+    """A shell command that runs `command` until it succeeds, for state that settles (a swarm after a restart, a
+    port about to listen): `tries` quiet tries `pause` seconds apart, then one last try whose error shows and
+    whose exit status is the command's. A command that succeeds runs once."""
+    return (f"{{ ok=; for try in $(seq {tries}); do {command} 2>/dev/null && {{ ok=1; break; }}; sleep {pause}; "
+            f"done; [ -n \"$ok\" ] || {command}; }}")

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from checks import retried
 from checks.swarm import node_list
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.topology import topology
@@ -107,8 +108,7 @@ def test_the_images_and_tools_new_labs_need_work_on_a_node(pristine: EmbeddedClu
         f"mkdir -p /root/proxy && echo '{proxy}' > /root/proxy/app.conf && "
         "docker run -d --name proxy --network proxytest -p 8080:80 "
         "-v /root/proxy/app.conf:/etc/nginx/conf.d/app.conf:ro nginx:1.22")
-    through = master.check_output("for i in $(seq 30); do curl -sf -H 'Host: app.lab' localhost:8080 && break; "
-                                  "sleep 0.5; done")
+    through = master.check_output(retried("curl -sf -H 'Host: app.lab' localhost:8080", 30, pause=0.5))
     assert "<h1>nginx 1.25 (dcalab stand-in)</h1>" in through  # the backend's page, through the real nginx
     master.check_output(
         "mkdir -p /root/app && cd /root/app && "

@@ -4,6 +4,7 @@ mistakes, applied together to one solved cluster, each fail the right check with
 
 from __future__ import annotations
 
+from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
     ROOT,
@@ -39,11 +40,9 @@ EQUIVALENTS = [  # other ways to the same state
                 "[\"unix:///var/run/docker.sock\"]' /etc/docker/daemon.json > /tmp/d "
                 "&& mv /tmp/d /etc/docker/daemon.json && systemctl daemon-reload && systemctl restart docker "
                 # probe's overlay needs the manager, which a docker just restarted may not reach yet
-                "&& { for i in $(seq 30); do docker start probe 2>/dev/null && break; sleep 1; done; "
-                "docker start probe; }"),
+                f"&& {retried('docker start probe', 30)}"),
     # (the swarm replaces worker2's task of whoami, which the restart stopped, within seconds)
-    "for i in $(seq 60); do [ \"$(docker service ls -f name=whoami --format '{{.Replicas}}')\" = 3/3 ] && break; "
-    "sleep 1; done",
+    retried("[ \"$(docker service ls -f name=whoami --format '{{.Replicas}}')\" = 3/3 ]", 60),
     ("worker2", "gpasswd -d alice docker && gpasswd -a alice docker"),
     # the alias given when the container is made, not by network connect
     ("worker1", "docker rm -f shop-api && docker run -d --name shop-api --network shop-front --network-alias api "
@@ -78,9 +77,9 @@ MISTAKES = [  # (command, task, check that fails, words its finding must show)
     (("worker1", "docker network disconnect shop-front shop-api && docker network connect shop-back shop-web"),
      "network-alias", "alias-resolves", "api does not resolve"),
     (("worker2", "docker rm -f probe"), "overlay-attachable", "probe-reaches-service", "No such container: probe"),
-    ("docker service rm whoami && for i in $(seq 30); do docker network rm backbone && break; sleep 1; done && "
-     "for i in $(seq 30); do docker network create -d overlay --subnet 10.20.0.0/24 backbone && break; sleep 1; "
-     "done && docker service create -d --name whoami --network backbone --replicas 3 nginx:1.25",
+    (f"docker service rm whoami && {retried('docker network rm backbone', 30)} && "
+     f"{retried('docker network create -d overlay --subnet 10.20.0.0/24 backbone', 30)} && "
+     "docker service create -d --name whoami --network backbone --replicas 3 nginx:1.25",
      "overlay-attachable", "attachable-overlay", "backbone: overlay, subnet 10.20.0.0/24"),
     ("true", "dnsrr-scaled", "endpoint-dnsrr", "endpoint mode vip"),
     (("registry", "grep -v b.example /root/proxy/default.conf > /tmp/p && cat /tmp/p > /root/proxy/default.conf && "

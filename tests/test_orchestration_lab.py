@@ -4,6 +4,7 @@ solved cluster, each fail the right check with a hint naming the mistake; a paus
 
 from __future__ import annotations
 
+from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, run_lab
 
@@ -36,9 +37,8 @@ EQUIVALENTS = {  # task -> another way to the same state, applied on master to t
 MISTAKES = [  # (command on master, task, check that fails, words its finding or hint must show)
     ("docker service update -d --replicas 2 web", "web-host-mode", "three-replicas", "2 replicas asked for"),
     # each update asked again while the swarm still applies the one before ("update out of sequence")
-    ("again() { for i in $(seq 10); do \"$@\" 2>/dev/null && return; sleep 1; done; \"$@\"; }; "
-     "again docker service update -d --publish-rm mode=host,published=8080,target=80 web && "
-     "again docker service update -d --publish-add published=8080,target=80 web", "web-host-mode",
+    (f"{retried('docker service update -d --publish-rm mode=host,published=8080,target=80 web', 10)} && "
+     f"{retried('docker service update -d --publish-add published=8080,target=80 web', 10)}", "web-host-mode",
      "host-mode-8080", "ingress mode"),
     ("docker service rm agent && docker service create -d -q --name agent --replicas 3 busybox sleep 1d",
      "global-agent", "global", "is a replicated service"),

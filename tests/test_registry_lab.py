@@ -3,6 +3,7 @@ idempotent; grade is read-only; each learner mistake gets the right failing task
 
 from __future__ import annotations
 
+from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
 from tests.labrun import LAB, fingerprint, run_lab
@@ -111,7 +112,7 @@ def test_equivalent_solutions_pass_a_swarm_service_and_a_push_through_localhost(
     master.check_output(  # Docker's own docs run the registry as a service; no routing mesh here: host mode
         "docker service create -d --name registry --constraint node.hostname==registry.docker-dca.example "
         "--publish mode=host,published=5000,target=5000 registry:2")
-    registry.check_output("for i in $(seq 60); do curl -sf localhost:5000/v2/ && break; sleep 1; done")
+    registry.check_output(retried("curl -sf localhost:5000/v2/", 60))
     registry.check_output("docker pull -q alpine && docker tag alpine localhost:5000/alpine && "
                           "docker push localhost:5000/alpine")
     graded = run_lab("grade")

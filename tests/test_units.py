@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from checks import Verdict, redact, verdict
+from checks import Verdict, redact, retried, verdict
 from checks.docker_cli import api_json
 from dcalab import engine, runc_wrapper, runner
 from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, UnknownNode
@@ -144,6 +144,30 @@ def test_until_gives_up_at_its_deadline_with_the_last_finding(monkeypatch) -> No
     started = time.monotonic()
     found = task_run(cluster).until(cluster.look, seconds=0.2)
     assert not found.passed and found.found == f"look {cluster.looks}" and time.monotonic() - started < 1
+
+
+def retried_in_sh(tmp_path, succeeds_on: int, tries: int) -> tuple[subprocess.CompletedProcess, int]:
+    """Run retried() of a command that fails (exit 3, with a message) until its `succeeds_on`th call, in the
+    nodes' /bin/sh; the result and how many times the command ran."""
+    calls = tmp_path / "calls"
+    calls.write_text("0")
+    command = tmp_path / "settling"
+    command.write_text(f"#!/bin/sh\nn=$(($(cat {calls}) + 1)); echo $n > {calls}\n"
+                       f"[ $n -ge {succeeds_on} ] || {{ echo not yet $n >&2; exit 3; }}\necho settled\n")
+    command.chmod(0o755)
+    done = subprocess.run(["/bin/sh", "-c", retried(str(command), tries, pause=0.01)], capture_output=True, text=True)
+    return done, int(calls.read_text())
+
+
+def test_retried_runs_a_command_until_it_succeeds_and_not_again(tmp_path) -> None:
+    for succeeds_on in (1, 3):
+        done, calls = retried_in_sh(tmp_path, succeeds_on, tries=5)
+        assert (done.returncode, done.stdout, done.stderr, calls) == (0, "settled\n", "", succeeds_on)
+
+
+def test_retried_gives_up_with_the_last_tries_error_and_status(tmp_path) -> None:
+    done, calls = retried_in_sh(tmp_path, succeeds_on=10**6, tries=4)
+    assert (done.returncode, done.stderr, calls) == (3, "not yet 5\n", 5)  # the quiet tries' errors are not shown
 
 
 def test_a_state_that_holds_is_looked_at_once() -> None:

@@ -1,7 +1,7 @@
 """Task overlay-attachable: backbone is an attachable overlay with subnet 10.20.0.0/24; the container probe on
 worker2 reaches the dnsrr service whoami on it by name."""
 
-from checks import Verdict, containers, networks, run_or_raise, services
+from checks import Verdict, containers, networks, retried, run_or_raise, services
 
 TASK = "overlay-attachable"
 NETWORK = "docker network create -d overlay --attachable --subnet 10.20.0.0/24 backbone"
@@ -18,9 +18,8 @@ def test_overlay_attachable(task) -> None:
         if not shape(networks.network(master, "backbone")).passed:  # made anew, without what uses it
             run_or_raise(worker2, "docker rm -f probe >/dev/null 2>&1; true")
             # a network removed a moment ago is still there for a while
-            run_or_raise(master, f"docker service rm whoami >/dev/null 2>&1; docker network rm backbone >/dev/null "
-                                 f"2>&1; for i in $(seq 30); do {NETWORK} >/dev/null 2>&1 && break; sleep 1; done; "
-                                 "docker network inspect backbone >/dev/null")
+            run_or_raise(master, "docker service rm whoami >/dev/null 2>&1; docker network rm backbone >/dev/null "
+                                 f"2>&1; {retried(NETWORK, 30)} >/dev/null")
         services.ensure(master, "whoami", SERVICE, "docker service update -d -q --endpoint-mode dnsrr whoami",
                         lambda found: services.endpoint_mode(found, "dnsrr").passed)
         containers.ensure(worker2, "probe", "docker run -d --name probe --network backbone busybox sleep 1d",
