@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from checks import Verdict, run_or_raise, verdict
+from checks import Verdict, retried, run_or_raise, verdict
 from checks.containers import containers_of, port_bindings
 
 IMAGE = "registry:2"
@@ -95,9 +95,9 @@ def ensure(host, settings: dict[str, str], mounts: tuple[str, ...], port: int = 
 
 def wait_answering(host, name: str, port: int) -> None:
     """Up to 5 s for the registry to answer on `port`, over TLS or plain HTTP; its last words if it does not."""
-    run_or_raise(host, f"for i in $(seq 50); do curl -so /dev/null -k https://localhost:{port}/ || "
-                       f"curl -so /dev/null http://localhost:{port}/ && exit 0; sleep 0.1; done; "
-                       f"echo the registry does not answer on {port}:; docker logs --tail 3 {name} 2>&1; exit 1")
+    answering = f"curl -so /dev/null -k https://localhost:{port}/ || curl -so /dev/null http://localhost:{port}/"
+    run_or_raise(host, f"{retried(answering, 50, pause=0.1)} || {{ echo the registry does not answer on {port}:; "
+                       f"docker logs --tail 3 {name} 2>&1; exit 1; }}")
 
 
 HTPASSWD_PATH = re.compile(r"htpasswd:\s*\{?[^}]*?path:\s*[\"']?([^\s,}\"']+)", re.DOTALL)

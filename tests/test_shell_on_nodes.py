@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from checks import retried
 from dcalab.backends import embedded as embedded_backend
 from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
@@ -23,7 +24,7 @@ NODE = "worker2"
 def ssh_config_file(embedded: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An ssh_config for the embedded nodes, once the node's sshd answers (it starts after docker)."""
     embedded.host(NODE).check_output(
-        "for i in $(seq 120); do systemctl is-active -q ssh && exit 0; sleep 0.5; done; exit 1")
+        retried("systemctl is-active -q ssh", 120, pause=0.5))
     path = tmp_path_factory.mktemp("ssh") / "lab.ssh"
     path.write_text(embedded.ssh_config())
     return path
@@ -68,7 +69,7 @@ def test_late_output_of_a_background_process_on_a_node_is_dropped(shell: Persist
     other = PersistentShell(transport, NODE)  # the first shell must ask nothing while the late output arrives
     try:
         other.run(f"touch {go}")
-        assert other.run(f"for i in $(seq 100); do [ -e {written} ] && exit 0; sleep 0.05; done; exit 1")[0] == 0
+        assert other.run(retried(f"[ -e {written} ]", 100, pause=0.05))[0] == 0
         time.sleep(0.5)  # what was written reaches this side
         assert shell.run("echo next") == (0, b"next\n", b"")
     finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from checks import retried
 from checks.swarm import node_list
 from dcalab.backends import get_cluster
 from dcalab.backends.embedded import EmbeddedCluster
@@ -26,7 +27,7 @@ def ssh_file(pristine: EmbeddedCluster, tmp_path) -> Path:
     answer docker before sshd has made its host keys (refused connections were seen in CI)."""
     for node in topology().nodes:
         pristine.host(node.name).check_output(
-            "for i in $(seq 120); do systemctl is-active -q ssh && exit 0; sleep 0.5; done; exit 1")
+            retried("systemctl is-active -q ssh", 120, pause=0.5))
     path = tmp_path / "lab.ssh"
     path.write_text(pristine.ssh_config())
     return path
