@@ -9,13 +9,14 @@ import time
 
 from checks import SolveError, Verdict, run_or_raise, verdict
 from checks.docker_cli import node_of
-from checks.swarm import local_swarm
+from checks.swarm import local_swarm, not_managing
 
-# The secret part of the worker join token (SWMTKN-1-<CA digest>-<secret>): a CA rotation changes the CA
-# digest, only `docker swarm join-token --rotate worker` changes the secret. The lab's start records both digests.
-TOKEN_SECRET_DIGEST = "docker swarm join-token -q worker | cut -d- -f4 | sha256sum | cut -c1-64"
+# Secrets the lab's start records by digest, as (the command that reads it on a manager, the part of its output
+# that matters). The worker join token is SWMTKN-1-<CA digest>-<secret>: a CA rotation changes the CA digest, only
+# `docker swarm join-token --rotate worker` changes the secret.
+TOKEN_SECRET = ("docker swarm join-token -q worker", "cut -d- -f4")
+TRUST_ROOT = ("docker swarm ca", "cat")
 MANAGER_BACK = 60  # seconds a restarted, unlocked manager may take to answer swarm commands again
-TRUST_ROOT_DIGEST = "docker info --format '{{.Swarm.Cluster.TLSInfo.TrustRoot}}' | sha256sum | cut -c1-64"
 
 
 def autolock(swarm_info: dict) -> Verdict:
@@ -38,15 +39,24 @@ def key_saved(manager, path: str) -> Verdict:
              "current": f"{path} holds the current unlock key",
              "other": f"{path} does not hold the current unlock key (a key rotated since, or another text)"}
     said = result.stdout.strip()
+    if said == "no-key" and local_swarm(manager).get("LocalNodeState") == "locked":
+        found["no-key"] = (f"{node_of(manager)} is locked, so the current key cannot be compared with {path}: "
+                           f"unlock it with docker swarm unlock < {path}")
     return verdict(said == "current", f"{path} holds the unlock key that `docker swarm unlock-key -q` shows",
                    found.get(said, f"could not compare: {said or result.stderr.strip()}"))
 
 
-def changed_since_start(manager, now: str, record: str, what: str) -> Verdict:
-    """The digest of something secret (`now`, a command) differs from the one the lab's start recorded."""
-    result = manager.run(f"[ -f %s ] || {{ echo unrecorded; exit; }}; [ \"$({now})\" = \"$(cat %s)\" ] "
-                         "&& echo same || echo changed", record, record)
+def changed_since_start(manager, secret: tuple[str, str], record: str, what: str) -> Verdict:
+    """The digest of a secret (`secret`: how it is read, which part counts) differs from the one the lab's start
+    recorded. A secret the manager cannot show (locked, not a manager) is NodeRefused saying so: an unread value
+    never counts as changed."""
+    read, part = secret
+    result = manager.run(f"[ -f %s ] || {{ echo unrecorded; exit; }}; out=$({read} 2>/dev/null) || "
+                         f"{{ echo unreadable; exit; }}; [ \"$(printf '%%s\\n' \"$out\" | {part} | sha256sum | "
+                         "cut -c1-64)\" = \"$(cat %s)\" ] && echo same || echo changed", record, record)
     said = result.stdout.strip()
+    if said == "unreadable":
+        raise not_managing(manager, read)
     found = {"same": f"the {what} is the one the lab started with", "changed": f"the {what} was rotated",
              "unrecorded": f"the lab's start record {record} is missing: run dcalab lab start orchestration"}
     return verdict(said == "changed", f"the {what} rotated", found.get(said, said or result.stderr.strip()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
-from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, run_lab
+from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, check_lines, run_lab
 
 LAB = ROOT / "labs" / "orchestration"
 
@@ -83,13 +83,19 @@ def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: Embedded
 
 
 def test_a_manager_locked_after_a_restart_is_fail_saying_how_to_unlock(started: EmbeddedCluster) -> None:
+    """Nothing a locked manager cannot show passes: the rotations (an unread token is not a rotated one) and the
+    saved key (the right one here) are FAIL saying the manager is locked."""
     master = started.host("master")
     master.check_output("docker swarm update --autolock=true >/dev/null")
     key = master.check_output("docker swarm unlock-key -q")
-    master.check_output("systemctl restart docker")
+    master.check_output("docker swarm unlock-key -q > /root/unlock.key && systemctl restart docker")
     try:
-        entry = run("grade", "web_host_mode")["web-host-mode"]
-        assert entry["verdict"] == "FAIL", entry["output"]
-        assert "swarm is locked (autolock)" in entry["output"] and "docker swarm unlock" in entry["output"]
+        graded = run("grade", "web_host_mode or rotate_credentials or autolock")
+        for task in ("web-host-mode", "rotate-credentials"):
+            entry = graded[task]
+            assert entry["verdict"] == "FAIL" and entry["score"] == 0, entry["output"]
+            assert "swarm is locked (autolock)" in entry["output"] and "docker swarm unlock" in entry["output"]
+        key_saved = check_lines(graded["autolock"]["output"], "key-saved")
+        assert "master is locked" in key_saved and "docker swarm unlock < /root/unlock.key" in key_saved, key_saved
     finally:
         master.run("printf %s %s | docker swarm unlock", "%s\\n", key)

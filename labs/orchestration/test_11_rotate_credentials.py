@@ -10,9 +10,9 @@ ROTATE = {"token-rotated": "docker swarm join-token --rotate -q worker", "ca-rot
 
 def _look(manager) -> dict[str, Verdict]:
     return {
-        "token-rotated": swarm_security.changed_since_start(manager, swarm_security.TOKEN_SECRET_DIGEST, TOKEN_RECORD,
+        "token-rotated": swarm_security.changed_since_start(manager, swarm_security.TOKEN_SECRET, TOKEN_RECORD,
                                                             "worker join token"),
-        "ca-rotated": swarm_security.changed_since_start(manager, swarm_security.TRUST_ROOT_DIGEST, TRUST_ROOT_RECORD,
+        "ca-rotated": swarm_security.changed_since_start(manager, swarm_security.TRUST_ROOT, TRUST_ROOT_RECORD,
                                                          "root CA"),
         "cert-expiry-30-days": swarm_security.cert_expiry(swarm.local_swarm(manager), 720),
     }
