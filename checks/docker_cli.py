@@ -50,6 +50,12 @@ def docker_output(host, command: str, *args: str) -> str | None:
     return result.stdout
 
 
+def raise_unless_answering(host) -> None:
+    """After a command that failed: the EnvironmentFault (or NodeRefused) saying why, when docker on the node
+    cannot answer at all; nothing when it can (the failure was the command's own)."""
+    docker_output(host, "docker version --format '{{.Server.Version}}'")
+
+
 def docker_json(host, command: str, *args: str):
     output = docker_output(host, command, *args)
     return None if output is None else json.loads(output)
@@ -70,7 +76,7 @@ def api_json(host, path: str):
     its configuration, or denying the user)."""
     result = host.run("curl -sS --unix-socket /var/run/docker.sock -w '\\n%%{http_code}' %s", API + path)
     if result.rc != 0:
-        docker_output(host, "docker version --format '{{.Server.Version}}'")  # raises when docker cannot answer
+        raise_unless_answering(host)
         node = node_of(host)
         raise EnvironmentFault(f"curl on {node} could not ask docker ({result.stderr.strip()[:200]}).",
                                f"Check that curl is installed on {node}: apt-get install curl")

@@ -17,6 +17,11 @@ def image(host, reference: str) -> dict | None:
     return api_json(host, f"/images/{reference}/json")
 
 
+def absent(reference: str, node: str) -> Verdict:
+    """The image a check is about does not exist: said first, instead of each property it lacks."""
+    return verdict(False, f"{reference} on {node}", f"{reference} does not exist on {node} (removed?)")
+
+
 def all_repo_digests(host) -> list[str]:
     """Every name@digest the node's images record from pushes and pulls."""
     images = api_json(host, "/images/json") or []

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from checks import Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_json
+from checks import EnvironmentFault, Verdict, run_or_raise, verdict
+from checks.docker_cli import docker_json, node_of, raise_unless_answering
 from checks.swarm import not_managing
 
 SETTLING = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
@@ -215,12 +215,19 @@ def file_given(service: dict | None, kind: str, name: str, path: str, mode: int 
 
 def file_in_task(node, container_id: str, path: str) -> tuple[str, str] | None:
     """(octal mode, sha256) of a file inside a running task's container on its node; None if it is not there.
-    The content is compared by digest so a grade never shows a secret's value."""
-    output = node.run("docker exec %s sh -c 'stat -c %%a \"$1\" && sha256sum < \"$1\"' - %s", container_id, path)
-    if output.rc != 0:
+    The content is compared by digest so a grade never shows a secret's value. A container docker cannot enter
+    is no missing file: EnvironmentFault, saying why (docker down on the node, the container gone)."""
+    output = node.run("docker exec %s sh -c 'echo entered; [ -e \"$1\" ] || { echo missing; exit; }; "
+                      "stat -c %%a \"$1\" && sha256sum < \"$1\"' - %s", container_id, path)
+    said = output.stdout.split()
+    if said[:1] != ["entered"]:
+        raise_unless_answering(node)
+        raise EnvironmentFault(f"docker exec could not enter the task's container {container_id[:12]} on "
+                               f"{node_of(node)}: {output.stderr.strip()[:200]}",
+                               "Grade again once the service has settled (docker service ps shows its tasks).")
+    if said[1:] == ["missing"]:
         return None
-    mode, digest = output.stdout.split()[:2]
-    return mode, digest
+    return (said[1], said[2]) if output.rc == 0 and len(said) > 2 else ("?", "unreadable")
 
 
 def in_stack(service: dict | None, name: str, stack: str) -> Verdict:

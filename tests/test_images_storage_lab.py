@@ -5,7 +5,7 @@ cluster, each fail the right check with a hint naming the mistake."""
 from __future__ import annotations
 
 from dcalab.backends.embedded import EmbeddedCluster
-from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail
+from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, check_lines, run_lab
 
 LAB = ROOT / "labs" / "images-storage"
 SINGLE_STAGE = """FROM gcc:12
@@ -58,3 +58,16 @@ MISTAKES = [  # (command on master, task, check that fails, words its finding mu
 
 def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
     assert_equivalents_pass_and_mistakes_fail(started, LAB, EQUIVALENTS, MISTAKES)
+
+
+def test_a_removed_image_is_said_missing_not_described(started: EmbeddedCluster) -> None:
+    """With app:1.0 gone from master, the checks about it say so first, not the properties an absent image lacks."""
+    run_lab("solve", "multi_stage", lab=LAB)
+    started.host("master").check_output("docker image rm -f app:1.0 >/dev/null")
+    graded = run_lab("grade", "multi_stage or healthcheck or save_load", lab=LAB)
+    for task, check in (("multi-stage", "non-root"), ("multi-stage", "exposes-8080"),
+                        ("healthcheck", "has-healthcheck"), ("save-load", "same-id-on-worker2")):
+        own = check_lines(graded[task]["output"], check)
+        assert "app:1.0 does not exist on master (removed?)" in own, own
+    shown = "\n".join(entry["output"] for entry in graded.values())
+    assert "(root, the default)" not in shown and "exposes nothing" not in shown and "not in the registry" not in shown

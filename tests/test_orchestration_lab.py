@@ -82,6 +82,24 @@ def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: Embedded
         started.reconnect()
 
 
+def test_docker_down_where_a_task_runs_is_env_error_not_a_missing_file(started: EmbeddedCluster) -> None:
+    """secrets-configs looks inside app's running task: with docker stopped on that node it cannot look, which
+    is ENV-ERROR naming the node, never "the secret is missing"."""
+    if run("grade", "secrets_configs")["secrets-configs"]["verdict"] != "PASS":
+        run("solve", "secrets_configs")
+    master, worker = started.host("master"), started.host("worker1")
+    on_worker1 = "node.hostname==worker1.docker-dca.example"
+    master.check_output(f"docker service update -q --constraint-add {on_worker1} app >/dev/null")
+    worker.check_output("systemctl stop docker.socket docker.service")
+    try:
+        entry = run("grade", "secrets_configs")["secrets-configs"]
+        assert entry["verdict"] == "ENV-ERROR", entry["output"]
+        assert "Docker is not running on worker1" in entry["output"] and "missing" not in entry["output"]
+    finally:
+        worker.check_output("systemctl start docker.socket docker.service")
+        master.check_output(f"docker service update -d -q --constraint-rm {on_worker1} app >/dev/null")
+
+
 def test_a_manager_locked_after_a_restart_is_fail_saying_how_to_unlock(started: EmbeddedCluster) -> None:
     """Nothing a locked manager cannot show passes: the rotations (an unread token is not a rotated one) and the
     saved key (the right one here) are FAIL saying the manager is locked."""

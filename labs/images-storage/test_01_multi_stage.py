@@ -20,13 +20,14 @@ ENTRYPOINT ["/usr/local/bin/app"]
 
 def _grade(master) -> dict:
     app = images.image(master, "app:1.0")
-    return {
+    found = {
         "no-build-tools": images.small_final_stage(app, images.history(master, "app:1.0") if app else [], "gcc", 20),
         "non-root": images.runs_as_non_root(app),
         "exposes-8080": images.exposes(app, "8080/tcp"),
         "exec-form-entrypoint": images.exec_form_entrypoint(app),
         "oci-label": images.has_label_prefix(app, "org.opencontainers.image."),
     }
+    return found if app else dict.fromkeys(found, images.absent("app:1.0", "master"))
 
 
 def test_multi_stage(task) -> None:

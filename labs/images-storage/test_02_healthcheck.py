@@ -11,7 +11,8 @@ def test_healthcheck(task) -> None:
     if task.solving and containers.named(master, "app") is None:
         run_or_raise(master, "docker run -d --name app -p 8080:8080 app:1.0")
     task.until(lambda: containers.health_settled(containers.named(master, "app")), SETTLE)
+    app = images.image(master, "app:1.0")
     task.grade({
-        "has-healthcheck": images.has_healthcheck(images.image(master, "app:1.0")),
+        "has-healthcheck": images.has_healthcheck(app) if app else images.absent("app:1.0", "master"),
         "healthy": containers.healthy(containers.named(master, "app"), "app"),
     })

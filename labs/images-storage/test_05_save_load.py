@@ -16,5 +16,6 @@ def test_save_load(task) -> None:
             raise SolveError(f"worker2 did not take the image on port {PORT}: {sent.stderr.strip()[-200:]}")
         task.until(lambda: verdict(images.image(worker2, "app:1.0") is not None, "loaded", "loading"), 30)
     on_master = images.image(master, "app:1.0")
-    task.grade({"same-id-on-worker2": images.same_image(worker2, "app:1.0", on_master and on_master["Id"],
-                                                        "app:1.0 on worker2 (compared with master's)")})
+    task.grade({"same-id-on-worker2": images.same_image(worker2, "app:1.0", on_master["Id"],
+                                                        "app:1.0 on worker2 (compared with master's)")
+                if on_master else images.absent("app:1.0", "master")})
