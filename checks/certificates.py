@@ -24,21 +24,24 @@ def signed_by(host, ca: str, certificate: str) -> Verdict:
                    "openssl verify says OK" if result.rc == 0 else f"openssl verify says: {' / '.join(said)[-200:]}")
 
 
-def dns_names(host, certificate: str) -> list[str] | None:
-    """The DNS names in the certificate's subjectAltName ([] without one), or None when it cannot be read."""
+def alt_names(host, certificate: str) -> list[str] | None:
+    """The certificate's subjectAltName entries as openssl shows them (`DNS:name`, `IP Address:address`; [] without
+    one), or None when it cannot be read."""
     result = host.run("openssl x509 -in %s -noout -ext subjectAltName", certificate)
     if result.rc != 0:
         return None
-    return [name.strip()[4:] for line in result.stdout.splitlines()[1:] for name in line.split(",")
-            if name.strip().startswith("DNS:")]
+    return [name.strip() for line in result.stdout.splitlines()[1:] for name in line.split(",") if name.strip()]
 
 
 def names(found: list[str] | None, certificate: str, name: str) -> Verdict:
+    """The DNS name in the subjectAltName; what it holds instead (names and addresses) is said."""
     expected = f"{certificate} names {name} in its subjectAltName"
     if found is None:
         return verdict(False, expected, f"{certificate} is missing or not a certificate")
-    return verdict(name in found, expected, f"its subjectAltName holds {', '.join(found)}" if found else
-                   "it has no subjectAltName (only a CN, which clients no longer match)")
+    if not found:
+        return verdict(False, expected, "it has no subjectAltName (only a CN, which clients no longer match)")
+    has = f"DNS:{name}" in found
+    return verdict(has, expected, f"its subjectAltName holds {', '.join(found)}" + ("" if has else f", not DNS:{name}"))
 
 
 def key_matches(host, certificate: str, key: str) -> Verdict:
