@@ -78,13 +78,20 @@ def is_worker(listing: list[dict], hostname: str) -> Verdict:
     return verdict(not entry["ManagerStatus"], f"{hostname} joined as a worker", f"{hostname} is {role}")
 
 
-def all_ready(listing: list[dict], count: int) -> Verdict:
+def all_ready(listing: list[dict], count: int, own: dict[str, dict] | None = None, manager_address: str = "") \
+        -> Verdict:
+    """`count` nodes Ready in docker node ls; with the nodes' own views (hostname -> docker info's Swarm), each is
+    also in the swarm of the manager at `manager_address` by its own account: a node that left stays Ready on the
+    manager for about 40 s."""
     ready = sorted(entry["Hostname"] for entry in listing if entry["Status"] == "Ready")
     others = [f"{entry['Hostname']} {entry['Status']}" for entry in listing if entry["Status"] != "Ready"]
     twice = sorted({name for name in ready if ready.count(name) > 1})
+    astray = [f"{name} ({info.get('LocalNodeState', 'unknown')})" for name, info in sorted((own or {}).items())
+              if not _in_swarm_of(info, manager_address)]
     found = f"{len(ready)} Ready" + (f"; also {', '.join(others)}" if others else "") + (
-        f"; listed twice (a node that left and joined again): {', '.join(twice)}" if twice else "")
-    return verdict(len(ready) == count and not others, f"{count} nodes Ready in docker node ls", found)
+        f"; listed twice (a node that left and joined again): {', '.join(twice)}" if twice else "") + (
+        f"; not in this swarm by their own docker: {', '.join(astray)}" if astray else "")
+    return verdict(len(ready) == count and not others and not astray, f"{count} nodes Ready in docker node ls", found)
 
 
 def _in_swarm_of(info: dict, manager_address: str) -> bool:

@@ -20,6 +20,9 @@ from dcalab.quiz import DOMAINS
 from dcalab.topology import topology
 
 LAB_FILE = "lab.toml"
+# On master: the labs whose start dcalab applied to these nodes, one per line (a lab that starts where another
+# ends lists both); `dcalab cluster up` makes nodes without it.
+STARTED_LABS = "/etc/dcalab/started-labs"
 DOMAIN_TITLES = tuple(title for title, _ in DOMAINS.values())  # the study guide's titles, as tasks name them
 
 

@@ -205,6 +205,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     for lab in config.stash[LABS].values():
         results = _results(config, lab)
         if results:
+            session = config.stash[SESSIONS][lab.id]
+            if any(result.task.read_nodes for result in results.values()) and session.start_missing():
+                terminalreporter.write_line(session.start_missing())
             print_summary(terminalreporter, lab, results, mode, hints)
 
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 from dcalab.backends.base import Cluster
 from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, NodeRefused, SolveError
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS, TaskResult
-from dcalab.lab import Lab
+from dcalab.lab import STARTED_LABS, Lab
 from dcalab.progress import step
 from dcalab.runner import TaskRun
 
@@ -41,6 +41,7 @@ class LabSession:
         self._quiet: dict[str, TaskResult] = {}  # prerequisites graded only to decide BLOCKED
         self._reachable: dict[str, str] = {}  # node -> "" or why the harness cannot reach it
         self.fresh_line: Callable[[], None] | None = None  # ends the caller's line before a progress line (pytest)
+        self._start_missing: str | None = None  # asked once: see start_missing()
 
     def run(self, task_id: str, grader: Callable | None = None) -> TaskResult:
         """Solve (in solve mode) and grade one task; `grader` defaults to the lab's own test function. A solve
@@ -58,6 +59,19 @@ class LabSession:
             if wanted is None or task.id in wanted:
                 self.run(task.id)
         return self.results
+
+    def start_missing(self) -> str:
+        """A sentence when these nodes do not hold the lab's start (`dcalab cluster up` makes bare nodes), else ""
+        (also when master cannot be asked: the tasks that read it say why)."""
+        if self._start_missing is None:
+            try:
+                result = self.cluster.host("master").run("cat %s 2>/dev/null || true", STARTED_LABS)
+            except Exception:  # any transport failure: the tasks' own probes name it
+                result = None
+            started = result is None or result.rc != 0 or self.lab.id in result.stdout.split()
+            self._start_missing = "" if started else (
+                f"These nodes were not started for the lab {self.lab.id}: run dcalab lab start {self.lab.id}.")
+        return self._start_missing
 
     def again(self) -> None:
         """Forget the results, what was reachable and the nodes' answers, keep the open shells: for the next
@@ -94,6 +108,8 @@ class LabSession:
         problem = self._unreachable(task.read_nodes)
         if problem:
             return TaskResult(task, ENV_ERROR, reason=problem)
+        if solving and task.read_nodes and self.start_missing():  # a solve goes from the lab's start, not elsewhere
+            return TaskResult(task, FAIL, reason=f"Solving it failed: {self.start_missing()}")
         run = TaskRun(self.lab, task, self.cluster, solving)
         try:
             (grader or self.lab.graders[task_id])(run)

@@ -11,7 +11,7 @@ from checks import run_or_raise, swarm
 from dcalab.backends.base import Cluster, in_parallel
 from dcalab.errors import DcalabError
 from dcalab.grading import PASS
-from dcalab.lab import Lab, Start, find_lab
+from dcalab.lab import STARTED_LABS, Lab, Start, find_lab
 from dcalab.progress import step
 from dcalab.session import LabSession
 from dcalab.topology import topology
@@ -89,6 +89,8 @@ def apply_start(cluster: Cluster, lab: Lab, _after: tuple[str, ...] = ()) -> Non
             raise DcalabError(f"A start step of the lab {lab.id} failed on {setup.node}: `{setup.run}` said: {said}",
                               f"The cluster is still usable. Look on the node (dcalab shell {setup.node}), then run "
                               f"dcalab lab start {lab.id} again.")
+    run_or_raise(cluster.host("master"), "mkdir -p %s && echo %s >> %s", STARTED_LABS.rpartition("/")[0], lab.id,
+                 STARTED_LABS)
 
 
 def leftovers(cluster: Cluster) -> dict[str, list[str]]:
@@ -108,5 +110,6 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False) -> Started:
             with step("Removing what other labs left on the nodes, and their swarm"):
                 in_parallel(lambda node: run_or_raise(cluster.host(node.name), CLEAN), topology().nodes)
             left = {}
+        run_or_raise(cluster.host("master"), "rm -f %s", STARTED_LABS)  # the start applied below is the one now
     apply_start(cluster, lab)
     return Started(lab.id, time.monotonic() - began, recreated, left)

@@ -4,9 +4,11 @@ idempotent; grade is read-only; each learner mistake gets the right failing task
 from __future__ import annotations
 
 from checks import retried
+from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
 from tests.labrun import LAB, fingerprint, run_lab
+from tests.pristine import start_registry
 
 TASKS = [task.id for task in load_lab(LAB).tasks]
 REGISTRY = "registry.docker-dca.example:5000"
@@ -128,3 +130,26 @@ def test_a_registry_listening_on_another_port_inside_passes_when_it_answers_on_5
     assert_every_task_passes(solved)
     assert "0.0.0.0:5000->6000/tcp" in pristine.host("registry").check_output("docker ps --format '{{.Ports}}'")
     assert run_lab("grade", "registry_running")["registry-running"]["verdict"] == "PASS"
+
+
+def test_a_worker_that_left_is_not_ready_though_master_still_lists_it(pristine: EmbeddedCluster) -> None:
+    run_lab("solve", select="swarm_join")
+    pristine.host("worker2").check_output("docker swarm leave")
+    entry = run_lab("grade", select="swarm_join")["swarm-join"]
+    assert entry["verdict"] == "FAIL", entry["output"]
+    assert "not in this swarm by their own docker: worker2.docker-dca.example (inactive)" in entry["output"]
+
+
+def test_nodes_without_the_labs_start_are_said_so_by_solve_and_grade(pristine: EmbeddedCluster) -> None:
+    """After `dcalab cluster up` the nodes are bare (no swarm): a solve stops there in one line with the command
+    that starts the lab, instead of the daemon's "This node is not a swarm manager"; a grade says it too."""
+    pristine.recreate_nodes()
+    solved = labrun.run_lab(LAB, "--lab-mode=solve", "-k", "swarm_join or catalog")
+    assert "This node is not a swarm manager" not in solved.output, solved.output
+    for task in ("swarm-join", "catalog"):
+        assert solved.tasks[task]["verdict"] in ("FAIL", "BLOCKED"), solved.output
+        assert "not started for the lab registry: run dcalab lab start registry" in solved.tasks[task]["output"]
+    graded = labrun.run_lab(LAB, "-k", "swarm_join")
+    assert "These nodes were not started for the lab registry: run dcalab lab start registry." in graded.output
+    start_registry(pristine)
+    assert "not started" not in labrun.run_lab(LAB, "-k", "swarm_join").output

@@ -128,7 +128,7 @@ class SettlingCluster:
 
 def task_run(cluster) -> TaskRun:
     lab = load_lab(LAB)
-    return TaskRun(lab, lab.task("swarm-join"), cluster, solving=False)
+    return TaskRun(lab, lab.task("catalog"), cluster, solving=False)
 
 
 def test_until_looks_again_afresh_until_the_state_settles(monkeypatch) -> None:

@@ -109,7 +109,8 @@ def test_a_node_that_goes_away_is_env_error_until_it_is_back_on_new_shells(tmp_p
     assert row("daemon-json", first).split()[2:] == row("daemon-json", back).split()[2:] == ["5/5", "PASS"]
     assert row("daemon-json", away).split()[2:] == ["0/5", "ENV-ERROR"]
     assert row("cross-node-pull", away).split()[2:] == ["0/2", "ENV-ERROR"]
-    assert ("Next, daemon-json: The harness cannot reach worker2 (Error response from daemon: container "
+    assert row("swarm-join", away).split()[2:] == ["0/4", "ENV-ERROR"]  # it reads each node's own swarm state
+    assert ("Next, swarm-join: The harness cannot reach worker2 (Error response from daemon: container "
             "dcalab-worker2 is not running). Start it: dcalab cluster up") in away
     # shells kept between grades that looked at every node, opened anew after one that could not
     assert cluster.calls == ["forget_answers", "reconnect", "forget_answers", "reconnect"]  # the last: Ctrl-C

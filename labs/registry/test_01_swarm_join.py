@@ -1,4 +1,4 @@
-"""Task swarm-join: the registry node joined master's swarm as a worker; four nodes Ready."""
+"""Task swarm-join: the registry node joined master's swarm as a worker; four nodes Ready, each by its own account."""
 
 from checks import swarm
 
@@ -14,8 +14,9 @@ def test_swarm_join(task) -> None:
     if own.get("LocalNodeState") == "active":
         task.until(lambda: swarm.member(swarm.node_list(manager), joiner), SETTLE)
     listing = swarm.node_list(manager)
+    views = {task.fqdn(node): swarm.local_swarm(task.host(node)) for node in ("master", "worker1", "worker2")}
     task.grade({
         "registry-joined": swarm.member(listing, joiner, own),
         "joined-as-worker": swarm.is_worker(listing, joiner),
-        "four-ready": swarm.all_ready(listing, 4),
+        "four-ready": swarm.all_ready(listing, 4, {**views, joiner: own}, task.manager_address),
     })
