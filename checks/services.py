@@ -11,18 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from checks import EnvironmentFault, Verdict, run_or_raise, verdict
-from checks.docker_cli import docker_json, node_of, raise_unless_answering
-from checks.swarm import not_managing
+from checks.docker_cli import api_json, docker_json, node_of, raise_unless_answering
+from checks.swarm import nodes, not_managing
 
 SETTLING = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
+ALIVE = SETTLING | {"running"}  # a task in one of these states still holds (or is about to hold) a container
+# A task that ended so while still wanted is about to be replaced: the orchestrator then asks it to shut down
+FAILED = {"failed", "rejected"}
+# Desired states of a task that holds a slot: running, or ready while a replacement waits out the restart delay
+WANTED = {"running", "ready"}
 UPDATING = {"updating", "rollback_started"}
 SETTLE_SECONDS = 40  # a rolling update of two tasks with a 5 s delay settles in about 20 s
 
 
 def services(manager) -> dict[str, dict]:
-    """Every service, by name, as `docker service inspect` shows it."""
-    found = docker_json(manager, "ids=$(docker service ls -q) || exit; [ -z \"$ids\" ] && echo '[]' || "
-                                 "docker service inspect $ids")
+    """Every service, by name, as `docker service inspect` shows it, with the ServiceStatus `docker service ls`
+    shows (DesiredTasks: the replicas, or the nodes a global service runs on)."""
+    found = api_json(manager, "/services?status=true")
     if found is None:
         raise not_managing(manager, "docker service ls")
     return {entry["Spec"]["Name"]: entry for entry in found}
@@ -60,14 +65,23 @@ def image_of(service: dict) -> str:
     return short_image(service["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"])
 
 
-def settling(service: dict | None, tasks: list[dict]) -> bool:
-    """An update under way or tasks on their way to running without an error: worth looking again."""
+def settling(service: dict | None, tasks: list[dict], ready_nodes: set[str]) -> bool:
+    """Worth looking again: an update under way; fewer tasks holding a slot than the service wants (a failed task's
+    replacement not made yet); a task on its way to running without an error, failed and not yet replaced, or asked
+    to shut down and still alive. Tasks on a node that is not Ready (`ready_nodes`: their IDs) are left out: nothing
+    moves there."""
     if service is None:
         return False
     if (service.get("UpdateStatus") or {}).get("State") in UPDATING:
         return True
-    return any(entry["DesiredState"] == "running" and entry["Status"]["State"] in SETTLING
-               and not entry["Status"].get("Err") for entry in tasks)
+    if len([entry for entry in tasks if entry["DesiredState"] in WANTED]) < \
+            (service.get("ServiceStatus") or {}).get("DesiredTasks", 0):
+        return True
+    moving = [entry for entry in tasks if not entry.get("NodeID") or entry["NodeID"] in ready_nodes]
+    return any((entry["DesiredState"] in WANTED and entry["Status"]["State"] in SETTLING
+                and not entry["Status"].get("Err"))
+               or (entry["DesiredState"] in WANTED and entry["Status"]["State"] in FAILED)
+               or (entry["DesiredState"] not in WANTED and entry["Status"]["State"] in ALIVE) for entry in moving)
 
 
 def last_error(tasks: list[dict]) -> str:
@@ -275,9 +289,10 @@ def networks(manager) -> list[dict]:
 
 
 def settled(manager, name: str) -> Verdict:
-    """PASS once the service is neither updating nor has a task on its way to running (asked afresh)."""
+    """PASS once nothing of the service is in flight (see settling; asked afresh)."""
     service = services(manager).get(name)
-    busy = settling(service, tasks_of(task_list(manager), service))
+    ready = {entry["ID"] for entry in nodes(manager) if (entry.get("Status") or {}).get("State") == "ready"}
+    busy = settling(service, tasks_of(task_list(manager), service), ready)
     return verdict(not busy, f"{name} settled", f"{name} {'is still converging' if busy else 'settled'}")
 
 

@@ -130,3 +130,16 @@ def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Pat
         own = check_lines(graded[task]["output"], check)
         assert "hint:" in own and words in own, (check, own)
     return graded
+
+
+def assert_solved_again_after_docker_restarts(cluster: EmbeddedCluster, lab: Path, times: int) -> None:
+    """`times` over: docker restarted on master (a manager), then a solve ends all PASS and so does the grade right
+    after it: nothing is judged while the swarm still recovers (tasks failed and waiting for their replacement,
+    a replacement waiting out its restart delay, DNS catching up)."""
+    tasks = [task.id for task in load_lab(lab).tasks]
+    for _ in range(times):
+        cluster.host("master").check_output("systemctl restart docker")
+        solved = run_lab("solve", lab=lab)
+        assert verdicts(solved) == dict.fromkeys(tasks, "PASS"), outputs(solved, "PASS")
+        graded = run_lab("grade", lab=lab)
+        assert verdicts(graded) == dict.fromkeys(tasks, "PASS"), outputs(graded, "PASS")

@@ -9,6 +9,7 @@ KEY_FILE = "/root/unlock.key"
 def test_autolock(task) -> None:
     manager = task.host("master")
     if task.solving:
+        swarm_security.ensure_unlocked(manager, KEY_FILE)  # a manager docker restarted is locked until unlocked
         if not swarm_security.autolock(swarm.local_swarm(manager)).passed:
             run_or_raise(manager, "docker swarm update --autolock=true >/dev/null")
             run_or_raise(manager, "docker swarm unlock-key -q > %s && systemctl restart docker", KEY_FILE)
