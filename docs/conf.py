@@ -17,6 +17,7 @@ source_suffix = {".md": "markdown"}
 exclude_patterns = ["_ext", "_build"]
 myst_heading_anchors = 3  # links to a section: verdicts.md#faults-and-guarantees
 nitpicky = True
+smartquotes = False  # quotes as typed: a command copied from a page runs
 html_theme = "furo"
 html_title = "dcalab"
 html_show_sourcelink = False
