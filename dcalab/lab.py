@@ -142,16 +142,71 @@ class Lab:
 
 
 # -- loading and validation ------------------------------------------------------------------------------------
-LAB_KEYS = {"id": str, "title": str, "pass_mark": int, "tasks": list}
-TASK_KEYS = {"id": str, "title": str, "nodes": list, "domain": str, "objective": str, "instructions": str,
-             "checks": list}
-CHECK_KEYS = {"id": str, "points": int, "hint": str}
-STEP_KEYS = {"node": str, "run": str}
-REPORT_KEYS = {"registry": str, "from": str}
-OPTIONAL = {"lab": {"settings": dict, "start": dict, "report": dict},
-            "task": {"depends": list, "reads": list, "solution": str}, "check": {},
-            "start": {"managers": list, "workers": list, "after_lab": str, "steps": list},
-            "report": {"scheme": str, "ca": str, "auth_file": str}}
+@dataclass(frozen=True)
+class Key:
+    """One key of a lab.toml table as the validator checks it; the documentation's lab.toml reference is made
+    from these, so it says what the validator does."""
+
+    kind: type
+    required: bool
+    meaning: str
+
+
+# Each table of a lab.toml, as the validator names it in its messages, with its keys in the order a lab writes them.
+SCHEMA: dict[str, dict[str, Key]] = {
+    "lab": {
+        "id": Key(str, True, "The lab's name: the same as its folder under labs/."),
+        "title": Key(str, True, "One line saying what the lab is about."),
+        "pass_mark": Key(int, True, "The share of the points that passes, in percent, 1 to 100."),
+        "start": Key(dict, False, "Where the lab starts: the [start] table below. Without it, no node is in a swarm."),
+        "settings": Key(dict, False, "Free-form values the lab's test modules read as task.settings (a registry's "
+                        "address, image names); the validator checks only that it is a table."),
+        "report": Key(dict, False, "The registry whose contents the HTML report shows: the [report] table below."),
+        "tasks": Key(list, True, "The tasks, in the order the learner does them: [[tasks]] tables, at least one."),
+    },
+    "[start]": {
+        "after_lab": Key(str, False, "Start where that lab ends: it is started, then solved. Another lab's name; "
+                         "with no managers and workers here, its swarm is kept."),
+        "managers": Key(list, False, "Nodes that are swarm managers; the first one leads (it runs docker swarm init). "
+                        "Empty: no swarm at all."),
+        "workers": Key(list, False, "Nodes that join the swarm as workers; needs a manager. Every node named in "
+                       "neither list is in no swarm."),
+        "steps": Key(list, False, "Setup steps run as root after the swarm: [[start.steps]] tables, each must "
+                     "succeed."),
+    },
+    "[[start.steps]]": {
+        "node": Key(str, True, "The lab node the step runs on."),
+        "run": Key(str, True, "A shell command, run as root; it must succeed."),
+    },
+    "[report]": {
+        "registry": Key(str, True, "The registry as docker names it, host or host:port, no scheme."),
+        "from": Key(str, True, "The lab node whose curl asks the registry's API."),
+        "scheme": Key(str, False, "http (the default) or https."),
+        "ca": Key(str, False, "With https only: the absolute path, on that node, of the CA certificate that signed "
+                  "the registry's."),
+        "auth_file": Key(str, False, "The absolute path, on that node, of a file holding user:password on one line: "
+                         "the node's curl reads it, so the password never reaches dcalab."),
+    },
+    "[[tasks]]": {
+        "id": Key(str, True, "The task's name, unique in the lab; its test module sets TASK to it."),
+        "title": Key(str, True, "One line saying what to do."),
+        "nodes": Key(list, True, "The lab nodes the learner works on; the grader may read them."),
+        "reads": Key(list, False, "Other nodes the grader reads (e.g. master, to ask the registry's API). The "
+                     "harness probes every node in nodes and reads before grading the task."),
+        "domain": Key(str, True, "The DCA domain, one of the six titles of the study guide."),
+        "objective": Key(str, True, "The study guide's objective the task practises, in a few words."),
+        "instructions": Key(str, True, "What the learner reads in dcalab lab show."),
+        "depends": Key(list, False, "Earlier tasks this one needs: a FAIL while one of them is not PASS is BLOCKED."),
+        "solution": Key(str, False, "The reference commands as a learner would type them (dcalab lab show "
+                        "--solution); what solve does."),
+        "checks": Key(list, True, "The sub-checks that grade it: [[tasks.checks]] tables, at least one."),
+    },
+    "[[tasks.checks]]": {
+        "id": Key(str, True, "The sub-check's name, unique in its task; the test module grades each one."),
+        "points": Key(int, True, "What the sub-check is worth when it holds: 1 or more."),
+        "hint": Key(str, True, "What to do when it does not hold: shown under its FAIL line."),
+    },
+}
 REGISTRY_ADDRESS = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?")  # host or host:port, no scheme
 
 
@@ -164,18 +219,21 @@ class _Reader:
     def fail(self, where: str, problem: str, fix: str) -> None:
         raise LabFileError(f"{self.path}{': ' + where if where else ''}: {problem}.", fix)
 
-    def table(self, data: object, where: str, required: dict, optional: dict) -> dict:
+    def table(self, data: object, where: str, table: str) -> dict:
+        """Check data against SCHEMA[table]: a table with its required keys and no unknown one, each of its kind."""
         if not isinstance(data, dict):
             self.fail(where, "is not a table", "Write it as [section] or [[list]] with key = value lines.")
+        keys = SCHEMA[table]
+        required = [key for key, spec in keys.items() if spec.required]
         for key in required:
             if key not in data:
                 self.fail(where, f"has no {key}", f"Add {key} = ... (every {where.split(' ')[0] or 'lab'} needs "
                           f"{', '.join(required)}).")
         for key, value in data.items():
-            kind = required.get(key) or optional.get(key)
-            if kind is None:
+            if key not in keys:
                 self.fail(where, f"has an unknown key {key!r}",
-                          f"Remove it or correct its spelling; the keys are {', '.join([*required, *optional])}.")
+                          f"Remove it or correct its spelling; the keys are {', '.join(keys)}.")
+            kind = keys[key].kind
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 self.fail(where, f"{key} must be a {kind.__name__}, not {value!r}",
                           f"Write {key} as a {kind.__name__}.")
@@ -199,7 +257,7 @@ def load_lab(folder: Path) -> Lab:
     except tomllib.TOMLDecodeError as error:
         raise LabFileError(f"{path} is not valid TOML: {error}.", "Correct the line it names.") from error
     reader = _Reader(path)
-    reader.table(data, "", LAB_KEYS, OPTIONAL["lab"])
+    reader.table(data, "", "lab")
     if data["id"] != folder.name:
         reader.fail("", f"id is {data['id']!r} but the folder is {folder.name!r}", f'Set id = "{folder.name}".')
     if not 0 < data["pass_mark"] <= 100:
@@ -216,7 +274,7 @@ def load_lab(folder: Path) -> Lab:
 
 def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Task:
     where = f"task {number}" + (f" ({raw['id']})" if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "")
-    raw = reader.table(raw, where, TASK_KEYS, OPTIONAL["task"])
+    raw = reader.table(raw, where, "[[tasks]]")
     if raw["id"] in {task.id for task in earlier}:
         reader.fail(where, f"the task id {raw['id']!r} is used twice", "Give every task its own id.")
     if raw["domain"] not in DOMAIN_TITLES:
@@ -227,7 +285,7 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
                         "A task may depend only on tasks listed before it.")
     checks: list[SubCheck] = []
     for raw_check in raw["checks"]:
-        check = reader.table(raw_check, f"{where}, check {len(checks) + 1}", CHECK_KEYS, OPTIONAL["check"])
+        check = reader.table(raw_check, f"{where}, check {len(checks) + 1}", "[[tasks.checks]]")
         if check["id"] in {c.id for c in checks}:
             reader.fail(where, f"the check id {check['id']!r} is used twice", "Give every check of a task its own id.")
         if check["points"] <= 0:
@@ -242,7 +300,7 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
 
 
 def _start(reader: _Reader, raw: dict, lab_id: str) -> Start:
-    raw = reader.table(raw, "[start]", {}, OPTIONAL["start"])
+    raw = reader.table(raw, "[start]", "[start]")
     managers = reader.nodes(raw.get("managers", []), "[start]", "managers")
     workers = reader.nodes(raw.get("workers", []), "[start]", "workers")
     if set(managers) & set(workers):
@@ -258,13 +316,13 @@ def _start(reader: _Reader, raw: dict, lab_id: str) -> Start:
                     f"The labs are: {', '.join(lab_names())}.")
     steps = []
     for raw_step in raw.get("steps", []):
-        step = reader.table(raw_step, "[[start.steps]]", STEP_KEYS, {})
+        step = reader.table(raw_step, "[[start.steps]]", "[[start.steps]]")
         steps.append(StartStep(reader.nodes([step["node"]], "[[start.steps]]", "node")[0], step["run"]))
     return Start(managers, workers, after, tuple(steps))
 
 
 def _report(reader: _Reader, raw: dict) -> ReportRegistry:
-    raw = reader.table(raw, "[report]", REPORT_KEYS, OPTIONAL["report"])
+    raw = reader.table(raw, "[report]", "[report]")
     if not REGISTRY_ADDRESS.fullmatch(raw["registry"]):
         reader.fail("[report]", f"registry {raw['registry']!r} is not a registry address",
                     'Write it as docker names it, host or host:port: registry = "registry.docker-dca.example:5000".')
