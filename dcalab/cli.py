@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from dcalab.start import start_lab
 from dcalab.watch import INTERVAL, watch
 
 HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
+INTERACTIVE = {"quiz", "exam", "watch", "shell"}  # the commands Ctrl-C stops
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -277,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in INTERACTIVE and sys.stdin.isatty():
+        # Started with Ctrl-C ignored (`nohup … &` ignores SIGINT for every child): on a terminal it stops again;
+        # Python's handler, which a shell's exec turns into the default for the node's shell.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return args.handler(args)
     except DcalabError as error:

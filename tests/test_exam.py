@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -41,9 +42,9 @@ LEFT_ARROW = "\x1b[D"
 STOPPED = "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam"
 
 
-def exam(*args: str) -> pexpect.spawn:
+def exam(*args: str, ctrl_c: signal.Handlers = signal.SIG_DFL) -> pexpect.spawn:
     """`python -m dcalab exam ARGS` in a pty, its whole screen kept in `child.screen`."""
-    child = spawn(*args, command="exam")
+    child = spawn(*args, command="exam", ctrl_c=ctrl_c)
     child.screen = child.logfile_read = io.StringIO()
     return child
 
@@ -168,8 +169,9 @@ def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain()
     assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "done", "-", 4, 4)
 
 
-def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
-    child = exam("--lab", "none", "--questions", "5", "--seed", "8")
+@pytest.mark.parametrize("ctrl_c", [signal.SIG_DFL, signal.SIG_IGN], ids=["started-in-a-terminal", "under-nohup"])
+def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing(ctrl_c: signal.Handlers) -> None:
+    child = exam("--lab", "none", "--questions", "5", "--seed", "8", ctrl_c=ctrl_c)
     assert answer(child, right).verdict == "Answer recorded"
     child.expect(HEADER)
     child.expect([CHOICE_PROMPT, DOMC_PROMPT])

@@ -17,6 +17,7 @@ import pytest
 from checks.swarm import await_ready
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.topology import topology
+from tests import terminal
 from tests.labrun import LAB, ROOT, fingerprint, run_lab
 from tests.pristine import REGISTRY_LAB, start_registry
 
@@ -167,9 +168,9 @@ def test_ctrl_c_ends_cleanly_and_records_no_score(solved: EmbeddedCluster, tmp_p
     registry = solved.host("registry")
     registry.check_output("pkill -STOP -x dockerd")  # a slow grade to interrupt
     try:
-        grade = pexpect.spawn(sys.executable, ["-m", "pytest", str(LAB), "-p", "no:cacheprovider",
-                                               "--lab-timeout=30"], cwd=str(ROOT), encoding="utf-8", timeout=60,
-                              env={"DCALAB_HISTORY": str(history), "PATH": "/usr/local/bin:/usr/bin:/bin"})
+        grade = terminal.spawn(sys.executable, ["-m", "pytest", str(LAB), "-p", "no:cacheprovider",
+                                                "--lab-timeout=30"], cwd=str(ROOT), encoding="utf-8", timeout=60,
+                               env={"DCALAB_HISTORY": str(history), "PATH": "/usr/local/bin:/usr/bin:/bin"})
         grade.expect("test_01_swarm_join.py")  # its grader waits on the registry node's docker
         time.sleep(1)
         grade.kill(signal.SIGINT)
