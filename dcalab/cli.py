@@ -15,6 +15,7 @@ from dcalab.exam.cli import add_exam_parser
 from dcalab.exam.readiness import domain_line
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
 from dcalab.lab import Lab, find_lab, lab_names
+from dcalab.outcome import write_page
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.session import LabSession
@@ -141,7 +142,7 @@ def _last_graded_lab() -> str:
 def history_command(args: argparse.Namespace) -> int:
     limit = None if args.all else args.limit
     if args.html:
-        Path(args.html).write_text(render_page(limit, args.lab), encoding="utf-8")
+        write_page(Path(args.html), render_page(limit, args.lab))
         print(f"Your history is written to {args.html}.")
         return 0
     attempts = [run for run in history.runs(args.lab) if run.kind == "lab" or not args.lab]
@@ -203,7 +204,7 @@ def review_command(args: argparse.Namespace) -> int:
                           "dcalab history lists the runs; a quiz or an exam since then can be reviewed.")
     reviewed = from_history(items)
     if args.html:
-        Path(args.html).write_text(render_review_html(run, reviewed), encoding="utf-8")
+        write_page(Path(args.html), render_review_html(run, reviewed))
         print(f"The review of {run.kind} {run.id} ({summary(reviewed)}) is written to {args.html}.")
         return 0
     print(f"Your {run.kind} of {run.finished} (run {run.id}, {run.mode}): {run.score}/{run.max_score} points.")

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dcalab.errors import HistoryError, warn
-from dcalab.grading import PASS, TaskResult
-from dcalab.lab import Lab
+from dcalab.grading import PASS
 from dcalab.quiz import CORRECT, RIGHT_IN_A_ROW, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
@@ -126,14 +125,6 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
         warn(f"this {'grade' if kind == 'lab' else kind} is not saved in your history. {error}")
         return None
     return run
-
-
-def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, path: Path | None = None,
-               started: float | None = None, best: int | None = None) -> int | None:
-    """Store one completed grade of a lab (only the tasks that ran); a watch gives its start and best score."""
-    items = [Item(task_id, r.status, r.score, r.task.points, r.task.domain, r.task.objective)
-             for task_id, r in results.items()]
-    return record_run("lab", lab.id, mode, backend, items, path, started, best)
 
 
 def last_seen(path: Path | None = None) -> dict[str, int]:

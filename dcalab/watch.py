@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dcalab.grading import PASS, TaskResult
-from dcalab.history import record_lab
+from dcalab.outcome import save_grade
 from dcalab.report import totals, write_table
 from dcalab.session import LabSession
 
@@ -89,8 +89,8 @@ class Watch:
 
     def record(self, history: Path | None) -> int | None:
         """The watch's one history row: its start, best score and last grade."""
-        return record_lab(self.session.lab, self.results, "watch", self.session.cluster.name, history, self.started,
-                          self.best)
+        return save_grade(self.session.lab, self.results, "watch", self.session.cluster.name, history=history,
+                          started=self.started, best=self.best)
 
 
 def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: float = INTERVAL,

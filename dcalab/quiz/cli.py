@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from dcalab import history
 from dcalab.errors import DcalabError, HistoryError, warn
+from dcalab.outcome import save_run
 from dcalab.quiz import DOMAINS, RIGHT_IN_A_ROW
 from dcalab.quiz.bank import KINDS, load_bank, load_objectives
 from dcalab.quiz.engine import Drill, Session, select
@@ -107,7 +108,7 @@ def quiz_command(args: argparse.Namespace) -> int:
     status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
     items = history_items(session.items, session.results)  # a stopped quiz keeps the answers given
     subject = "missed" if args.missed else "quiz"
-    run = history.record_run("quiz", subject, run_mode(session), "-", items) if items and saving else None
+    run = save_run("quiz", subject, run_mode(session), "-", items) if items and saving else None
     if not session.stopped:
         print_review(from_history(items), sys.stdout)
     if isinstance(session, Drill) and session.mastered:
