@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -202,6 +203,50 @@ def test_ctrl_c_in_a_terminal_exits_130_with_the_cursor_back_and_one_history_row
     assert "Watched registry from" in child.before and "best 30/30, last 0/30" in child.before
     runs = history.runs(path=path)
     assert [(run.mode, run.score, run.best) for run in runs] == [("grade", 0, None), ("watch", 0, 30)]
+
+
+def popen_watch(tmp_path: Path, state: str = "start") -> subprocess.Popen:
+    """The watch of the registry lab with its output in a pipe (as in a log): a frame whenever a verdict changes."""
+    set_state(tmp_path / "state", state)
+    env = {**os.environ, "DCALAB_HISTORY": str(tmp_path / "history.sqlite3"), "DCALAB_STATE": str(tmp_path / "s")}
+    return subprocess.Popen([sys.executable, "-m", "tests.watch_replay", str(tmp_path / "state"), "registry",
+                             "--interval", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def read_frame(watching: subprocess.Popen) -> str:
+    """The lines of one frame, up to its last (the next task's hint, or that every task passes)."""
+    lines = []
+    while not lines or not lines[-1].startswith(("Next, ", "Every task passes.")):
+        lines.append(watching.stdout.readline().decode())
+        assert lines[-1], "the watch ended: " + watching.stderr.read().decode()
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "closed-pipe"])
+def test_a_watch_killed_or_whose_reader_stops_still_saves_its_history_row(tmp_path: Path, how: str) -> None:
+    watching = popen_watch(tmp_path, "solved")
+    assert "Every task passes." in read_frame(watching)
+    if how == "SIGTERM":
+        watching.send_signal(signal.SIGTERM)
+    else:
+        watching.stdout.close()  # `dcalab watch | head`: the next frame it prints finds no reader
+        set_state(tmp_path / "state", "start")
+    _, errors = watching.communicate(timeout=20)
+    assert watching.returncode == (128 + signal.SIGTERM if how == "SIGTERM" else 1)
+    assert "Traceback" not in errors.decode(), errors.decode()
+    assert [(run.mode, run.best) for run in history.runs(path=tmp_path / "history.sqlite3")] == [("watch", 30)]
+
+
+def test_a_watch_whose_terminal_closes_still_saves_its_history_row(tmp_path: Path) -> None:
+    child = spawn_watch(tmp_path, "registry", "--interval", "0.2", state="solved")
+    child.expect_exact("Every task passes.")
+    child.ptyproc.fileobj.close()  # the terminal window closed: the watch gets SIGHUP, and its output is gone
+    deadline = time.monotonic() + 20
+    while child.ptyproc.isalive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (child.ptyproc.exitstatus, child.ptyproc.signalstatus) == (128 + signal.SIGHUP, None)
+    assert [(run.mode, run.best) for run in history.runs(path=tmp_path / "history.sqlite3")] == [("watch", 30)]
 
 
 def test_a_terminal_too_narrow_for_the_table_wraps_it(tmp_path: Path) -> None:
