@@ -6,11 +6,13 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
 from dcalab.exam.readiness import domain_line
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
@@ -25,6 +27,7 @@ from dcalab.start import start_lab
 from dcalab.watch import INTERVAL, watch
 
 HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
+T = TypeVar("T")
 INTERACTIVE = {"quiz", "exam", "watch", "shell"}  # the commands Ctrl-C stops
 
 
@@ -82,7 +85,7 @@ def lab_command(args: argparse.Namespace) -> int:
     lab = find_lab(args.lab)
     if args.action == "start":
         return _start_lab(lab, args)
-    progress = {entry.item: entry for entry in history.progress(lab.id)}
+    progress = {entry.item: entry for entry in _from_history(lambda: history.progress(lab.id), [], "progress")}
     print(f"Lab {lab.id}: {lab.title} ({lab.points} points, pass mark {lab.pass_mark} %)")
     print(f"Start it: dcalab lab start {lab.id}" + (f" (it starts where {lab.start.after_lab} ends)"
                                                    if lab.start.after_lab else ""))
@@ -103,7 +106,7 @@ def _list_labs() -> int:
     names = lab_names()
     labs = [find_lab(name) for name in names]
     width = max(len(name) for name in names)
-    records = {record.subject: record for record in lab_records(None)}
+    records = {record.subject: record for record in _from_history(lambda: lab_records(None), [], "best scores")}
     for lab in labs:
         graded = records[lab.id].best if lab.id in records else None
         best = "not graded yet" if graded is None else f"best {graded}/{lab.points}"
@@ -131,8 +134,18 @@ def watch_command(args: argparse.Namespace) -> int:
                  args.interval)
 
 
+def _from_history(read: Callable[[], T], instead: T, what: str) -> T:
+    """What `read` reads in the history; `instead`, after one warning line, when the history cannot be read: a damaged
+    history costs the commands that only show it beside something else that warning, not the command."""
+    try:
+        return read()
+    except HistoryError as error:
+        warn(f"your {what} cannot be shown. {error}")
+        return instead
+
+
 def _last_graded_lab() -> str:
-    graded = [run.subject for run in history.runs() if run.kind == "lab"]
+    graded = [run.subject for run in _from_history(history.runs, [], "last graded lab") if run.kind == "lab"]
     if not graded:
         raise DcalabError("Which lab? You have graded none yet.", f"Name it: dcalab watch LAB (the labs: "
                           f"{', '.join(lab_names())}).")

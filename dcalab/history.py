@@ -48,6 +48,9 @@ def default_path() -> Path:
 def _unusable(path: Path, error: Exception) -> HistoryError:
     if "locked" in str(error):
         fix = "Another program is writing to it: try again once it is done."
+    elif isinstance(error, PermissionError) or any(word in str(error) for word in ("readonly", "unable to open")):
+        fix = (f"dcalab may not write it: give your user write permission on it and its folder (ls -ld {path} "
+               f"{path.parent} shows them), or use another file: DCALAB_HISTORY=PATH")
     else:
         fix = f"If the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"
     return HistoryError(f"The history {path} cannot be used ({error}).", fix)
@@ -70,11 +73,14 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 
 @contextmanager
 def _open(path: Path | None = None, write: bool = False) -> Iterator[sqlite3.Connection]:
-    """The history at this schema version, as one transaction, closed after; HistoryError if it cannot be used."""
+    """The history at this schema version, as one transaction, closed after; HistoryError if it cannot be used. A
+    history that does not exist yet is made only to be written: read, it is empty, and nothing is created."""
     path = path or default_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None)  # transactions are explicit
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        source = path if write or path.exists() else ":memory:"
+        db = sqlite3.connect(source, timeout=LOCK_WAIT, isolation_level=None)  # transactions are explicit
     except (OSError, sqlite3.Error) as error:
         raise _unusable(path, error) from error
     try:
@@ -125,6 +131,12 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
         warn(f"this {'grade' if kind == 'lab' else kind} is not saved in your history. {error}")
         return None
     return run
+
+
+def check_writable(path: Path | None = None) -> None:
+    """HistoryError, with the fix, when a run could not be saved now: said before a quiz or an exam begins."""
+    with _open(path, write=True) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # a write that changes nothing
 
 
 def last_seen(path: Path | None = None) -> dict[str, int]:

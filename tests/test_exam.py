@@ -201,17 +201,19 @@ def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     assert history.runs() == []
 
 
-def test_an_exam_with_a_damaged_history_warns_once_and_still_gives_its_result_and_review(history_file) -> None:
+def test_an_exam_with_a_damaged_history_warns_before_and_after_and_still_gives_its_result_and_review(
+        history_file) -> None:
     history_file.write_bytes(b"not a database\n" * 100)
     child = exam("--questions", "2", "--seed", "1", "--minutes", "5")
-    child.expect_exact("dcalab: warning: this exam is drawn without your history and is not saved in it.")
+    child.expect_exact("dcalab: warning: this exam is drawn without your history, and saved in it at the end only if")
     answer(child, right)
     answer(child, right)
     child.expect_exact("Total: 2/2 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
     child.expect_exact("Review of 2 questions (2 correct)")
     assert finish(child) == 0
     screen = child.screen.getvalue()
-    assert screen.count("dcalab: warning:") == 1 and "Saved in your history" not in screen and "Traceback" not in screen
+    assert screen.count("dcalab: warning:") == 2 and "Saved in your history" not in screen and "Traceback" not in screen
+    assert "dcalab: warning: this exam is not saved in your history." in screen  # tried again at the end
 
 
 def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> None:

@@ -113,8 +113,7 @@ def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: flo
 def exam_command(args: argparse.Namespace) -> int:
     lab = None if args.lab in (None, "none") else find_lab(args.lab)
     rng = random.Random(args.seed)
-    seen = seen_questions("exam")
-    questions, notes = pick_questions(load_bank(), args.questions, rng, seen)
+    questions, notes = pick_questions(load_bank(), args.questions, rng, seen_questions("exam"))
     kinds = presentations(questions, domc_count(len(questions)), rng)
     if not lab and not questions:
         raise DcalabError("An exam without a lab and without questions has nothing to ask.",
@@ -137,7 +136,7 @@ def exam_command(args: argparse.Namespace) -> int:
         return status
     answers = history_items(session.items, session.results)
     backend = args.cluster if lab else "-"
-    run = None if seen is None else save_run("exam", "exam", run_mode(session), backend, tasks + answers)
+    run = save_run("exam", "exam", run_mode(session), backend, tasks + answers)
     _show_result(tasks, answers, run, args.pass_mark)
     if answers:
         print_review(from_history(answers), sys.stdout)
