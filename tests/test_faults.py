@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from checks.swarm import await_ready
-from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.backends.embedded import EXEC_TIMEOUT, EmbeddedCluster
 from dcalab.topology import topology
 from tests import terminal
 from tests.labrun import LAB, ROOT, fingerprint, run_lab
@@ -150,6 +150,18 @@ def test_a_hung_docker_costs_the_timeout_once(solved: EmbeddedCluster) -> None:
         assert time.monotonic() - started < 20  # four tasks ask the registry node's docker: one timeout
         assert graded["registry-running"]["verdict"] == "ENV-ERROR"
         assert "registry did not answer within 3 s" in graded["registry-running"]["output"]
+    finally:
+        registry.check_output("pkill -CONT -x dockerd")
+
+
+def test_a_hung_docker_in_a_node_holds_cluster_status_at_most_the_exec_timeout(solved: EmbeddedCluster) -> None:
+    registry = solved.host("registry")
+    registry.check_output("pkill -STOP -x dockerd")
+    try:
+        started = time.monotonic()
+        reports = {report.name: report for report in solved.status()}
+        assert time.monotonic() - started < EXEC_TIMEOUT + 10  # docker info in the node is killed, not waited for
+        assert not reports["registry"].healthy and reports["master"].healthy
     finally:
         registry.check_output("pkill -CONT -x dockerd")
 
