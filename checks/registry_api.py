@@ -47,6 +47,18 @@ class Response:
         except ValueError:
             return None
 
+    def field(self, *keys: str):
+        """The value at these keys of a JSON object body; None when the body, or a level of it, is not an object with
+        the key (a learner's server may answer anything)."""
+        value = self.json() if self.status == 200 else None
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    def without(self, key: str) -> str:
+        """An HTTP 200 answer that lacks `key`, quoting what it said instead."""
+        return f"{self.describe()} without {json.dumps(key)}: {self.body.strip()[:160]}"
+
     def describe(self) -> str:
         if self.status is None:
             return f"no answer ({self.error})"
@@ -85,8 +97,11 @@ def parse_answer(printed: str) -> Response:
     """The status, headers and body of what `curl -i` printed for a request that got an HTTP answer."""
     head, _, body = printed.replace("\r\n", "\n").partition("\n\n")
     lines = head.splitlines()
+    status = lines[0].split()[1:2] if lines and lines[0].startswith("HTTP/") else []
+    if not (status and status[0].isdigit()):  # another program on the registry's port
+        return Response(None, error=f"not an HTTP answer: {printed.strip()[:80]!r}")
     headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
-    return Response(int(lines[0].split()[1]), {k.strip().lower(): v.strip() for k, v in headers.items()}, body)
+    return Response(int(status[0]), {k.strip().lower(): v.strip() for k, v in headers.items()}, body)
 
 
 def base_url(registry: str, scheme: str = "http") -> str:
@@ -111,9 +126,10 @@ def answers(response: Response, what: str) -> Verdict:
 
 def lists_repository(response: Response, name: str) -> Verdict:
     expected = f"the catalog lists {name}"
-    listed = (response.json() or {}).get("repositories") if response.status == 200 else None
-    if listed is None:
-        return verdict(False, expected, response.describe())
+    listed = response.field("repositories")
+    if not isinstance(listed, list):
+        return verdict(False, expected, response.without("repositories") if response.status == 200 else
+                       response.describe())
     return verdict(name in listed, expected, f"repositories: {json.dumps(listed)}")
 
 
@@ -121,10 +137,13 @@ def has_exact_tags(response: Response, name: str, expected_tags: list[str]) -> V
     expected = f"{name} with tags {json.dumps(expected_tags)}"
     if response.status == 404:
         return verdict(False, expected, f"{name} is not in the registry")
-    listed = (response.json() or {}).get("tags") if response.status == 200 else None
+    listed = response.field("tags")
     if response.status != 200:
         return verdict(False, expected, f"{name}: {response.describe()}")
-    return verdict(sorted(listed or []) == sorted(expected_tags), expected, f"{name} with tags {json.dumps(listed)}")
+    if not isinstance(listed, list | None):
+        return verdict(False, expected, f"{name}: {response.without('tags')}")
+    return verdict(sorted(map(str, listed or [])) == sorted(expected_tags), expected,
+                   f"{name} with tags {json.dumps(listed)}")
 
 
 def manifest_digest(response: Response) -> str | None:
@@ -133,15 +152,16 @@ def manifest_digest(response: Response) -> str | None:
 
 def config_digest(response: Response) -> str | None:
     """The image ID the manifest describes (its config blob's digest)."""
-    return ((response.json() or {}).get("config") or {}).get("digest") if response.status == 200 else None
+    digest = response.field("config", "digest")
+    return digest if isinstance(digest, str) else None
 
 
 def has_manifest(response: Response, reference: str, catalog_response: Response | None = None) -> Verdict:
     """The manifest is served; when it is not, say what the catalog does hold (a push to the wrong name)."""
     digest = manifest_digest(response)
     found = f"digest {digest}" if digest else f"{reference}: {response.describe()}"
-    listed = (catalog_response.json() or {}).get("repositories") if catalog_response is not None else None
-    if not digest and listed is not None:
+    listed = catalog_response.field("repositories") if catalog_response is not None else None
+    if not digest and isinstance(listed, list):
         found += f"; the catalog lists {json.dumps(listed)}"
     return verdict(digest is not None, f"{reference} in the registry", found)
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
 from dcalab.exam.readiness import domain_line
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
 from dcalab.lab import Lab, find_lab, lab_names
+from dcalab.outcome import write_page
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.session import LabSession
@@ -23,6 +27,8 @@ from dcalab.start import start_lab
 from dcalab.watch import INTERVAL, watch
 
 HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
+T = TypeVar("T")
+INTERACTIVE = {"quiz", "exam", "watch", "shell"}  # the commands Ctrl-C stops
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -79,7 +85,7 @@ def lab_command(args: argparse.Namespace) -> int:
     lab = find_lab(args.lab)
     if args.action == "start":
         return _start_lab(lab, args)
-    progress = {entry.item: entry for entry in history.progress(lab.id)}
+    progress = {entry.item: entry for entry in _from_history(lambda: history.progress(lab.id), [], "progress")}
     print(f"Lab {lab.id}: {lab.title} ({lab.points} points, pass mark {lab.pass_mark} %)")
     print(f"Start it: dcalab lab start {lab.id}" + (f" (it starts where {lab.start.after_lab} ends)"
                                                    if lab.start.after_lab else ""))
@@ -100,7 +106,7 @@ def _list_labs() -> int:
     names = lab_names()
     labs = [find_lab(name) for name in names]
     width = max(len(name) for name in names)
-    records = {record.subject: record for record in lab_records(None)}
+    records = {record.subject: record for record in _from_history(lambda: lab_records(None), [], "best scores")}
     for lab in labs:
         graded = records[lab.id].best if lab.id in records else None
         best = "not graded yet" if graded is None else f"best {graded}/{lab.points}"
@@ -128,8 +134,18 @@ def watch_command(args: argparse.Namespace) -> int:
                  args.interval)
 
 
+def _from_history(read: Callable[[], T], instead: T, what: str) -> T:
+    """What `read` reads in the history; `instead`, after one warning line, when the history cannot be read: a damaged
+    history costs the commands that only show it beside something else that warning, not the command."""
+    try:
+        return read()
+    except HistoryError as error:
+        warn(f"your {what} cannot be shown. {error}")
+        return instead
+
+
 def _last_graded_lab() -> str:
-    graded = [run.subject for run in history.runs() if run.kind == "lab"]
+    graded = [run.subject for run in _from_history(history.runs, [], "last graded lab") if run.kind == "lab"]
     if not graded:
         raise DcalabError("Which lab? You have graded none yet.", f"Name it: dcalab watch LAB (the labs: "
                           f"{', '.join(lab_names())}).")
@@ -139,7 +155,7 @@ def _last_graded_lab() -> str:
 def history_command(args: argparse.Namespace) -> int:
     limit = None if args.all else args.limit
     if args.html:
-        Path(args.html).write_text(render_page(limit, args.lab), encoding="utf-8")
+        write_page(Path(args.html), render_page(limit, args.lab))
         print(f"Your history is written to {args.html}.")
         return 0
     attempts = [run for run in history.runs(args.lab) if run.kind == "lab" or not args.lab]
@@ -201,7 +217,7 @@ def review_command(args: argparse.Namespace) -> int:
                           "dcalab history lists the runs; a quiz or an exam since then can be reviewed.")
     reviewed = from_history(items)
     if args.html:
-        Path(args.html).write_text(render_review_html(run, reviewed), encoding="utf-8")
+        write_page(Path(args.html), render_review_html(run, reviewed))
         print(f"The review of {run.kind} {run.id} ({summary(reviewed)}) is written to {args.html}.")
         return 0
     print(f"Your {run.kind} of {run.finished} (run {run.id}, {run.mode}): {run.score}/{run.max_score} points.")
@@ -277,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in INTERACTIVE and sys.stdin.isatty():
+        # Started with Ctrl-C ignored (`nohup … &` ignores SIGINT for every child): on a terminal it stops again;
+        # Python's handler, which a shell's exec turns into the default for the node's shell.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return args.handler(args)
     except DcalabError as error:

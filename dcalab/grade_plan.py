@@ -7,25 +7,41 @@ a node the topology no longer has is ignored (the grade then asks as it goes), a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
+from dcalab.errors import DcalabError, warn
 from dcalab.settings import state_dir, write_whole
 from dcalab.topology import topology
 
 
-def plan_file(cluster: str, labs: Iterable[str], user: str) -> Path:
+def plan_file(cluster: str, labs: Iterable[str], user: str) -> Path | None:
     """Where the plan is kept for these labs graded on this cluster, as this node user (--lab-user) by this
-    local user (a state folder may be shared)."""
+    local user (a state folder may be shared). None, after one warning line, when there is no state folder to keep
+    it in (a read-only HOME, a DCALAB_STATE others may write): the plan is only a shortcut."""
     key = json.dumps([cluster, sorted(labs), user, os.geteuid()])
-    return state_dir() / f"grade-plan-{cluster}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    try:
+        folder = state_dir()
+    except (DcalabError, OSError) as error:
+        _warn_once(f"the grade asks the nodes as it goes, without the last grade's plan: {error}")
+        return None
+    return folder / f"grade-plan-{cluster}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
-def load_plan(path: Path) -> dict[str, list[str]]:
+@cache
+def _warn_once(message: str) -> None:
+    warn(message)
+
+
+def load_plan(path: Path | None) -> dict[str, list[str]]:
     """The plan in the file; {} when there is none to trust."""
+    if path is None:
+        return {}
     try:
         plan = json.loads(path.read_text())
     except (OSError, ValueError):  # missing, unreadable, truncated, not JSON
@@ -37,5 +53,8 @@ def load_plan(path: Path) -> dict[str, list[str]]:
     return plan if valid else {}
 
 
-def save_plan(path: Path, plan: dict[str, list[str]]) -> None:
-    write_whole(path, json.dumps(plan))
+def save_plan(path: Path | None, plan: dict[str, list[str]]) -> None:
+    """Keep the plan for the next grade; nothing without a state folder, or when it cannot be written."""
+    if path is not None:
+        with contextlib.suppress(OSError):  # only a shortcut: without it the next grade asks as it goes
+            write_whole(path, json.dumps(plan))

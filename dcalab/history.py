@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dcalab.errors import HistoryError, warn
-from dcalab.grading import PASS, TaskResult
-from dcalab.lab import Lab
+from dcalab.grading import PASS
 from dcalab.quiz import CORRECT, RIGHT_IN_A_ROW, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
@@ -49,6 +48,9 @@ def default_path() -> Path:
 def _unusable(path: Path, error: Exception) -> HistoryError:
     if "locked" in str(error):
         fix = "Another program is writing to it: try again once it is done."
+    elif isinstance(error, PermissionError) or any(word in str(error) for word in ("readonly", "unable to open")):
+        fix = (f"dcalab may not write it: give your user write permission on it and its folder (ls -ld {path} "
+               f"{path.parent} shows them), or use another file: DCALAB_HISTORY=PATH")
     else:
         fix = f"If the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"
     return HistoryError(f"The history {path} cannot be used ({error}).", fix)
@@ -71,11 +73,14 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 
 @contextmanager
 def _open(path: Path | None = None, write: bool = False) -> Iterator[sqlite3.Connection]:
-    """The history at this schema version, as one transaction, closed after; HistoryError if it cannot be used."""
+    """The history at this schema version, as one transaction, closed after; HistoryError if it cannot be used. A
+    history that does not exist yet is made only to be written: read, it is empty, and nothing is created."""
     path = path or default_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None)  # transactions are explicit
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        source = path if write or path.exists() else ":memory:"
+        db = sqlite3.connect(source, timeout=LOCK_WAIT, isolation_level=None)  # transactions are explicit
     except (OSError, sqlite3.Error) as error:
         raise _unusable(path, error) from error
     try:
@@ -128,12 +133,10 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
     return run
 
 
-def record_lab(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, path: Path | None = None,
-               started: float | None = None, best: int | None = None) -> int | None:
-    """Store one completed grade of a lab (only the tasks that ran); a watch gives its start and best score."""
-    items = [Item(task_id, r.status, r.score, r.task.points, r.task.domain, r.task.objective)
-             for task_id, r in results.items()]
-    return record_run("lab", lab.id, mode, backend, items, path, started, best)
+def check_writable(path: Path | None = None) -> None:
+    """HistoryError, with the fix, when a run could not be saved now: said before a quiz or an exam begins."""
+    with _open(path, write=True) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # a write that changes nothing
 
 
 def last_seen(path: Path | None = None) -> dict[str, int]:

@@ -11,6 +11,7 @@ import json
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,8 @@ from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
 from dcalab.errors import DcalabError
 from dcalab.grade_plan import load_plan, plan_file, save_plan
 from dcalab.grading import PASS, TaskResult
-from dcalab.history import record_lab
 from dcalab.lab import LAB_FILE, Lab, Task, load_lab
+from dcalab.outcome import report_paths, save_grade
 from dcalab.registry_contents import read_contents
 from dcalab.report import print_summary, render_html, results_json
 from dcalab.session import LabSession
@@ -126,8 +127,7 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
         cluster.prefetch(load_plan(plan))  # an empty plan when there is none to trust
     yield cluster
     if not solving and cluster.asked():
-        with contextlib.suppress(OSError):  # only a shortcut: without it the next grade asks as it goes
-            save_plan(plan, cluster.asked())
+        save_plan(plan, cluster.asked())
 
 
 def _selected_tasks(session: pytest.Session) -> list[tuple[Lab, Task]]:
@@ -211,24 +211,32 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             print_summary(terminalreporter, lab, results, mode, hints)
 
 
+def _report_json(lab: Lab, results: dict[str, TaskResult], hints: bool, elapsed: float) -> str:
+    return json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
+
+
+def _report_html(session: LabSession, mode: str, backend: str, hints: bool) -> str:
+    """The grade's page; only it shows the lab's registry, so only it pays for reading it."""
+    lab = session.lab
+    registry = read_contents(session.cluster, lab.report) if lab.report else None
+    return render_html(lab, session.results, mode, backend, hints, registry)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the reports, then the history row, unless the learner interrupted the run."""
+    """Each lab's reports, then its history row (dcalab.outcome: a report that cannot be written is one warning),
+    unless the learner interrupted the run. Several labs graded together each get their own report file."""
     config = session.config
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         return
     mode, backend = config.getoption("--lab-mode"), config.getoption("--cluster")
     hints = not config.getoption("--no-hints")
-    for lab in config.stash[LABS].values():
-        results = _results(config, lab)
-        if not results:
-            continue
-        if config.getoption("--lab-report-json"):
-            elapsed = time.monotonic() - config.stash[STARTED]
-            report = json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
-            Path(config.getoption("--lab-report-json")).write_text(report)
-        if config.getoption("--lab-report-html"):  # only this page shows the registry: only it pays for reading it
-            registry = read_contents(config.stash[SESSIONS][lab.id].cluster, lab.report) if lab.report else None
-            page = render_html(lab, results, mode, backend, hints, registry)
-            Path(config.getoption("--lab-report-html")).write_text(page)
-        history_path = config.getoption("--lab-history")  # last: a history that fails costs a warning, no report
-        record_lab(lab, results, mode, backend, Path(history_path) if history_path else None)
+    elapsed = time.monotonic() - config.stash[STARTED]
+    graded = [config.stash[SESSIONS][lab.id] for lab in config.stash[LABS].values() if _results(config, lab)]
+    paths = {option: report_paths(Path(config.getoption(option)), [graded_lab.lab.id for graded_lab in graded])
+             for option in ("--lab-report-json", "--lab-report-html") if config.getoption(option)}
+    history = config.getoption("--lab-history")
+    for graded_lab in graded:
+        renders = {"--lab-report-json": partial(_report_json, graded_lab.lab, graded_lab.results, hints, elapsed),
+                   "--lab-report-html": partial(_report_html, graded_lab, mode, backend, hints)}
+        reports = [(where[graded_lab.lab.id], renders[option]) for option, where in paths.items()]
+        save_grade(graded_lab.lab, graded_lab.results, mode, backend, reports, Path(history) if history else None)

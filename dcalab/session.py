@@ -132,9 +132,10 @@ class LabSession:
         except Exception as error:  # a grader that breaks must not show the learner a traceback
             if self.debug:
                 raise
+            # checks turn whatever a learner's state gives them into a FAIL: an exception left is the grader's defect
             return TaskResult(task, ENV_ERROR, reason=(
-                f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}). "
-                "Run again with --lab-debug for the details."))
+                f"The grader hit an unexpected error ({type(error).__name__}: {str(error)[:200]}): a defect of the "
+                "lab's grader, not your mistake. Run again with --lab-debug to see where, and report it."))
 
     def _unreachable(self, nodes: tuple[str, ...]) -> str:
         """A sentence naming the first node the harness cannot reach, or ""; each node is tried once."""

@@ -12,8 +12,11 @@ import re
 
 SECRET = re.compile(r"(SWMTKN|SWMKEY)-[\w+/=-]+")  # swarm join tokens and autolock unlock keys
 PRIVATE_KEY = re.compile(r"(-----BEGIN [A-Z ]*PRIVATE KEY-----).*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
-PASSWORD_HASH = re.compile(r"\$(2[aby]|apr1|5|6)\$[./\w$]+")  # htpasswd and shadow entries
-DOCKER_AUTH = re.compile(r"(\"auth\"\s*:\s*\")[^\"]+")  # a docker config.json credential (base64 of user:password)
+# htpasswd and shadow entries: bcrypt, Apache's MD5, sha256/512-crypt, md5crypt, yescrypt (Debian's), gost-yescrypt
+PASSWORD_HASH = re.compile(r"\$(2[abxy]|apr1|5|6|1|y|gy|7)\$[./\w$]+")
+SHA_HASH = re.compile(r"\{SHA\}[\w+/=]+")  # htpasswd -s
+# a docker config.json credential: base64 of user:password, or a registry's identity token
+DOCKER_AUTH = re.compile(r"(\"(?:auth|identitytoken)\"\s*:\s*\")[^\"]+")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; newline and tab are layout
 
 
@@ -21,7 +24,8 @@ def redact(text: str) -> str:
     """Hide swarm join tokens, unlock keys, private keys, password hashes and docker login credentials: reports,
     history and messages must never hold a credential."""
     text = PRIVATE_KEY.sub(r"\1 (hidden) \2", SECRET.sub(r"\1-(hidden)", text))
-    return DOCKER_AUTH.sub(r"\1(hidden)", PASSWORD_HASH.sub(r"$\1$(hidden)", text))
+    text = SHA_HASH.sub("{SHA}(hidden)", PASSWORD_HASH.sub(r"$\1$(hidden)", text))
+    return DOCKER_AUTH.sub(r"\1(hidden)", text)
 
 
 def shown(text: str) -> str:

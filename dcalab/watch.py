@@ -8,18 +8,23 @@ The whole watch is one history row: when it started, its best score and its last
 
 from __future__ import annotations
 
+import contextlib
 import io
+import signal
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from dcalab.grading import PASS, TaskResult
-from dcalab.history import record_lab
+from dcalab.outcome import save_grade
 from dcalab.report import totals, write_table
 from dcalab.session import LabSession
 
 INTERVAL = 1.0  # seconds from the start of one grade to the start of the next
 HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
+STOPS = (signal.SIGTERM, signal.SIGHUP)  # what ends a watch as Ctrl-C does: a kill, its terminal closed
 REDRAW = "\x1b[H\x1b[J"  # home, then clear to the end of the screen: a frame that wraps leaves nothing behind
 
 Verdicts = dict[str, tuple[str, int]]  # task id -> (verdict, points)
@@ -87,43 +92,81 @@ class Watch:
             self.out.write(self.frame() + "\n")
         self.out.flush()
 
+    def say_end(self, saved: int | None) -> None:
+        """The cursor back, and the watch's last line: when, its best and last score, where it is saved."""
+        if self.live:
+            self.out.write(SHOW_CURSOR)
+        if self.results:
+            lab = self.session.lab
+            score, maximum, _ = totals(lab, self.results)
+            where = f" Saved in your history: dcalab history --lab {lab.id}" if saved else ""
+            if self.live:
+                self.out.write("\n")  # a line between the last frame and this one, as between the frames in a log
+            self.out.write(f"Watched {lab.id} from {clock(self.started)} to {clock(time.time())}: best "
+                           f"{self.best}/{maximum}, last {score}/{maximum}.{where}\n")
+        self.out.flush()
+
     def record(self, history: Path | None) -> int | None:
         """The watch's one history row: its start, best score and last grade."""
-        return record_lab(self.session.lab, self.results, "watch", self.session.cluster.name, history, self.started,
-                          self.best)
+        return save_grade(self.session.lab, self.results, "watch", self.session.cluster.name, history=history,
+                          started=self.started, best=self.best)
+
+
+class Stopped(BaseException):
+    """SIGTERM, or SIGHUP (the watch's terminal closed): the watch ends as on Ctrl-C. A BaseException, as
+    KeyboardInterrupt, so that no grader's `except Exception` takes it for a broken check."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def _handle(signums: tuple[int, ...], handler: Callable | int) -> dict[int, Callable | int | None]:
+    """Set `handler` for these signals; the handlers they had. Only the main thread may: elsewhere, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, handler) for signum in signums}
 
 
 def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: float = INTERVAL,
           history: Path | None = None) -> int:
     """Grade the session's lab again and again and show it: 0 once every task passes (with until_pass), 130 on
-    Ctrl-C. Writes one history row (unless no grade finished) and closes the session's shells."""
+    Ctrl-C, 128 + the signal on SIGTERM or SIGHUP (its terminal closed). Writes one history row (unless no grade
+    finished), however it ends, output gone included, and closes the session's shells."""
     seen = Watch(session, out)
-    code = 130
-    if seen.live:
-        out.write(HIDE_CURSOR)
+    code, gone = 130, None
+    before = _handle(STOPS, _stop)
     try:
-        while True:
-            began = time.monotonic()
-            seen.show(seen.grade())
-            if until_pass and seen.all_pass:
-                code = 0
-                break
-            time.sleep(max(interval - (time.monotonic() - began), 0))
-            session.again()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if seen.live:
-            out.write(SHOW_CURSOR)
+        try:
+            if seen.live:
+                out.write(HIDE_CURSOR)
+            while True:
+                began = time.monotonic()
+                seen.show(seen.grade())
+                if until_pass and seen.all_pass:
+                    code = 0
+                    break
+                time.sleep(max(interval - (time.monotonic() - began), 0))
+                session.again()
+        except KeyboardInterrupt:
+            pass
+        except Stopped as stopped:
+            code = 128 + stopped.signum
+        except OSError as error:  # the terminal or the pipe it writes to is gone: what it saw is still saved
+            code, gone = 1, error
+        _handle((signal.SIGINT, *STOPS), signal.SIG_IGN)  # nothing cuts the way out short
         session.cluster.reconnect()  # close the shells
-    if seen.results:
-        score, maximum, _ = totals(session.lab, seen.results)
-        saved = seen.record(history)
-        where = f" Saved in your history: dcalab history --lab {session.lab.id}" if saved else ""
-        if seen.live:
-            out.write("\n")  # a line between the last frame and this one, as between the frames in a log
-        out.write(f"Watched {session.lab.id} from "
-                  f"{clock(seen.started)} to {clock(time.time())}: best {seen.best}/{maximum}, last {score}/{maximum}."
-                  f"{where}\n")
-    out.flush()
+        saved = seen.record(history) if seen.results else None
+        if gone is None:
+            with contextlib.suppress(OSError):
+                seen.say_end(saved)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    if isinstance(gone, BrokenPipeError):
+        raise gone  # the reader stopped early: dcalab's main says nothing more
     return code

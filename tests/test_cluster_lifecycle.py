@@ -15,6 +15,7 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.labnet import CLUSTER_LABEL
 from dcalab.topology import topology
+from tests import terminal
 from tests.pristine import pristine_violations, start_registry
 
 
@@ -62,7 +63,7 @@ def test_status_names_a_stopped_docker_inside_a_node(pristine: EmbeddedCluster) 
 
 
 def test_shell_opens_a_root_shell_on_a_node(embedded: EmbeddedCluster) -> None:
-    shell = pexpect.spawn(sys.executable, ["-m", "dcalab", "shell", "master"], timeout=30, encoding="utf-8")
+    shell = terminal.spawn(sys.executable, ["-m", "dcalab", "shell", "master"], timeout=30, encoding="utf-8")
     shell.sendline("echo I am $(id -un) on $(hostname -f)")
     shell.expect("I am root on master.docker-dca.example")
     shell.sendline("exit")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from requests.exceptions import ReadTimeout
 
 from dcalab import cli
 from dcalab.backends import embedded
@@ -79,3 +80,33 @@ def test_ssh_status_shows_each_nodes_engine_version(monkeypatch, capsys, tmp_pat
     reports = SshCluster().status()
     assert reports[2].problems == [f"docker does not answer: {NO_DAEMON}"]
     assert_status_lines(reports, capsys)
+
+
+def test_embedded_status_bounds_each_command_and_an_engine_that_times_out_is_one_problem_line(monkeypatch) -> None:
+    """What the Docker SDK raises when the engine does not answer in time is a sentence on that node's line, never a
+    requests traceback; each command run in a node is killed after EXEC_TIMEOUT s (a hung docker in the node)."""
+    asked = []
+
+    class Container:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def exec_run(self, command: list[str]) -> tuple[int, bytes]:
+            asked.append(command)
+            if self.name == "dcalab-worker2":
+                raise ReadTimeout("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out.")
+            return 0, b"26.1.5+dfsg1 active false\n"
+
+    image = SimpleNamespace(id="sha256:node")
+    monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")
+    monkeypatch.setattr("dcalab.engine.answering_client", lambda: object())
+    engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(get=Container))
+    monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
+    monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
+        status="running", name=f"dcalab-{node.name}", image=image))
+    reports = {report.name: report for report in embedded.EmbeddedCluster().status()}
+    assert reports["worker2"].problems == [
+        "The Docker engine could not run a command in the node worker2 (UnixHTTPConnectionPool(host='localhost', "
+        "port=None): Read timed out.). Check it with: dcalab cluster status"]
+    assert reports["worker1"].healthy
+    assert {tuple(command[:4]) for command in asked} == {("timeout", "-s", "KILL", str(embedded.EXEC_TIMEOUT))}

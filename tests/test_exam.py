@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -41,9 +42,9 @@ LEFT_ARROW = "\x1b[D"
 STOPPED = "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam"
 
 
-def exam(*args: str) -> pexpect.spawn:
+def exam(*args: str, ctrl_c: signal.Handlers = signal.SIG_DFL) -> pexpect.spawn:
     """`python -m dcalab exam ARGS` in a pty, its whole screen kept in `child.screen`."""
-    child = spawn(*args, command="exam")
+    child = spawn(*args, command="exam", ctrl_c=ctrl_c)
     child.screen = child.logfile_read = io.StringIO()
     return child
 
@@ -168,8 +169,9 @@ def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain()
     assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "done", "-", 4, 4)
 
 
-def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing() -> None:
-    child = exam("--lab", "none", "--questions", "5", "--seed", "8")
+@pytest.mark.parametrize("ctrl_c", [signal.SIG_DFL, signal.SIG_IGN], ids=["started-in-a-terminal", "under-nohup"])
+def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing(ctrl_c: signal.Handlers) -> None:
+    child = exam("--lab", "none", "--questions", "5", "--seed", "8", ctrl_c=ctrl_c)
     assert answer(child, right).verdict == "Answer recorded"
     child.expect(HEADER)
     child.expect([CHOICE_PROMPT, DOMC_PROMPT])
@@ -199,17 +201,19 @@ def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     assert history.runs() == []
 
 
-def test_an_exam_with_a_damaged_history_warns_once_and_still_gives_its_result_and_review(history_file) -> None:
+def test_an_exam_with_a_damaged_history_warns_before_and_after_and_still_gives_its_result_and_review(
+        history_file) -> None:
     history_file.write_bytes(b"not a database\n" * 100)
     child = exam("--questions", "2", "--seed", "1", "--minutes", "5")
-    child.expect_exact("dcalab: warning: this exam is drawn without your history and is not saved in it.")
+    child.expect_exact("dcalab: warning: this exam is drawn without your history, and saved in it at the end only if")
     answer(child, right)
     answer(child, right)
     child.expect_exact("Total: 2/2 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
     child.expect_exact("Review of 2 questions (2 correct)")
     assert finish(child) == 0
     screen = child.screen.getvalue()
-    assert screen.count("dcalab: warning:") == 1 and "Saved in your history" not in screen and "Traceback" not in screen
+    assert screen.count("dcalab: warning:") == 2 and "Saved in your history" not in screen and "Traceback" not in screen
+    assert "dcalab: warning: this exam is not saved in your history." in screen  # tried again at the end
 
 
 def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> None:

@@ -15,8 +15,9 @@ import pexpect
 import pytest
 
 from checks.swarm import await_ready
-from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.backends.embedded import EXEC_TIMEOUT, EmbeddedCluster
 from dcalab.topology import topology
+from tests import terminal
 from tests.labrun import LAB, ROOT, fingerprint, run_lab
 from tests.pristine import REGISTRY_LAB, start_registry
 
@@ -153,6 +154,18 @@ def test_a_hung_docker_costs_the_timeout_once(solved: EmbeddedCluster) -> None:
         registry.check_output("pkill -CONT -x dockerd")
 
 
+def test_a_hung_docker_in_a_node_holds_cluster_status_at_most_the_exec_timeout(solved: EmbeddedCluster) -> None:
+    registry = solved.host("registry")
+    registry.check_output("pkill -STOP -x dockerd")
+    try:
+        started = time.monotonic()
+        reports = {report.name: report for report in solved.status()}
+        assert time.monotonic() - started < EXEC_TIMEOUT + 10  # docker info in the node is killed, not waited for
+        assert not reports["registry"].healthy and reports["master"].healthy
+    finally:
+        registry.check_output("pkill -CONT -x dockerd")
+
+
 def test_docker_socket_closed_to_the_grading_user_is_env_error_with_the_fix(solved: EmbeddedCluster) -> None:
     for node in ("master", "registry"):  # a user that exists but is not in the docker group
         solved.host(node).check_output("id learner >/dev/null 2>&1 || useradd -m learner")
@@ -167,9 +180,9 @@ def test_ctrl_c_ends_cleanly_and_records_no_score(solved: EmbeddedCluster, tmp_p
     registry = solved.host("registry")
     registry.check_output("pkill -STOP -x dockerd")  # a slow grade to interrupt
     try:
-        grade = pexpect.spawn(sys.executable, ["-m", "pytest", str(LAB), "-p", "no:cacheprovider",
-                                               "--lab-timeout=30"], cwd=str(ROOT), encoding="utf-8", timeout=60,
-                              env={"DCALAB_HISTORY": str(history), "PATH": "/usr/local/bin:/usr/bin:/bin"})
+        grade = terminal.spawn(sys.executable, ["-m", "pytest", str(LAB), "-p", "no:cacheprovider",
+                                                "--lab-timeout=30"], cwd=str(ROOT), encoding="utf-8", timeout=60,
+                               env={"DCALAB_HISTORY": str(history), "PATH": "/usr/local/bin:/usr/bin:/bin"})
         grade.expect("test_01_swarm_join.py")  # its grader waits on the registry node's docker
         time.sleep(1)
         grade.kill(signal.SIGINT)

@@ -7,8 +7,11 @@ from typing import ClassVar
 
 import pytest
 
-from dcalab import plugin, settings
+from dcalab import grade_plan, plugin, settings
 from dcalab.grade_plan import load_plan, plan_file, save_plan
+from dcalab.labrun import run_lab
+from dcalab.topology import topology
+from tests.labrun import LAB
 from tests.test_new_lab import make_lab
 
 PLAN = {"master": ["docker info", "cat /etc/docker/daemon.json"], "registry": []}
@@ -55,8 +58,7 @@ def test_a_write_that_fails_midway_leaves_the_last_plan_whole(monkeypatch) -> No
         raise OSError("disk full")
 
     monkeypatch.setattr(settings.os, "fsync", crash)
-    with pytest.raises(OSError, match="disk full"):
-        save_plan(path, {"master": ["true"] * 1000})
+    save_plan(path, {"master": ["true"] * 1000})  # costs only the shortcut: no error
     assert load_plan(path) == PLAN
     assert [entry.name for entry in path.parent.iterdir()] == [path.name]
 
@@ -83,14 +85,50 @@ class PlanningCluster:
 
 
 def test_a_plan_that_cannot_be_saved_costs_only_the_shortcut(pytester, tmp_path, monkeypatch) -> None:
-    def disk_full(path, plan) -> None:
+    def disk_full(path, text, mode=0o600) -> None:
         raise OSError("No space left on device")
 
     monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
     monkeypatch.setattr(plugin, "get_cluster", lambda name, **options: PlanningCluster())
-    monkeypatch.setattr(plugin, "save_plan", disk_full)
+    monkeypatch.setattr(grade_plan, "write_whole", disk_full)
     make_lab(pytester)
     pytester.runpytest_inprocess("toy", "-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+
+
+@pytest.mark.parametrize("unusable", ["group-writable-state", "read-only-home"])
+def test_without_a_state_folder_a_grade_goes_on_without_its_plan_after_one_warning(pytester, tmp_path, monkeypatch,
+                                                                                 unusable: str) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    if unusable == "group-writable-state":
+        (tmp_path / "shared").mkdir(mode=0o775)
+        (tmp_path / "shared").chmod(0o775)
+        monkeypatch.setenv("DCALAB_STATE", str(tmp_path / "shared"))
+        said = f"The state folder {tmp_path / 'shared'} is writable by other users (mode 775)"
+    else:
+        monkeypatch.delenv("DCALAB_STATE")
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+        monkeypatch.setenv("HOME", "/proc/self")  # nothing can be made there, not even by root
+        said = "/proc/self/.local"
+    make_lab(pytester)
+    result = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    output = f"{result.stdout.str()}\n{result.stderr.str()}"
+    assert "INTERNALERROR" not in output and "Traceback" not in output, output
+    warnings = [line for line in output.splitlines() if "dcalab: warning:" in line]
+    assert len(warnings) == 1 and "without the last grade's plan" in warnings[0] and said in warnings[0], output
+
+
+def test_a_shell_that_cannot_start_is_env_error_naming_the_program_in_every_grade(tmp_path, monkeypatch) -> None:
+    """--cluster ssh without openssh-client: the second grade replays the first one's plan, and is graded too."""
+    config = tmp_path / "lab.ssh"
+    config.write_text("".join(f"Host {node.name}\n  HostName 192.0.2.1\n" for node in topology().nodes))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no ssh on it
+    for _ in range(2):
+        run = run_lab(LAB, "--cluster", "ssh", "--lab-ssh-config", str(config))
+        assert "Traceback" not in run.output and run.report is not None, run.output
+        assert {entry["verdict"] for entry in run.tasks.values()} == {"ENV-ERROR"}
+        assert all("it needs the program ssh, which cannot be started here" in entry["output"]
+                   for entry in run.tasks.values()), run.output
 
 
 class EarlyCluster(PlanningCluster):

@@ -5,12 +5,15 @@ readiness per DCA domain day by day included."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -97,11 +100,106 @@ def test_a_damaged_history_is_one_sentence_and_a_quiz_still_ends_with_its_score(
     quiz = subprocess.run([sys.executable, "-m", "dcalab", "quiz", "--count", "1", "--kind", "mcq"], input="a\n",
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=30)
     assert quiz.returncode == 0 and "Score: " in quiz.stdout and "Saved in your history" not in quiz.stdout
+    damaged = (f"The history {path} cannot be used (file is not a database). If the file is damaged, move it aside "
+               f"and dcalab starts a new one: mv {path} {path}.damaged")
     assert [line for line in quiz.stderr.splitlines() if line.startswith(WARNING)] == [
-        f"{WARNING}this quiz is drawn without your history and is not saved in it. The history {path} cannot be "
-        f"used (file is not a database). If the file is damaged, move it aside and dcalab starts a new one: mv {path} "
-        f"{path}.damaged"]
+        f"{WARNING}this quiz is drawn without your history, and saved in it at the end only if it can be written "
+        f"then. {damaged}", f"{WARNING}this quiz is not saved in your history. {damaged}"]
     assert "Traceback" not in quiz.stderr
+
+
+@contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """The file cannot be written, even by root: read-only for a user, immutable (chattr +i) for root."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        undo = ["chmod", "644", str(path)]
+    elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
+        undo = ["chattr", "-i", str(path)]
+    else:
+        pytest.skip("root, on a file system without the immutable attribute: no file root cannot write")
+    try:
+        yield
+    finally:
+        subprocess.run(undo, check=True)
+
+
+PERMISSIONS = "dcalab may not write it: give your user write permission on it and its folder"
+# At a multiple-choice prompt `y` is refused and `a` answers; at a DOMC prompt `y` answers until the item is decided.
+ANY_ANSWER = "y\ny\ny\ny\ny\na\n"
+
+
+@pytest.mark.parametrize("command", [["quiz", "--count", "1"], ["exam", "--lab", "none", "--questions", "1"]])
+def test_a_history_that_cannot_be_written_is_said_before_the_first_question_and_again_at_the_end(
+        tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "history.sqlite3"
+    history.runs(path=path)  # an empty history, at this schema version
+    history.check_writable(path)
+    with unwritable(path):
+        done = subprocess.run([sys.executable, "-m", "dcalab", *command, "--seed", "3"], input=ANY_ANSWER,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60, cwd=ROOT,
+                              env={"DCALAB_HISTORY": str(path), "PATH": "/usr/bin:/bin"})
+    lines = done.stdout.splitlines()
+    warnings = [number for number, line in enumerate(lines) if line.startswith(WARNING)]
+    first_question = next(number for number, line in enumerate(lines) if line.startswith("Question 1 of 1"))
+    assert done.returncode == 0 and len(warnings) == 2 and warnings[0] < first_question < warnings[1], done.stdout
+    kind = command[0]
+    assert lines[warnings[0]].startswith(f"{WARNING}this {kind} is saved in your history at the end only if it can "
+                                         f"be written then. The history {path} cannot be used (attempt to write a "
+                                         f"readonly database). {PERMISSIONS}")
+    assert lines[warnings[1]].startswith(f"{WARNING}this {kind} is not saved in your history. The history {path} ")
+    assert PERMISSIONS in lines[warnings[1]] and "move it aside" not in done.stdout
+    assert "Saved in your history" not in done.stdout and history.runs(path=path) == []
+
+
+def test_an_exam_begun_with_a_damaged_history_is_saved_once_the_history_is_fixed(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"not a database\n" * 100)
+    exam = subprocess.Popen([sys.executable, "-m", "dcalab", "exam", "--lab", "none", "--questions", "1", "--seed",
+                             "3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT, env={"DCALAB_HISTORY": str(path), "PATH": "/usr/bin:/bin"})
+    warning = exam.stderr.readline()
+    assert warning.startswith(f"{WARNING}this exam is drawn without your history, and saved in it at the end only "
+                              f"if it can be written then. The history {path} cannot be used (file is not a database)")
+    path.rename(path.with_suffix(".damaged"))  # as the warning advises, while the exam goes on
+    out, errors = exam.communicate(ANY_ANSWER, timeout=60)
+    assert exam.returncode == 0 and errors == "", errors
+    assert "Saved in your history: dcalab history. This review again: dcalab review 1" in out
+    assert [run.kind for run in history.runs(path=path)] == ["exam"]
+
+
+def test_commands_that_only_read_the_history_never_create_one(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = tmp_path / "data" / "history.sqlite3"
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    for command in (["history"], ["history", "--lab", "registry"], ["lab", "list"], ["lab", "show", "registry"],
+                    ["review"], ["review", "3"]):
+        assert cli.main(command) in (0, 1)
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_damaged_history_costs_lab_list_lab_show_and_watch_one_warning(tmp_path: Path, monkeypatch,
+                                                                          capsys) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"not a database\n" * 100)
+    monkeypatch.setenv("DCALAB_HISTORY", str(path))
+    assert cli.main(["lab", "list"]) == 0
+    shown = capsys.readouterr()
+    assert "registry" in shown.out and [line for line in shown.err.splitlines() if line.startswith(WARNING)] == [
+        f"{WARNING}your best scores cannot be shown. The history {path} cannot be used (file is not a database). If "
+        f"the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"]
+    assert cli.main(["lab", "show", "registry"]) == 0
+    shown = capsys.readouterr()
+    assert "swarm-join" in shown.out and shown.err.startswith(f"{WARNING}your progress cannot be shown. ")
+    assert len(shown.err.splitlines()) == 1
+    (tmp_path / "state").write_text("solved")  # the recorded answers the watch replays (tests/watch_replay.py)
+    watched = subprocess.run([sys.executable, "-m", "tests.watch_replay", str(tmp_path / "state"), "registry",
+                              "--until-pass"], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                             env={**os.environ, "DCALAB_STATE": str(tmp_path / "s")})
+    assert watched.returncode == 0 and "Every task passes." in watched.stdout
+    assert [line for line in watched.stderr.splitlines() if line.startswith(WARNING)] == [
+        f"{WARNING}this grade is not saved in your history. The history {path} cannot be used (file is not a "
+        f"database). If the file is damaged, move it aside and dcalab starts a new one: mv {path} {path}.damaged"]
 
 
 def test_a_missed_question_stays_missed_until_answered_right_twice_in_a_row(tmp_path: Path) -> None:

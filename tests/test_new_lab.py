@@ -68,6 +68,7 @@ def test_a_new_lab_runs_with_no_harness_change_and_hides_tracebacks(pytester, tm
     result.assert_outcomes(passed=1, failed=1)
     output = result.stdout.str()
     assert "ENV-ERROR break" in output and "ZeroDivisionError: a bug in the grader" in output
+    assert "a defect of the lab's grader, not your mistake" in output  # said as a defect: a learner's state is a FAIL
     assert "Traceback" not in output and "raise ZeroDivisionError" not in output
     assert "Total 2/3 points (67 %), pass mark 50 %: PASSED." in output
     assert "short test summary info" not in output  # the lab's table is the summary

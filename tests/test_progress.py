@@ -22,6 +22,7 @@ from dcalab.lab import find_lab
 from dcalab.labnet import CLUSTER_LABEL, LabNetwork
 from dcalab.session import SAY_SOLVING_AFTER, LabSession
 from dcalab.topology import topology
+from tests import terminal
 from tests.replay import ReplayCluster, mix
 
 REGISTRY_LAB = find_lab("registry")
@@ -76,7 +77,7 @@ def steps_script(tmp_path: Path) -> str:
 
 
 def test_on_a_terminal_one_live_line_ticks_in_place_and_each_step_leaves_its_time(tmp_path) -> None:
-    child = pexpect.spawn(sys.executable, [steps_script(tmp_path)], encoding="utf-8", dimensions=(24, 60), timeout=30)
+    child = terminal.spawn(sys.executable, [steps_script(tmp_path)], encoding="utf-8", dimensions=(24, 60), timeout=30)
     child.expect(pexpect.EOF)
     child.close()
     out = child.before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from dcalab import history
 from dcalab.quiz.bank import Question, load_bank
 from dcalab.quiz.engine import select
 from dcalab.quiz.terminal import key_name
+from tests import terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = {q.id: q for q in load_bank()}
@@ -47,10 +49,12 @@ def history_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def spawn(*args: str, columns: int = 100, command: str = "quiz") -> pexpect.spawn:
-    """`python -m dcalab quiz ARGS` (or another command) in a pty: the real CLI."""
-    child = pexpect.spawn(sys.executable, ["-m", "dcalab", command, *args], cwd=str(ROOT), encoding="utf-8",
-                          timeout=15, dimensions=(40, columns))
+def spawn(*args: str, columns: int = 100, command: str = "quiz", ctrl_c: signal.Handlers = signal.SIG_DFL
+          ) -> pexpect.spawn:
+    """`python -m dcalab quiz ARGS` (or another command) in a pty: the real CLI; Ctrl-C at its default unless
+    `ctrl_c` says otherwise."""
+    child = terminal.spawn(sys.executable, ["-m", "dcalab", command, *args], ctrl_c, cwd=str(ROOT),
+                           encoding="utf-8", timeout=15, dimensions=(40, columns))
     child.delaybeforesend = None  # keys as fast as a quick typist, and a fast test
     return child
 
@@ -203,8 +207,11 @@ def test_an_invalid_key_reprompts_and_loses_nothing(kind: str) -> None:
     assert finish(child) == 0
 
 
-def test_ctrl_c_stops_cleanly_with_the_progress_so_far() -> None:
-    child = spawn("--count", "5", "--seed", "8")
+@pytest.mark.parametrize("ctrl_c", [signal.SIG_DFL, signal.SIG_IGN], ids=["started-in-a-terminal", "under-nohup"])
+def test_ctrl_c_stops_cleanly_with_the_progress_so_far(ctrl_c: signal.Handlers) -> None:
+    """Also when dcalab was started with Ctrl-C ignored (`nohup … &` leaves SIGINT ignored for every child): on a
+    terminal, the quiz makes Ctrl-C stop it again."""
+    child = spawn("--count", "5", "--seed", "8", ctrl_c=ctrl_c)
     assert answer(child, right)[1] == "Correct"
     child.expect(HEADER)
     child.expect([CHOICE_PROMPT, DOMC_PROMPT])

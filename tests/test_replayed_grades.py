@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from dcalab.grading import BLOCKED, ENV_ERROR, FAIL
+from dcalab.session import LabSession
 from tests.pristine import REGISTRY_LAB
-from tests.replay import replay
+from tests.replay import ReplayCluster, mix, replay
 
 
 @pytest.mark.parametrize("state", ["start", "mistakes", "solved"])
@@ -22,3 +24,26 @@ def test_the_recordings_hold_what_they_are_named_for() -> None:
     daemon, registry = mistakes["daemon-json"][2], mistakes["registry-running"][2]
     assert "found on worker1: /etc/docker/daemon.json line 3 column 1: Expecting property name" in daemon
     assert "found: publishes 5000/tcp on host port 5001" in registry and "/var/lib/registry is a tmpfs" in registry
+
+
+# What a learner's server on the registry's port may answer (another program there, another registry, a proxy).
+LEARNER_ANSWERS = {
+    "a JSON list": ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[\"alpine\"]\n", '["alpine"]'),
+    "nested values of the wrong type": ('HTTP/1.1 200 OK\r\n\r\n{"repositories": "alpine", "config": "x"}',
+                                        '{"repositories": "alpine", "config": "x"}'),
+    "not HTTP": ("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "not an HTTP answer: 'SSH-2.0-OpenSSH_9.2p1 Debian-2'"),
+    "nothing": ("", "not an HTTP answer: ''"),
+}
+
+
+@pytest.mark.parametrize(("answer", "quoted"), LEARNER_ANSWERS.values(), ids=LEARNER_ANSWERS)
+def test_a_registry_answer_the_learner_made_is_a_fail_quoting_it_never_env_error(answer: str, quoted: str) -> None:
+    recording = mix(REGISTRY_LAB, "solved")
+    master = recording["master"]
+    for command in master:
+        if "/v2/_catalog" in command or "/manifests/" in command:  # every registry answer the grade reads on master
+            master[command] = [0, answer, ""]
+    results = LabSession(REGISTRY_LAB, ReplayCluster(recording)).run_all()
+    assert {task: result.status for task, result in results.items() if result.status == ENV_ERROR} == {}
+    assert results["push-alpine"].status == FAIL
+    assert results["catalog"].status == BLOCKED and quoted in results["catalog"].describe()  # its own FAIL, explained

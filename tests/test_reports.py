@@ -3,6 +3,7 @@ attempts and its page, and ENV-ERROR kept apart from the learner's mistakes on t
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -18,7 +19,8 @@ from dcalab.grading import BLOCKED, TaskResult, grade_task
 from dcalab.lab import load_lab
 from dcalab.report import render_html, results_json
 from tests.labrun import LAB, ROOT, run_lab
-from tests.test_history import graded
+from tests.test_history import WARNING, graded
+from tests.test_new_lab import LAB_TOML, make_lab
 from tests.test_registry_contents import ALPINE_DIGEST, HOSTILE, fake_contents
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -61,6 +63,73 @@ def test_html_escapes_the_learners_text_and_hides_hints_on_request() -> None:
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert "Hint:" in page and "4/13 points" in page
     assert "Hint:" not in render_html(load_lab(LAB), sample_results(), "grade", "embedded", hints=False)
+
+
+def make_labs(pytester) -> None:
+    """Two toy labs (no node to ask): toy, and toy2 with the same tasks."""
+    make_lab(pytester)
+    second = pytester.mkdir("toy2")
+    (second / "lab.toml").write_text(LAB_TOML.replace('id = "toy"', 'id = "toy2"', 1))
+    for module in (pytester.path / "toy").glob("test_*.py"):
+        (second / module.name.replace("test_", "test_toy2_", 1)).write_text(module.read_text())
+
+
+def test_labs_graded_together_each_get_their_own_report_and_history_row(pytester, tmp_path: Path) -> None:
+    path, out = tmp_path / "history.sqlite3", tmp_path / "out"
+    out.mkdir()
+    make_labs(pytester)
+    result = pytester.runpytest_subprocess("toy", "toy2", "-p", "no:cacheprovider", f"--lab-history={path}",
+                                           f"--lab-report-json={out / 'r.json'}", f"--lab-report-html={out / 'r.html'}")
+    assert sorted(file.name for file in out.iterdir()) == ["r-toy.html", "r-toy.json", "r-toy2.html", "r-toy2.json"]
+    for lab in ("toy", "toy2"):
+        assert json.loads((out / f"r-{lab}.json").read_text())["lab"] == lab
+        assert f"Lab {lab}, grade" in (out / f"r-{lab}.html").read_text()
+    assert [run.subject for run in history.runs(path=path)] == ["toy", "toy2"]
+    assert WARNING not in result.stdout.str() + result.stderr.str()
+    one = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", f"--lab-history={path}",
+                                        f"--lab-report-json={out / 'one.json'}")
+    assert json.loads((out / "one.json").read_text())["lab"] == "toy", one.stdout.str()  # one lab: the path as given
+
+
+def test_a_report_that_cannot_be_written_is_one_warning_and_every_labs_history_row_is_kept(pytester,
+                                                                                            tmp_path: Path) -> None:
+    path, out = tmp_path / "history.sqlite3", tmp_path / "out"
+    make_labs(pytester)
+    result = pytester.runpytest_subprocess("toy", "toy2", "-p", "no:cacheprovider", f"--lab-history={path}",
+                                           f"--lab-report-json={out / 'r.json'}")  # out/ does not exist
+    output = f"{result.stdout.str()}\n{result.stderr.str()}"
+    assert "INTERNALERROR" not in output and "Traceback" not in output, output
+    assert [line for line in output.splitlines() if WARNING in line] == [
+        f"{WARNING}the report {out / f'r-{lab}.json'} is not written. The folder {out} does not exist, so "
+        f"{out / f'r-{lab}.json'} cannot be written. Create it first: mkdir -p {out}" for lab in ("toy", "toy2")]
+    assert [run.subject for run in history.runs(path=path)] == ["toy", "toy2"]
+    folder = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", f"--lab-history={path}",
+                                           f"--lab-report-html={tmp_path}", f"--lab-report-json={tmp_path / 'r.json'}")
+    output = f"{folder.stdout.str()}\n{folder.stderr.str()}"
+    assert [line for line in output.splitlines() if WARNING in line] == [
+        f"{WARNING}the report {tmp_path} is not written. {tmp_path} is a folder, so the page cannot be written there. "
+        f"Name a file in it: {tmp_path / 'report.html'}"], output
+    assert json.loads((tmp_path / "r.json").read_text())["lab"] == "toy"  # the other report is still written
+    assert [run.subject for run in history.runs(path=path)] == ["toy", "toy2", "toy"]
+
+
+@pytest.mark.parametrize("command", ["review", "history"])
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_an_html_page_that_cannot_be_written_is_one_dcalab_line(tmp_path: Path, command: str, where: str) -> None:
+    path = tmp_path / "history.sqlite3"
+    answer = {"kind": "mcq", "stem": "Which?", "options": [{"text": "this", "correct": True, "answer": "chosen"}],
+              "explanation": "Because.", "source": "https://docs.docker.com/"}
+    history.record_run("quiz", "quiz", "done", "-", [history.Item("net-001", "correct", 1, 1, "Networking", "o",
+                                                                  answer)], path)
+    page = tmp_path / "nonexistent" / "r.html" if where == "missing-folder" else tmp_path
+    done = subprocess.run([sys.executable, "-m", "dcalab", command, "--html", str(page)], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, env={"DCALAB_HISTORY": str(path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    said = {"missing-folder": [f"dcalab: The folder {page.parent} does not exist, so {page} cannot be written.",
+                               f"  Create it first: mkdir -p {page.parent}"],
+            "a-folder": [f"dcalab: {page} is a folder, so the page cannot be written there.",
+                         f"  Name a file in it: {page / 'report.html'}"]}
+    assert done.stderr.splitlines() == said[where]
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,27 @@ def test_a_shell_that_cannot_start_is_an_environment_fault() -> None:
         broken.run("true")
 
 
+def test_a_shell_whose_program_is_missing_is_an_environment_fault_naming_it() -> None:
+    missing = PersistentShell(["/nonexistent/ssh", "-F", "lab.ssh", "master", "sudo -n /bin/sh"], "master")
+    with pytest.raises(EnvironmentFault, match=r"^The harness cannot reach master: it needs the program "
+                       r"/nonexistent/ssh, which cannot be started here \(No such file or directory\)\. Install ssh, "
+                       r"or put it on PATH\.$"):
+        missing.run("true")
+
+
+def test_a_command_that_timed_out_is_never_in_the_next_grades_plan() -> None:
+    host = shell_host(["/bin/sh"], "local", cache=True, timeout=1)
+    try:
+        host.run("echo before")
+        with pytest.raises(NodeTimeout):
+            host.run("sleep 5")
+        with pytest.raises(NodeTimeout):  # not asked: the node timed out
+            host.run("echo after")
+        assert list(host.backend.asked) == ["echo before"]
+    finally:
+        host.backend.shell.close()
+
+
 def test_testinfra_modules_work_over_the_shell(tmp_path) -> None:
     (tmp_path / "daemon.json").write_text('{"a": 1}')
     host = shell_host(["/bin/sh"], "local")

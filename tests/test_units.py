@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import re
 import subprocess
 import sys
 import time
@@ -13,7 +14,8 @@ import pytest
 
 from checks import Verdict, redact, retried, verdict
 from checks.docker_cli import api_json
-from dcalab import engine, runc_wrapper, runner
+from dcalab import engine, runc_wrapper, runner, settings
+from dcalab.backends.vagrant import VagrantCluster
 from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, UnknownNode
 from dcalab.grading import BLOCKED, TaskResult
 from dcalab.lab import load_lab
@@ -105,6 +107,41 @@ def test_private_keys_password_hashes_and_docker_credentials_are_redacted() -> N
     for secret in ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "7xpHnVMgvSuUibXjxQNDq", "ZGNhOmRjYS1sYWItMjAyNg==", "MIIEow"):
         assert secret not in shown, shown
     assert "BEGIN PRIVATE KEY----- (hidden)" in shown and "dca:$2y$(hidden)" in shown and '"auth": "(hidden)"' in shown
+
+
+@pytest.mark.parametrize(("secret", "kept"), [
+    ("learner:$y$j9T$Fh7Rb0cX1tAq/2zN.E3uW1$kQmC8pZ3vW5t0JxYb6u9sL4nR2dA1eF7gH0iK3lM5o:19700:0:99999:7:::",
+     "learner:$y$(hidden)"),  # Debian's shadow (yescrypt)
+    ("old:$1$saltsalt$qjFy5nHhQd3kGZ8/2z3Ag1", "old:$1$(hidden)"),  # md5crypt
+    ("dca:$2x$05$7xpHnVMgvSuUibXjxQNDq.H7NdmpxxYaHXDUu35lsSPAkL6yPl7se", "dca:$2x$(hidden)"),
+    ("dca:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "dca:{SHA}(hidden)"),  # htpasswd -s
+    ('{"auths": {"r:5000": {"identitytoken": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}}}', '"identitytoken": "(hidden)"'),
+])
+def test_other_password_hashes_and_identity_tokens_are_redacted(secret: str, kept: str) -> None:
+    shown = redact(f"found: {secret}")
+    assert kept in shown and not any(len(word) > 12 and word in shown for word in re.split(r"[$:\"}{ ]", secret)
+                                         if word not in kept), shown
+
+
+def test_the_vagrant_ssh_config_stays_readable_while_it_is_made_anew(tmp_path, monkeypatch) -> None:
+    """A watch's ssh reads the ssh_config while another dcalab makes it anew (after a machine was recreated): it finds
+    the old file or the new one, whole, never no file or half of one."""
+    monkeypatch.setenv("DCALAB_STATE", str(tmp_path / "state"))
+    cluster = VagrantCluster()
+    config = settings.state_dir() / "vagrant-ssh-config"
+    config.write_text("Host master\n  HostName old\n")
+    read_meanwhile = []
+
+    def vagrant(action: str, *args: str) -> str:
+        read_meanwhile.append(config.read_text())
+        return "Host master\n  HostName new\n"
+
+    monkeypatch.setattr(cluster, "_vagrant", vagrant)
+    monkeypatch.setattr(cluster, "_machine_ids", lambda: "machines recreated")
+    assert cluster.config_file.read_text() == "Host master\n  HostName new\n"
+    assert read_meanwhile == ["Host master\n  HostName old\n"]
+    assert sorted(path.name for path in config.parent.iterdir()) == ["vagrant-ssh-config",
+                                                                      "vagrant-ssh-config.machines"]
 
 
 class SettlingCluster:

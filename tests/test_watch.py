@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from dcalab import history
 from dcalab import watch as watch_module
@@ -22,6 +25,7 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import lab_names
 from dcalab.session import LabSession
 from dcalab.watch import HIDE_CURSOR, REDRAW, SHOW_CURSOR, watch
+from tests import terminal
 from tests.labrun import run_lab
 from tests.pristine import REGISTRY_LAB
 from tests.replay import AWAY, ReplayCluster, mix
@@ -150,14 +154,15 @@ def set_state(path: Path, state: str) -> None:
     os.replace(path.with_suffix(".new"), path)
 
 
-def spawn_watch(tmp_path: Path, *args: str, state: str = "start", columns: int = 100) -> pexpect.spawn:
+def spawn_watch(tmp_path: Path, *args: str, state: str = "start", columns: int = 100,
+                ctrl_c: signal.Handlers = signal.SIG_DFL) -> pexpect.spawn:
     state_file = tmp_path / "state"
     set_state(state_file, state)
     env = {**os.environ, "DCALAB_HISTORY": str(tmp_path / "history.sqlite3"),
            "DCALAB_STATE": str(tmp_path / "state-dir"), "TERM": "xterm"}
     env.pop("NO_COLOR", None)
-    return pexpect.spawn(sys.executable, ["-m", "tests.watch_replay", str(state_file), *args], cwd=str(ROOT),
-                         env=env, encoding="utf-8", timeout=20, dimensions=(40, columns))
+    return terminal.spawn(sys.executable, ["-m", "tests.watch_replay", str(state_file), *args], ctrl_c, cwd=str(ROOT),
+                          env=env, encoding="utf-8", timeout=20, dimensions=(40, columns))
 
 
 def test_in_a_terminal_the_table_is_redrawn_as_tasks_turn_pass_and_until_pass_exits_0(tmp_path: Path) -> None:
@@ -181,11 +186,13 @@ def test_in_a_terminal_the_table_is_redrawn_as_tasks_turn_pass_and_until_pass_ex
     assert (run.mode, run.score, run.best) == ("watch", 30, 30)
 
 
-def test_ctrl_c_in_a_terminal_exits_130_with_the_cursor_back_and_one_history_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ctrl_c", [signal.SIG_DFL, signal.SIG_IGN], ids=["started-in-a-terminal", "under-nohup"])
+def test_ctrl_c_in_a_terminal_exits_130_with_the_cursor_back_and_one_history_row(tmp_path: Path,
+                                                                               ctrl_c: signal.Handlers) -> None:
     path = tmp_path / "history.sqlite3"
     lab = history.Item("swarm-join", "FAIL", 0, 4, "Orchestration", "o")
     history.record_run("lab", "registry", "grade", "embedded", [lab], path)  # the lab graded last: watched by default
-    child = spawn_watch(tmp_path, "--interval", "0.2", state="solved")
+    child = spawn_watch(tmp_path, "--interval", "0.2", state="solved", ctrl_c=ctrl_c)
     child.expect_exact("Every task passes.")
     set_state(tmp_path / "state", "start")
     child.expect("swarm-join        0/4  ")  # the watch goes on: the lab broke again
@@ -197,6 +204,50 @@ def test_ctrl_c_in_a_terminal_exits_130_with_the_cursor_back_and_one_history_row
     assert "Watched registry from" in child.before and "best 30/30, last 0/30" in child.before
     runs = history.runs(path=path)
     assert [(run.mode, run.score, run.best) for run in runs] == [("grade", 0, None), ("watch", 0, 30)]
+
+
+def popen_watch(tmp_path: Path, state: str = "start") -> subprocess.Popen:
+    """The watch of the registry lab with its output in a pipe (as in a log): a frame whenever a verdict changes."""
+    set_state(tmp_path / "state", state)
+    env = {**os.environ, "DCALAB_HISTORY": str(tmp_path / "history.sqlite3"), "DCALAB_STATE": str(tmp_path / "s")}
+    return subprocess.Popen([sys.executable, "-m", "tests.watch_replay", str(tmp_path / "state"), "registry",
+                             "--interval", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def read_frame(watching: subprocess.Popen) -> str:
+    """The lines of one frame, up to its last (the next task's hint, or that every task passes)."""
+    lines = []
+    while not lines or not lines[-1].startswith(("Next, ", "Every task passes.")):
+        lines.append(watching.stdout.readline().decode())
+        assert lines[-1], "the watch ended: " + watching.stderr.read().decode()
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "closed-pipe"])
+def test_a_watch_killed_or_whose_reader_stops_still_saves_its_history_row(tmp_path: Path, how: str) -> None:
+    watching = popen_watch(tmp_path, "solved")
+    assert "Every task passes." in read_frame(watching)
+    if how == "SIGTERM":
+        watching.send_signal(signal.SIGTERM)
+    else:
+        watching.stdout.close()  # `dcalab watch | head`: the next frame it prints finds no reader
+        set_state(tmp_path / "state", "start")
+    _, errors = watching.communicate(timeout=20)
+    assert watching.returncode == (128 + signal.SIGTERM if how == "SIGTERM" else 1)
+    assert "Traceback" not in errors.decode(), errors.decode()
+    assert [(run.mode, run.best) for run in history.runs(path=tmp_path / "history.sqlite3")] == [("watch", 30)]
+
+
+def test_a_watch_whose_terminal_closes_still_saves_its_history_row(tmp_path: Path) -> None:
+    child = spawn_watch(tmp_path, "registry", "--interval", "0.2", state="solved")
+    child.expect_exact("Every task passes.")
+    child.ptyproc.fileobj.close()  # the terminal window closed: the watch gets SIGHUP, and its output is gone
+    deadline = time.monotonic() + 20
+    while child.ptyproc.isalive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (child.ptyproc.exitstatus, child.ptyproc.signalstatus) == (128 + signal.SIGHUP, None)
+    assert [(run.mode, run.best) for run in history.runs(path=tmp_path / "history.sqlite3")] == [("watch", 30)]
 
 
 def test_a_terminal_too_narrow_for_the_table_wraps_it(tmp_path: Path) -> None:
@@ -228,8 +279,8 @@ def test_an_unknown_lab_lists_the_labs_and_no_lab_without_history_asks_which(tmp
 def test_watch_sees_each_task_turn_pass_while_the_lab_is_solved_task_by_task(pristine: EmbeddedCluster,
                                                                            tmp_path: Path) -> None:
     env = {**os.environ, "DCALAB_HISTORY": str(tmp_path / "history.sqlite3"), "NO_COLOR": "1"}
-    child = pexpect.spawn(sys.executable, ["-m", "dcalab", "watch", "registry", "--until-pass"], cwd=str(ROOT),
-                          env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child = terminal.spawn(sys.executable, ["-m", "dcalab", "watch", "registry", "--until-pass"], cwd=str(ROOT),
+                           env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
     child.expect(r"swarm-join\s+0/4\s+FAIL")
     for task in REGISTRY_LAB.tasks:
         run_lab("solve", task.id.replace("-", "_"), history=tmp_path / "solve.sqlite3")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
 from dcalab.backends.nsenter import enter_command
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.progress import step
 from dcalab.settings import image_source
 from dcalab.topology import Node, topology
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from dcalab.labnet import LabNetwork
 
 NODE_BOOT_TIMEOUT = 90
+EXEC_TIMEOUT = 20  # seconds for a command dcalab itself runs in a node (docker info, starting docker)
 
 
 def docker_cli() -> str:
@@ -112,9 +113,18 @@ class EmbeddedCluster(Cluster):
             return None
 
     def run(self, node: Node, *command: str) -> tuple[int, str]:
-        """Run a command inside a node as root; (exit status, combined output)."""
-        container = self.client.containers.get(self.container_name(node.name))
-        code, output = container.exec_run(list(command))
+        """Run a command inside a node as root, killed after EXEC_TIMEOUT s (exit status 137): a hung docker in the
+        node never holds `cluster status` or `up`. (exit status, combined output); an engine that cannot run it
+        (or does not answer) is an EnvironmentFault naming the node."""
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        try:
+            container = self.client.containers.get(self.container_name(node.name))
+            code, output = container.exec_run(["timeout", "-s", "KILL", str(EXEC_TIMEOUT), *command])
+        except (DockerException, RequestException) as error:
+            raise EnvironmentFault(f"The Docker engine could not run a command in the node {node.name} "
+                                   f"({str(error)[:200]}).", "Check it with: dcalab cluster status") from None
         return code, output.decode(errors="replace").strip()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -273,7 +283,11 @@ class EmbeddedCluster(Cluster):
         report = NodeStatus(node.name, "running")
         if container.image.id != self.client.images.get(node_tag()).id:
             report.notes.append(f"runs another image than {node_tag()} (`dcalab cluster reset` moves it there)")
-        engine = self._engine_notes(node)
+        try:
+            engine = self._engine_notes(node)
+        except EnvironmentFault as fault:
+            report.problems.append(str(fault))
+            return report
         if engine is None:
             report.problems.append(
                 f"Docker is not running inside it: {fix} (or `systemctl start docker` in `dcalab shell {node.name}`)."

@@ -26,6 +26,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from testinfra.backend.base import BaseBackend, CommandResult
@@ -80,8 +81,14 @@ class PersistentShell:
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
             self.close()
-            self.process = subprocess.Popen(self._argv(), bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE, start_new_session=True)
+            argv = self._argv()
+            try:
+                self.process = subprocess.Popen(argv, bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, start_new_session=True)
+            except OSError as error:  # not installed, not on PATH, not executable
+                raise EnvironmentFault(f"The harness cannot reach {self.node}: it needs the program {argv[0]}, which "
+                                       f"cannot be started here ({error.strerror or error}).",
+                                       f"Install {Path(argv[0]).name}, or put it on PATH.") from None
             for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
                 os.set_blocking(pipe.fileno(), False)  # a node that stops reading must not block us past a deadline
         return self.process
@@ -220,7 +227,11 @@ class ShellBackend(BaseBackend):
         self.asked[cmd] = None
         if self.cache is not None and cmd in self.cache and not self.fresh:
             return self.cache[cmd]
-        rc, stdout, stderr = self.shell.run(cmd, self.timeout)
+        try:
+            rc, stdout, stderr = self.shell.run(cmd, self.timeout)
+        except NodeTimeout:  # never in the next grade's plan, whose prefetch it would hang first
+            del self.asked[cmd]
+            raise
         result = self.result(rc, self.encode(cmd), stdout, stderr)
         if self.cache is not None:
             self.cache[cmd] = result

@@ -24,7 +24,7 @@ from dcalab.images.libvirt_box import ensure_box
 from dcalab.labnet import LabNetwork
 from dcalab.libvirt_host import ensure_libvirt
 from dcalab.progress import step
-from dcalab.settings import VAGRANT_PROVIDERS, image_source, state_dir
+from dcalab.settings import VAGRANT_PROVIDERS, image_source, state_dir, write_whole
 from dcalab.topology import topology
 
 MACHINES_ENV = "DCALAB_VAGRANT_MACHINES"  # node=machine,... for a Vagrantfile that names its machines otherwise
@@ -124,15 +124,14 @@ class VagrantCluster(OverSsh):
         if self._config_read or (path.exists() and stamp.exists() and stamp.read_text() == machines):
             return path
         self._config_read = True  # once per session, even when some machine is not running
-        path.unlink(missing_ok=True)
-        stamp.unlink(missing_ok=True)
+        stamp.unlink(missing_ok=True)  # trusted again once written anew; meanwhile the old file stays readable
         try:
             try:
-                path.write_text(self._vagrant("ssh_config"))
-                stamp.write_text(machines)
+                write_whole(path, self._vagrant("ssh_config"))  # whole: a watch's ssh never reads half of it
+                write_whole(stamp, machines)
             except DcalabError:  # some machine is not running: the others are still graded
                 running = [machine for node, machine in self.machines.items() if self.states()[node] == "running"]
-                path.write_text("".join(self._vagrant("ssh_config", machine) for machine in running))
+                write_whole(path, "".join(self._vagrant("ssh_config", machine) for machine in running))
         except DcalabError as error:
             self._config_error = error
             raise

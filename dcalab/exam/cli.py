@@ -15,6 +15,7 @@ from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentatio
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
 from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, domain_line, weighted
 from dcalab.lab import Lab, find_lab
+from dcalab.outcome import save_run
 from dcalab.quiz import DOMAINS, UNANSWERED
 from dcalab.quiz.bank import load_bank
 from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
@@ -112,8 +113,7 @@ def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: flo
 def exam_command(args: argparse.Namespace) -> int:
     lab = None if args.lab in (None, "none") else find_lab(args.lab)
     rng = random.Random(args.seed)
-    seen = seen_questions("exam")
-    questions, notes = pick_questions(load_bank(), args.questions, rng, seen)
+    questions, notes = pick_questions(load_bank(), args.questions, rng, seen_questions("exam"))
     kinds = presentations(questions, domc_count(len(questions)), rng)
     if not lab and not questions:
         raise DcalabError("An exam without a lab and without questions has nothing to ask.",
@@ -136,7 +136,7 @@ def exam_command(args: argparse.Namespace) -> int:
         return status
     answers = history_items(session.items, session.results)
     backend = args.cluster if lab else "-"
-    run = None if seen is None else history.record_run("exam", "exam", run_mode(session), backend, tasks + answers)
+    run = save_run("exam", "exam", run_mode(session), backend, tasks + answers)
     _show_result(tasks, answers, run, args.pass_mark)
     if answers:
         print_review(from_history(answers), sys.stdout)

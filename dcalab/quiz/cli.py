@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from dcalab import history
 from dcalab.errors import DcalabError, HistoryError, warn
+from dcalab.outcome import save_run
 from dcalab.quiz import DOMAINS, RIGHT_IN_A_ROW
 from dcalab.quiz.bank import KINDS, load_bank, load_objectives
 from dcalab.quiz.engine import Drill, Session, select
@@ -37,13 +38,25 @@ def positive(kind: Callable[[str], float], zero: bool = False) -> Callable[[str]
 
 
 def seen_questions(kind: str) -> dict[str, int] | None:
-    """When each question was last answered, so that a retake draws new ones first. None, after one warning line,
-    if the history cannot be read: the quiz or exam (`kind`) then goes on without it and is not saved in it."""
+    """When each question was last answered, so that a retake draws new ones first; None if the history cannot be
+    read. A history that cannot be read or written is said now, before the first question, in one warning line: the
+    quiz or exam (`kind`) goes on, and its end tries to save it again."""
     try:
-        return history.last_seen()
+        seen = history.last_seen()
     except HistoryError as error:
-        warn(f"this {kind} is drawn without your history and is not saved in it. {error}")
+        warn(f"this {kind} is drawn without your history, and saved in it at the end only if it can be written then. "
+             f"{error}")
         return None
+    say_if_unwritable(kind)
+    return seen
+
+
+def say_if_unwritable(kind: str) -> None:
+    """One warning line, before the first question, when the history cannot be written now."""
+    try:
+        history.check_writable()
+    except HistoryError as error:
+        warn(f"this {kind} is saved in your history at the end only if it can be written then. {error}")
 
 
 def run_mode(session: Session) -> str:
@@ -94,11 +107,10 @@ def quiz_command(args: argparse.Namespace) -> int:
         if drill is None:
             print(intro, flush=True)
             return 0
-        session, saving = drill, True
+        session = drill
+        say_if_unwritable("drill")
     else:
-        seen = seen_questions("quiz")
-        session, intro = _draw(args, rng, seen)
-        saving = seen is not None
+        session, intro = _draw(args, rng, seen_questions("quiz"))
     if args.time_limit:
         intro += f" Time limit: {clock(args.time_limit)}."
     print(f"{intro} Ctrl-C stops and shows your progress.", flush=True)
@@ -107,7 +119,7 @@ def quiz_command(args: argparse.Namespace) -> int:
     status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
     items = history_items(session.items, session.results)  # a stopped quiz keeps the answers given
     subject = "missed" if args.missed else "quiz"
-    run = history.record_run("quiz", subject, run_mode(session), "-", items) if items and saving else None
+    run = save_run("quiz", subject, run_mode(session), "-", items) if items else None
     if not session.stopped:
         print_review(from_history(items), sys.stdout)
     if isinstance(session, Drill) and session.mastered:
