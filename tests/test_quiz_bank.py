@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import random
 import re
 import shutil
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.history import Run
 from dcalab.quiz import CORRECT, UNANSWERED, WRONG
 from dcalab.quiz.bank import (
     BANK_DIR,
@@ -28,8 +31,11 @@ from dcalab.quiz.bank import (
 )
 from dcalab.quiz.drafts import DRAFTS_DIR, main, validate_drafts
 from dcalab.quiz.engine import Session, select, tally
+from dcalab.quiz.keys import Keys
 from dcalab.quiz.objectives import OBJECTIVES_FILE
+from dcalab.quiz.review import from_history, history_items, print_review, render_review_html
 from dcalab.quiz.stats import bank_stats
+from dcalab.quiz.terminal import Quiz
 
 MINIMUM = {domain: 10 for domain in DOMAINS} | {"image-registry": 40}
 QUESTIONS = load_bank()
@@ -514,3 +520,45 @@ def test_the_bank_is_deep_enough_to_retake_the_exam() -> None:
     thin = [objective.id for objective in load_objectives().values()
             if not objective.same_as and per_objective[objective.id] < 2]
     assert thin == []
+
+
+# --- the order of options -------------------------------------------------------------------------------------
+
+def test_the_files_store_options_in_varied_order() -> None:
+    """Any path that ever showed file order would otherwise give the key away (issue 32)."""
+    mcq = [q for q in QUESTIONS if q.kind == "mcq"]
+    several = [q for q in QUESTIONS if q.kind != "mcq"]
+    key_first = sum(q.options[0].correct for q in mcq)
+    keys_first = sum(q.correct_indices == frozenset(range(len(q.correct_indices))) for q in several)
+    assert key_first <= 0.4 * len(mcq) and keys_first <= 0.5 * len(several)
+
+
+def shown_order(text: str, question: Question) -> tuple[int, ...]:
+    """The bank indices of the question's options in the order they appear in `text`."""
+    return tuple(sorted(range(len(question.options)), key=lambda i: text.index(question.options[i].text)))
+
+
+@pytest.mark.parametrize("feedback", [True, False], ids=["quiz", "exam"])
+def test_every_display_path_shows_options_in_an_order_drawn_per_showing(feedback: bool) -> None:
+    """The quiz and the exam (the terminal), the review and its HTML page: each shows the order drawn for that
+    showing, which differs from one showing to the next and is not the file order."""
+    asked = question("mcq", True, False, False, False)
+    orders = set()
+    for seed in range(12):
+        session = Session([asked], kinds=["mcq"], rng=random.Random(seed))
+        read, write = os.pipe()
+        os.write(write, b"a\n")
+        os.close(write)
+        screen = io.StringIO()
+        Quiz(session, Keys(read), screen, feedback=feedback, confirm_stop=not feedback).run()
+        os.close(read)
+        drawn = session.items[0].order
+        assert shown_order(screen.getvalue().split("Your answer")[0], asked) == drawn
+        reviewed = from_history(history_items(session.items, session.results))
+        printed = io.StringIO()
+        print_review(reviewed, printed)
+        assert shown_order(printed.getvalue(), asked) == drawn
+        run = Run(1, "exam" if not feedback else "quiz", "quiz", "done", "-", "2026-12-06 10:00", 1, 1)
+        assert shown_order(render_review_html(run, reviewed, []), asked) == drawn
+        orders.add(drawn)
+    assert len(orders) > 1 and orders != {(0, 1, 2, 3)}
