@@ -83,8 +83,9 @@ def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: flo
                      "practice beyond the real exam, which has no hands-on part.")
     lines += notes
     if domc:
-        lines.append("DOMC: the options come one at a time and you answer y or n to each. An item ends as soon as it "
-                     "is decided, and there is no going back to it.")
+        lines.append("DOMC: the options come one at a time and you answer y or n to each. An item is decided as soon "
+                     "as your answers decide it (half the time one more option follows, not scored), and there is no "
+                     "going back to it.")
     lines.append(f"The time left shows on every item; a review of your answers follows the result. Pass mark "
                  f"{pass_mark:g} % (a practice threshold: Docker does not publish the exam's pass mark). Ctrl-C asks "
                  "before it stops the exam, which then records nothing.")
