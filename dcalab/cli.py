@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import pydoc
 import signal
 import sys
 from collections.abc import Callable
@@ -14,12 +16,14 @@ from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
 from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
-from dcalab.exam.readiness import domain_line
+from dcalab.exam.readiness import domain_line, result_lines
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
 from dcalab.lab import Lab, find_lab, lab_names
 from dcalab.outcome import write_page
+from dcalab.quiz import CORRECT
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
+from dcalab.quiz.terminal import wrap
 from dcalab.session import LabSession
 from dcalab.settings import VAGRANT_PROVIDERS
 from dcalab.shown import shown
@@ -29,6 +33,7 @@ from dcalab.watch import INTERVAL, watch
 HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
 T = TypeVar("T")
 INTERACTIVE = {"quiz", "exam", "watch", "shell"}  # the commands Ctrl-C stops
+HTML_WIDTH = 100  # the result lines of a review page, as on a wide terminal
 
 
 def _print_status(reports: list[NodeStatus]) -> int:
@@ -189,19 +194,19 @@ def history_command(args: argparse.Namespace) -> int:
         _print_readiness(domain_readiness())
     weakest = history.weakest_objectives()
     if weakest and not args.lab:
-        print("\nStudy next (lowest share of points so far):")
+        print("\n" + wrap("Study next (lowest share of points so far):"))
         for domain, objective, scored, possible in weakest:
-            print(f"  {scored}/{possible}  {domain}: {objective}")
+            print(wrap(f"{scored}/{possible}  {domain}: {objective}", "  "))
     return 0
 
 
 def _print_readiness(readiness: dict[str, list[tuple[str, int, int]]]) -> None:
-    print("\nReadiness per DCA domain (weight in the exam; your share of its points, counting your latest attempt at "
-          "each task and question):")
+    print("\n" + wrap("Readiness per DCA domain (weight in the exam; your share of its points, counting your latest "
+                      "attempt at each task and question):"))
     for title, days in readiness.items():
         line = domain_line(title, days[-1][1:] if days else None, "no attempts yet")
         percents = [round(100 * scored / possible) for _, scored, possible in days]
-        print(line + (f"; by day, {trend_words(percents)}" if len(days) > 1 else ""))
+        print(wrap(line.lstrip() + (f"; by day, {trend_words(percents)}" if len(days) > 1 else ""), "  "))
 
 
 def review_command(args: argparse.Namespace) -> int:
@@ -216,12 +221,28 @@ def review_command(args: argparse.Namespace) -> int:
                           "lab grade, or was saved before dcalab kept each answer.",
                           "dcalab history lists the runs; a quiz or an exam since then can be reviewed.")
     reviewed = from_history(items)
+    if args.wrong:
+        reviewed = [item for item in reviewed if item.outcome != CORRECT]
+        if not reviewed:
+            print(f"Every answer of {run.kind} {run.id} was right: nothing to review with --wrong.")
+            return 0
+    run_items = list(history.run_items(run.subject)[run.id].values())  # its hands-on tasks too
+    pass_mark = run.pass_mark if run.kind == "exam" else None
     if args.html:
-        write_page(Path(args.html), render_review_html(run, reviewed))
+        write_page(Path(args.html), render_review_html(run, reviewed, result_lines(run_items, pass_mark, HTML_WIDTH)))
         print(f"The review of {run.kind} {run.id} ({summary(reviewed)}) is written to {args.html}.")
         return 0
-    print(f"Your {run.kind} of {run.finished} (run {run.id}, {run.mode}): {run.score}/{run.max_score} points.")
-    print_review(reviewed, sys.stdout)
+    text = io.StringIO()
+    text.write(wrap(f"Your {run.kind} of {run.finished} (run {run.id}, {run.mode}): {run.score}/{run.max_score} "
+                    "points.") + "\n")
+    if run.kind == "exam" and pass_mark is None:
+        text.write(wrap("Its pass mark was not kept (an exam before this dcalab): no verdict.") + "\n")
+    text.write("\n".join(result_lines(run_items, pass_mark)) + "\n")
+    print_review(reviewed, text)
+    if sys.stdout.isatty():  # an exam's review is some 900 lines: a pager on a terminal ($PAGER, else less)
+        pydoc.pager(text.getvalue())
+    else:
+        sys.stdout.write(text.getvalue())
     return 0
 
 
@@ -279,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("run", nargs="?", type=int, help="the run's number in dcalab history (default: the last quiz "
                         "or exam)")
     review.add_argument("--html", metavar="PATH", help="write the review as one HTML page instead")
+    review.add_argument("--wrong", action="store_true", help="only the items answered wrong or left unanswered")
     review.set_defaults(handler=review_command)
 
     shell = commands.add_parser("shell", help="open a root shell on a node, like `vagrant ssh master`")

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dcalab.errors import HistoryError, warn
-from dcalab.grading import PASS
-from dcalab.quiz import CORRECT, RIGHT_IN_A_ROW, WRONG
+from dcalab.grading import ENV_ERROR, PASS
+from dcalab.quiz import CORRECT, RIGHT_IN_A_ROW, UNANSWERED, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
 # schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).
@@ -35,8 +35,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE items ADD COLUMN answer TEXT",),
     # a run that graded again and again (dcalab watch): when it started and its best score; NULL for one grade
     ("ALTER TABLE runs ADD COLUMN started_at REAL", "ALTER TABLE runs ADD COLUMN best INTEGER"),
+    # an exam's pass mark (dcalab exam --pass-mark), so that its review gives the same verdict; NULL otherwise
+    ("ALTER TABLE runs ADD COLUMN pass_mark REAL",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Not an attempt by the learner: the harness could not look, or the time ran out before an answer. Readiness and
+# "Study next" leave them out alike.
+NOT_ATTEMPTS = (ENV_ERROR, UNANSWERED)
 LOCK_WAIT = 1.0  # seconds to wait for another writer: a run is written in milliseconds
 
 
@@ -108,18 +113,19 @@ class Item:
 
 
 def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None,
-               started: float | None = None, best: int | None = None) -> int | None:
+               started: float | None = None, best: int | None = None, pass_mark: float | None = None) -> int | None:
     """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id. A run that
-    graded many times (a watch) gives its start (time.time()) and best score; its items are the last grade's.
+    graded many times (a watch) gives its start (time.time()) and best score; its items are the last grade's; an
+    exam gives its pass mark.
 
     A history that cannot be written gives one warning line and None: the run's result stands."""
     try:
         with _open(path, write=True) as db:
             run = db.execute(
-                "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score, started_at, best) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score, started_at, best, "
+                "pass_mark) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (kind, subject, mode, backend, time.time(), sum(i.score for i in items),
-                 sum(i.max_score for i in items), started, best),
+                 sum(i.max_score for i in items), started, best, pass_mark),
             ).lastrowid
             db.executemany(
                 "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer) "
@@ -163,14 +169,15 @@ def missed(path: Path | None = None) -> dict[str, int]:
 
 def weakest_objectives(limit: int = 5, path: Path | None = None,
                        run: int | None = None) -> list[tuple[str, str, int, int]]:
-    """(domain, objective, scored, possible) over every run (or one), the lowest share first: what to study next."""
+    """(domain, objective, scored, possible) over every run (or one), the lowest share first: what to study next.
+    Counted as readiness counts: an item the time ran out on, or the harness could not grade, is not a miss."""
     with _open(path) as db:
         return db.execute(
             """SELECT domain, objective, SUM(score), SUM(max_score) FROM items
-               WHERE max_score > 0 AND (? IS NULL OR run_id = ?)
+               WHERE max_score > 0 AND (? IS NULL OR run_id = ?) AND status NOT IN (?, ?)
                GROUP BY domain, objective HAVING SUM(score) < SUM(max_score)
                ORDER BY 1.0 * SUM(score) / SUM(max_score), SUM(max_score) DESC LIMIT ?""",
-            (run, run, limit),
+            (run, run, *NOT_ATTEMPTS, limit),
         ).fetchall()
 
 
@@ -219,13 +226,14 @@ class Run(NamedTuple):
     max_score: int
     started: str = ""  # a watch's start; "" for a single grade, quiz or exam
     best: int | None = None  # a watch's best score
+    pass_mark: float | None = None  # an exam's pass mark in percent (None: a lab, a quiz, or not kept)
 
 
-RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score, started_at, best"
+RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score, started_at, best, pass_mark"
 
 
 def _run(row: tuple) -> Run:
-    return Run(*row[:5], _day(row[5]), row[6], row[7], _day(row[8]), row[9])
+    return Run(*row[:5], _day(row[5]), row[6], row[7], _day(row[8]), row[9], row[10])
 
 
 def runs(subject: str | None = None, path: Path | None = None) -> list[Run]:

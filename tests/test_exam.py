@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pexpect
@@ -14,7 +16,9 @@ import pytest
 
 from dcalab import history
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentations
 from dcalab.lab import load_lab
+from dcalab.quiz.engine import Session, one_per_fact
 from tests import test_quiz_cli as quiz
 from tests.labrun import LAB
 from tests.test_exam_draw import QUOTAS
@@ -24,6 +28,7 @@ from tests.test_quiz_cli import (
     DOMC_PROMPT,
     HEADER,
     ROOT,
+    START,
     VERDICT,
     answer,
     finish,
@@ -31,6 +36,7 @@ from tests.test_quiz_cli import (
     right,
     shown_options,
     spawn,
+    words,
     wrong,
 )
 
@@ -40,12 +46,16 @@ HINTS = [check.hint for task in REGISTRY.tasks for check in task.checks]
 VERDICTS = ("PASS", "FAIL", "BLOCKED", "ENV-ERROR")
 LEFT_ARROW = "\x1b[D"
 STOPPED = "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam"
+ASKED = "Stop and throw this exam away?"
 
 
-def exam(*args: str, ctrl_c: signal.Handlers = signal.SIG_DFL) -> pexpect.spawn:
-    """`python -m dcalab exam ARGS` in a pty, its whole screen kept in `child.screen`."""
-    child = spawn(*args, command="exam", ctrl_c=ctrl_c)
+def exam(*args: str, columns: int = 100, ctrl_c: signal.Handlers = signal.SIG_DFL) -> pexpect.spawn:
+    """`python -m dcalab exam ARGS` in a pty, started (a key pressed after the instructions), its whole screen kept
+    in `child.screen`; Ctrl-C at its default unless `ctrl_c` says otherwise."""
+    child = spawn(*args, command="exam", columns=columns, ctrl_c=ctrl_c)
     child.screen = child.logfile_read = io.StringIO()
+    child.expect(words(START))
+    child.send(" ")
     return child
 
 
@@ -76,31 +86,43 @@ def test_a_domc_item_cannot_be_revisited() -> None:
     several = [a for a in asked if a.kind == "domc" and len(a.shown) > 1]
     assert several, "no DOMC item showed two options: choose another seed"
     assert all(len(set(a.shown)) == len(a.shown) for a in several)  # each option came once, in order, never again
-    assert ("That key is not an answer here: press y or n (an answer given is final: there is no going back)."
-            in child.screen.getvalue())
+    assert ("That key is not an answer here: press y or n (an answer is final once you press Enter: there is no "
+            "going back), then Enter.") in plain(child.screen.getvalue())
+
+
+def undecided_domc_seed() -> int:
+    """A seed whose exam starts with a DOMC item that one right answer does not decide (as exam_command draws)."""
+    for seed in range(100):
+        rng = random.Random(seed)
+        questions, _ = pick_questions(list(BANK.values()), EXAM_ITEMS, rng, {})
+        first = Session(questions, kinds=presentations(questions, domc_count(EXAM_ITEMS), rng), rng=rng).items[0]
+        if first.kind == "domc" and not (first.offered_option.correct and len(first.question.correct_indices) == 1):
+            return seed
+    raise AssertionError("no seed below 100 starts with an undecided DOMC item")
 
 
 def test_the_time_running_out_mid_item_leaves_it_and_every_later_one_unanswered() -> None:
-    child = exam("--minutes", "0.05", "--seed", "2")  # 3 seconds, 55 questions
-    child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 0.05 minutes.")
+    child = exam("--minutes", "0.05", "--seed", str(undecided_domc_seed()))  # 3 seconds, 55 questions
     child.expect(HEADER)
+    assert child.screen.getvalue().startswith("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 0.05 "
+                                              "minutes.")
     question = BANK[child.match.group(3)]
-    assert child.expect([DOMC_PROMPT, CHOICE_PROMPT]) == 0, "seed 2 no longer starts with a DOMC item: choose another"
+    assert child.expect([DOMC_PROMPT, CHOICE_PROMPT]) == 0
     (first,) = shown_options(child.before, r"Option (\d+): ").values()
     key = right(question, "domc", {"1": first})
     child.send(key)
-    assert child.expect([DOMC_PROMPT, VERDICT]) == 0, "one answer decided the first item: choose another seed"
+    assert child.expect([DOMC_PROMPT, VERDICT]) == 0
     child.expect("Time is up: the questions left count as unanswered.", timeout=10)  # then wait without answering
     child.expect_exact("Questions: 0 of 55 correct, 55 unanswered because the time ran out")
     child.expect_exact("Total: 0/55 points (0 %), pass mark 65 % (a practice threshold): not passed yet.")
-    child.expect_exact("Weighted readiness: 0 % over the domains tested (100 % of the exam's weight).")
+    child.expect_exact("Weighted readiness: none, as no item was answered.")  # an item not answered is no miss
     assert finish(child) == 0
     (run,) = history.runs()
     assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "timed-out", "-", 0, 55)
     assert {entry.last_status for entry in history.progress("exam")} == {"unanswered"}
     _, items = history.answers()
     kept = next(item for item in items if item.item == question.id).answer["options"]  # the answer given is kept
-    assert plain(kept[0]["text"]) == plain(first) and kept[0]["answer"] == {"y": "yes", "n": "no"}[key]
+    assert plain(kept[0]["text"]) == plain(first) and kept[0]["answer"] == {"y\r": "yes", "n\r": "no"}[key]
     assert {option["answer"] for option in kept[1:]} == {"not shown"}
 
 
@@ -129,9 +151,10 @@ def test_the_review_lists_wrong_items_first_with_their_sources(tmp_path) -> None
         assert f"Source: {question.source}" in block and plain(question.explanation) in plain(block)
         assert all(plain(option.text) in plain(block) for option in question.options if option.correct)  # the key
     domc_wrong = [a for a in (asked[1], asked[3]) if a.kind == "domc"]
-    for wrong_item in domc_wrong:  # the last option answered is the mistake, marked !; those after were never shown
+    for wrong_item in domc_wrong:  # the first answer is the mistake, marked !; one more option may follow, unscored
         block = next(block for _, qid, block in blocks if qid == wrong_item.question.id)
-        mistake = plain(wrong_item.shown[-1])
+        mistake = plain(wrong_item.shown[0])
+        assert (len(wrong_item.shown) == 2) == ("(shown after the item was decided, not scored)" in plain(block))
         key = next(option.correct for option in wrong_item.question.options if plain(option.text) == mistake)
         assert f"! {'no yes' if key else 'yes no'} {mistake}" in plain(block) and block.count("   ! ") == 1
         assert block.count(" not shown ") == len(wrong_item.question.options) - len(wrong_item.shown)
@@ -169,12 +192,31 @@ def test_a_questions_only_exam_answered_right_passes_with_readiness_per_domain()
     assert (run.kind, run.mode, run.backend, run.score, run.max_score) == ("exam", "done", "-", 4, 4)
 
 
+def test_ctrl_c_asks_first_and_any_other_key_goes_back_to_the_same_item() -> None:
+    child = exam("--lab", "none", "--questions", "3", "--seed", "8", "--minutes", "5")
+    assert answer(child, right).verdict == "Answer recorded"
+    child.expect(HEADER)
+    interrupted = child.match.group(3)
+    child.expect([CHOICE_PROMPT, DOMC_PROMPT])
+    child.sendintr()
+    child.expect_exact(ASKED)
+    child.send("x")
+    child.expect_exact("Back to the exam.")
+    asked = [answer(child, right) for _ in range(2)]
+    assert asked[0].question.id == interrupted  # the same item again, nothing lost
+    child.expect_exact("Total: 3/3 points (100 %)")
+    assert finish(child) == 0
+    assert [run.score for run in history.runs()] == [3]
+
+
 @pytest.mark.parametrize("ctrl_c", [signal.SIG_DFL, signal.SIG_IGN], ids=["started-in-a-terminal", "under-nohup"])
-def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing(ctrl_c: signal.Handlers) -> None:
+def test_ctrl_c_twice_mid_exam_exits_cleanly_and_records_nothing(ctrl_c: signal.Handlers) -> None:
     child = exam("--lab", "none", "--questions", "5", "--seed", "8", ctrl_c=ctrl_c)
     assert answer(child, right).verdict == "Answer recorded"
     child.expect(HEADER)
     child.expect([CHOICE_PROMPT, DOMC_PROMPT])
+    child.sendintr()
+    child.expect_exact(ASKED)
     child.sendintr()
     child.expect_exact(STOPPED)
     assert finish(child) == 130
@@ -184,11 +226,14 @@ def test_ctrl_c_mid_exam_exits_cleanly_and_records_nothing(ctrl_c: signal.Handle
 
 def test_the_hands_on_part_shows_the_tasks_without_hints() -> None:
     child = exam("--lab", "registry", "--seed", "1")  # nothing is graded, so the cluster is not needed
-    child.expect_exact("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 minutes.")
+    assert child.screen.getvalue().startswith("DCA practice exam: 55 questions (13 multiple choice, 42 DOMC), 90 "
+                                              "minutes.")
     child.expect(r"Press g when your tasks are done to have them graded \(\d+:\d\d left\): ")
     child.send("x")
     child.expect_exact("'x' is not a choice here: press g when your tasks are done")
     child.expect("left\\): ")
+    child.sendintr()
+    child.expect_exact(ASKED)
     child.sendintr()
     child.expect_exact(STOPPED)
     assert finish(child) == 130
@@ -205,7 +250,8 @@ def test_an_exam_with_a_damaged_history_warns_before_and_after_and_still_gives_i
         history_file) -> None:
     history_file.write_bytes(b"not a database\n" * 100)
     child = exam("--questions", "2", "--seed", "1", "--minutes", "5")
-    child.expect_exact("dcalab: warning: this exam is drawn without your history, and saved in it at the end only if")
+    assert ("dcalab: warning: this exam is drawn without your history, and saved in it at the end only if"
+            in " ".join(child.screen.getvalue().split()))
     answer(child, right)
     answer(child, right)
     child.expect_exact("Total: 2/2 points (100 %), pass mark 65 % (a practice threshold): PASSED.")
@@ -224,14 +270,14 @@ def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> 
     exam_missed = answer(child, wrong).question
     answer(child, right)
     child.expect_exact("Study next (this exam's weakest objectives):")
-    child.expect_exact(f"0/1  {exam_missed.domain_title}: {exam_missed.objective}")
+    child.expect(words(f"0/1  {exam_missed.domain_title}: {exam_missed.objective}"))
     assert finish(child) == 0
     shown = dcalab_history()
     assert re.search(r"exam exam +done +- +1/2\n.*quiz quiz +done +- +0/1\n", shown), shown  # newest first
     assert re.search(rf"\n  {missed.id} +1  not yet +0/1  0/1 wrong\n", shown), shown
     study = shown.split("Study next (lowest share of points so far):")[1]
     for question in (missed, exam_missed):
-        assert f"0/1  {question.domain_title}: {question.objective}" in study, shown
+        assert plain(f"0/1  {question.domain_title}: {question.objective}") in plain(study), shown
 
 
 @pytest.mark.cluster
@@ -255,3 +301,78 @@ def test_the_hands_on_part_is_graded_on_the_cluster_without_hints(embedded: Embe
     items = {entry.item: entry.last_status for entry in history.progress("exam")}
     assert [task.id for task in REGISTRY.tasks if items.get(task.id) in VERDICTS] == [t.id for t in REGISTRY.tasks]
     assert len(items) == len(REGISTRY.tasks) + 2
+
+
+def test_the_clock_starts_when_a_key_is_pressed_after_the_instructions() -> None:
+    child = spawn("--lab", "none", "--questions", "2", "--seed", "1", "--minutes", "0.1", command="exam")  # 6 s
+    child.expect(words(START))
+    time.sleep(7)  # longer than the exam: reading the instructions takes none of its time
+    child.send(" ")
+    child.expect(HEADER)
+    child.expect(r"(\d+:\d\d) left")
+    assert child.match.group(1) in ("0:04", "0:05", "0:06")
+
+
+def test_an_exam_larger_than_the_bank_says_so_in_one_line_and_asks_all() -> None:
+    run = subprocess.run([sys.executable, "-m", "dcalab", "exam", "--questions", "1000"], input="", text=True,
+                         capture_output=True, cwd=ROOT, timeout=60)
+    distinct = len(one_per_fact(BANK.values(), random.Random(0)))
+    first = run.stdout.splitlines()[0]
+    assert first == f"DCA practice exam: {distinct} questions ({distinct - domc_count(distinct)} multiple choice, " \
+        f"{domc_count(distinct)} DOMC), 90 minutes.", first
+    assert plain(run.stdout).count(f"The bank holds {len(BANK)} questions") == 1
+    assert "other domains fill the gap" not in run.stdout
+
+
+def too_wide(screen: str, columns: int) -> list[str]:
+    """Lines wider than the terminal, except where the last word is long (a link, a command) and could not go on any
+    line after the same prefix: the text before it fits."""
+    lines = screen.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line for line in lines if len(line) > columns
+            and not (len(line.split()[-1]) > columns // 4 and len(line.rstrip()[:-len(line.split()[-1])]) <= columns)]
+
+
+def test_an_exam_and_its_review_are_readable_on_a_40_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    child = exam("--questions", "4", "--seed", "5", "--minutes", "5", columns=40)
+    for strategy in (right, wrong, right, wrong):
+        answer(child, strategy)
+    child.expect_exact("Saved in your history")
+    assert finish(child) == 0
+    screen = child.screen.getvalue()
+    assert too_wide(screen, 40) == [], too_wide(screen, 40)
+    assert "Readiness per DCA domain" in screen and "Review of 4 questions" in plain(screen)
+    monkeypatch.setenv("PAGER", "cat")
+    review = spawn("1", command="review", columns=40)
+    review.expect(pexpect.EOF)
+    assert "Review of 4 questions" in plain(review.before) and too_wide(review.before, 40) == []
+    history_screen = spawn(command="history", columns=40)
+    history_screen.expect(pexpect.EOF)
+    readiness = history_screen.before[history_screen.before.index("Readiness per"):]  # the runs' table is columns
+    assert "Study next" in readiness and too_wide(readiness, 40) == []
+
+
+def test_review_wrong_a_pager_and_the_result_with_pass_mark_verdict_and_readiness(tmp_path, monkeypatch) -> None:
+    child = exam("--questions", "3", "--seed", "3", "--minutes", "5", "--pass-mark", "70")
+    asked = [answer(child, strategy) for strategy in (right, wrong, right)]
+    assert finish(child) == 0
+    verdict = "Total: 2/3 points (67 %), pass mark 70 % (a practice threshold): not passed yet."
+
+    wrong_only = subprocess.run([sys.executable, "-m", "dcalab", "review", "--wrong"], capture_output=True, text=True,
+                                cwd=ROOT, timeout=30)
+    assert [(o, q) for o, q, _ in review_blocks(wrong_only.stdout)] == [("Wrong", asked[1].question.id)]
+    assert verdict in plain(wrong_only.stdout) and "Readiness per DCA domain" in wrong_only.stdout
+    assert "Weighted readiness: " in wrong_only.stdout
+
+    monkeypatch.setenv("PAGER", "sed 's/^/paged: /'")  # on a terminal the review goes through the pager
+    paged = spawn(command="review")
+    paged.expect(pexpect.EOF)
+    assert "paged: Review of 3 questions" in paged.before, paged.before
+    assert "paged:   " + verdict.split(",")[0] in paged.before
+    assert "paged:" not in wrong_only.stdout  # not on a pipe
+
+    page = tmp_path / "review.html"
+    subprocess.run([sys.executable, "-m", "dcalab", "review", "--html", str(page)], check=True, capture_output=True,
+                   cwd=ROOT, timeout=30)
+    html = page.read_text()
+    result = re.search(r'<pre class="result" id="result">(.*?)</pre>', html, re.DOTALL).group(1)
+    assert verdict in plain(result.replace("&#39;", "'")) and "Readiness per DCA domain" in result

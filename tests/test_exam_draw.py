@@ -10,8 +10,9 @@ import pytest
 from dcalab.exam.draw import EXAM_DOMC, EXAM_ITEMS, domc_count, pick_questions, presentations, shares
 from dcalab.quiz import CORRECT, DOMAINS, WRONG
 from dcalab.quiz.bank import Option, Question, load_bank
-from dcalab.quiz.engine import Session, select, shown_kind, shown_stem
+from dcalab.quiz.engine import Session, one_per_fact, select, shown_kind, shown_stem
 
+BANK = {q.id: q for q in load_bank()}
 QUOTAS = {"orchestration": 14, "image-registry": 11, "installation-configuration": 8, "networking": 8,
           "security": 8, "storage-volumes": 6}
 
@@ -95,3 +96,32 @@ def test_questions_never_seen_come_first_then_those_seen_longest_ago() -> None:
     picked, _ = pick_questions(bank({**QUOTAS, "networking": 10}), EXAM_ITEMS, random.Random(4),
                                {f"net-{n:03d}": n + 1 for n in range(10)})
     assert sorted(q.id for q in picked if q.domain == "networking") == [f"net-{n:03d}" for n in range(8)]
+
+
+PAIRS = ["net-050/orc-085", "net-065/orc-086", "net-006/net-055", "net-013/orc-113", "ins-033/sto-031",
+         "ins-034/sto-032", "ins-069/net-059", "net-066/orc-088", "ins-062/sec-030", "img-084/sec-049",
+         "orc-090/sto-004", "ins-049/sec-039", "img-076/orc-057"]  # issue 32: each pair asks one fact
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+def test_the_pairs_that_ask_the_same_fact_share_a_fact_group(pair: str) -> None:
+    first, second = (BANK[qid] for qid in pair.split("/"))
+    assert first.fact and first.fact == second.fact
+
+
+def test_no_quiz_or_exam_draws_two_items_of_one_fact_group() -> None:
+    grouped = [q for q in BANK.values() if q.fact]
+    for seed in range(30):
+        for drawn in (select(BANK.values(), rng=random.Random(seed), count=200),
+                      pick_questions(list(BANK.values()), 200, random.Random(seed))[0],
+                      pick_questions(list(BANK.values()), 1000, random.Random(seed))[0]):
+            facts = Counter(q.fact for q in drawn if q.fact)
+            assert facts and max(facts.values()) == 1
+    everything = one_per_fact(BANK.values(), random.Random(1))
+    assert len(everything) == len(BANK) - len(grouped) + len({q.fact for q in grouped})
+
+
+def test_either_item_of_a_group_can_be_drawn() -> None:
+    first, second = (BANK[qid] for qid in PAIRS[0].split("/"))
+    drawn = {q.id for seed in range(40) for q in one_per_fact([first, second], random.Random(seed))}
+    assert drawn == {first.id, second.id}

@@ -219,6 +219,17 @@ def test_a_missed_question_stays_missed_until_answered_right_twice_in_a_row(tmp_
     assert answered("correct", "correct") == {"net-002": 1}
 
 
+def test_study_next_counts_what_readiness_counts_an_unanswered_item_is_no_miss(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    items = [history.Item("net-001", "unanswered", 0, 1, "Networking", "overlay"),
+             history.Item("task", "ENV-ERROR", 0, 4, "Orchestration", "join"),
+             history.Item("sec-001", "wrong", 0, 1, "Security", "rbac"),
+             history.Item("sec-002", "correct", 1, 1, "Security", "rbac")]
+    run = history.record_run("exam", "exam", "timed-out", "-", items, path)
+    assert history.weakest_objectives(path=path) == [("Security", "rbac", 1, 2)]
+    assert history.weakest_objectives(path=path, run=run) == [("Security", "rbac", 1, 2)]
+
+
 def graded(path: Path, score: int, max_score: int = 30, mode: str = "grade", best: int | None = None,
            subject: str = "registry") -> None:
     """A lab run of `score` points: swarm-join PASS when it has them all, the rest of the points on daemon-json."""
@@ -340,9 +351,10 @@ def test_readiness_in_the_history_leaves_out_grades_after_a_solve_and_counts_qui
     assert readiness["Orchestration"] == [("2026-11-01", 2, 4), ("2026-11-03", 4, 5)]
     assert readiness["Installation and Configuration"] == [("2026-11-01", 0, 26)]
     assert readiness["Networking"] == [("2026-11-02", 0, 1), ("2026-11-03", 1, 1)]
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: one line per domain
     output = shown_history(capsys, monkeypatch, path)
-    lines = output[output.index("Readiness per DCA domain"):output.index("Study next")].splitlines()
-    assert [re.sub(r" +", " ", line) for line in lines[1:7]] == [
+    lines = output[output.index("  Orchestration"):output.index("Study next")].splitlines()  # after the heading
+    assert [re.sub(r" +", " ", line) for line in lines[0:6]] == [
         " Orchestration 25 % 80 % (4/5 points); by day, oldest first: 50 80",
         " Image Creation, Management and Registry 20 % no attempts yet",
         " Installation and Configuration 15 % 0 % (0/26 points)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import random
 import re
 import shutil
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.history import Run
 from dcalab.quiz import CORRECT, UNANSWERED, WRONG
 from dcalab.quiz.bank import (
     BANK_DIR,
@@ -28,8 +31,11 @@ from dcalab.quiz.bank import (
 )
 from dcalab.quiz.drafts import DRAFTS_DIR, main, validate_drafts
 from dcalab.quiz.engine import Session, select, tally
+from dcalab.quiz.keys import Keys
 from dcalab.quiz.objectives import OBJECTIVES_FILE
+from dcalab.quiz.review import from_history, history_items, print_review, render_review_html
 from dcalab.quiz.stats import bank_stats
+from dcalab.quiz.terminal import Quiz
 
 MINIMUM = {domain: 10 for domain in DOMAINS} | {"image-registry": 40}
 QUESTIONS = load_bank()
@@ -67,12 +73,30 @@ def test_question_has_the_right_correct_options_for_its_kind(question: Question)
         assert question.kind == "domc" and correct >= 1 and len(question.options) >= 2
 
 
-def test_docker_hub_limit_questions_cite_exam_facts() -> None:
-    """The limits change over time: such a question, in the bank or drafted, cites the dated notes."""
-    drafts, _ = validate_drafts(sorted(DRAFTS_DIR.glob("*.toml")))
+def test_docker_hub_limit_questions_cite_dockers_pulls_page() -> None:
+    """The limits change over time: such a question, in the bank or drafted, cites the page that states them."""
+    drafts, _, _ = validate_drafts(sorted(DRAFTS_DIR.glob("*.toml")))
     about_limits = [q for q in QUESTIONS + drafts if re.search(r"docker hub.*(pull|rate) limit", q.stem, re.I | re.S)]
     assert about_limits
-    assert all("exam-facts.md" in q.source for q in about_limits)
+    assert all("https://docs.docker.com/docker-hub/usage/pulls/" in q.source for q in about_limits)
+
+
+def test_no_item_cites_a_source_a_learner_cannot_open() -> None:
+    """Every source and era note points to public pages, never to the project's own notes (issue 32)."""
+    cited = [q.id for q in QUESTIONS if re.search(r"exam-facts|shared/notes", q.source + (q.era_text or ""))]
+    assert cited == []
+    assert all(q.source.startswith("https://") for q in QUESTIONS)
+
+
+DCT = re.compile(r"content trust|DOCKER_CONTENT_TRUST|docker trust\b", re.IGNORECASE)
+
+
+def test_every_docker_content_trust_item_carries_the_same_era_note() -> None:
+    about_dct = [q for q in QUESTIONS if DCT.search(q.stem + " " + " ".join(o.text for o in q.options))]
+    notes = {q.era.note for q in about_dct if q.era}
+    assert len(about_dct) >= 13 and all(q.era for q in about_dct) and len(notes) == 1
+    (note,) = notes
+    assert "https://github.com/docker/cli/pull/6603" in note and "CLI 29.0" in note and "December 8, 2026" in note
 
 
 def _broken_bank(tmp_path: Path, old: str, new: str) -> Path:
@@ -239,13 +263,13 @@ def test_drafts_need_no_review_but_every_other_rule(tmp_path: Path) -> None:
     drafts = tmp_path / "image-registry-new.toml"
     fresh = item(id='"img-002"', reviewed=None, stem='"Which Dockerfile instruction sets the working directory?"')
     drafts.write_text(fresh, encoding="utf-8")
-    found, problems = validate_drafts([drafts], bank)
+    found, problems, _ = validate_drafts([drafts], bank)
     assert [q.id for q in found] == ["img-002"] and problems == []
     again = item(id='"img-003"', reviewed=None,
                  stem='"Which Dockerfile instruction sets the default command that a container of the image runs?"')
     drafts.write_text(fresh + "\n" + again + "\n" + item(reviewed=None, stem='"Which one? All of them."'),
                       encoding="utf-8")
-    _, problems = validate_drafts([drafts, tmp_path / "misc.toml"], bank)
+    _, problems, _ = validate_drafts([drafts, tmp_path / "misc.toml"], bank)
     assert problems == [
         "misc.toml: a drafts file is named <domain>-<name>.toml, domain one of " + ", ".join(DOMAINS),
         "img-001: the id is already used in image-registry",
@@ -274,13 +298,72 @@ def test_stats_count_domains_and_kinds_and_list_thin_objectives(tmp_path: Path) 
     assert "4.10" not in report and "knowledge only" in report
 
 
+def test_stats_print_the_cue_figures(tmp_path: Path) -> None:
+    grouped = [item(), item(id='"img-002"', stem='"Which instruction is the default command of a container?"',
+                            fact='"default-command"'),
+               item(id='"img-003"', stem='"What does CMD set?"', fact='"default-command"',
+                    options='[{ text = "RUN", correct = false }, { text = "The default command", correct = true }]')]
+    report = bank_stats(load_bank(tiny_bank(tmp_path, *grouped)), load_objectives())
+    assert "mcq key is the strictly longest option: 1/8 (12 %); over 1.5 x the longest distractor: 1" in report
+    assert "mcq key is the first option in the files: 7/8 (88 %)" in report
+    assert "DOMC yes-rate (correct share of domc options): 0/0 (0 %)" in report
+    assert "fact groups (items asking the same thing, one per quiz or exam): 1 groups of 2 items" in report
+
+
+@pytest.mark.parametrize(("fact", "problem"), [
+    ('"Default Command"', "fact must be a name in lower case words joined by hyphens"),
+    ('"lonely-fact"', "img-001: no other item has the fact 'lonely-fact'"),
+])
+def test_validator_refuses_a_bad_fact(tmp_path: Path, fact: str, problem: str) -> None:
+    _, problems = validate_bank(tiny_bank(tmp_path, item(fact=fact)))
+    assert any(problem in found for found in problems), problems
+
+
+def test_drafts_that_repeat_a_key_of_the_bank_are_warned_about_unless_grouped(tmp_path: Path) -> None:
+    (tmp_path / "bank").mkdir()
+    bank = tiny_bank(tmp_path / "bank", item(fact='"default-command"'),
+                     item(id='"img-002"', stem='"Which instruction runs a command at build time?"',
+                          options='[{ text = "RUN", correct = true }, { text = "CMD", correct = false }]',
+                          fact='"default-command"'))
+    drafts = tmp_path / "image-registry-new.toml"
+    drafts.write_text(item(id='"img-003"', reviewed=None, stem='"A container of the image runs what, unless told?"',
+                           options='[{ text = "ENTRYPOINT", correct = false }, { text = "CMD", correct = true }]'),
+                      encoding="utf-8")
+    _, problems, warnings = validate_drafts([drafts], bank)
+    images = [warning for warning in warnings if re.match(r"img-\d+ and img-", warning)]  # the others say CMD too
+    assert problems == [] and images == [
+        "img-001 and img-003 share a key ('CMD'): if they ask the same thing, give both the same fact"]
+    drafts.write_text(drafts.read_text(encoding="utf-8") + 'fact = "default-command"\n', encoding="utf-8")
+    _, problems, warnings = validate_drafts([drafts], bank)
+    assert problems == [] and [warning for warning in warnings if re.match(r"img-\d+ and img-", warning)] == []
+
+
+def test_the_validator_catches_a_reference_to_another_option(tmp_path: Path) -> None:
+    for text in ("Both commands create a volume", "Either command works", "Neither of them works",
+                 "The other option is safer"):
+        options = f'[{{ text = "{text}", correct = true }}, {{ text = "Something else", correct = false }}]'
+        _, problems = validate_bank(tiny_bank(tmp_path, item(options=options)))
+        assert any("cannot be judged alone" in found for found in problems), (text, problems)
+
+
 # --- engine ---------------------------------------------------------------------------------------------------
 
 class InOrder(random.Random):
-    """Shows options in bank order, so a test knows which option comes next."""
+    """Shows options in bank order, so a test knows which option comes next, and no option after a DOMC item is
+    decided."""
 
     def sample(self, population: Sequence[int], k: int, *, counts: object = None) -> list[int]:
         return list(population)[:k]
+
+    def random(self) -> float:
+        return 1.0
+
+
+class OneMore(InOrder):
+    """In bank order, and always one more option after a DOMC item is decided (if one is left)."""
+
+    def random(self) -> float:
+        return 0.0
 
 
 def question(kind: str, *correct: bool, qid: str = "img-900", domain: str = "image-registry") -> Question:
@@ -310,6 +393,50 @@ def test_domc_passes_once_every_correct_option_is_accepted() -> None:
     result = session.answer_domc(yes=True)
     assert result is not None and result.outcome == CORRECT  # option 4 is never shown
     assert (result.accepted, result.rejected) == ((1, 3), (0, 2))
+
+
+@pytest.mark.parametrize(("answers", "outcome"), [((True,), WRONG), ((False,), CORRECT), ((False, False), WRONG)])
+def test_after_a_domc_item_is_decided_one_more_option_is_shown_and_not_scored(answers: tuple[bool, ...],
+                                                                            outcome: str) -> None:
+    """Item: option 0 wrong, 1 correct, 2 and 3 wrong. Decided by the answers, then option 2 or the next one left
+    comes, and its answer, right or wrong, changes nothing."""
+    for after_yes in (True, False):
+        session = Session([question("domc", False, True, False, False)], rng=OneMore())
+        given = list(answers) if answers != (False,) else [False, True]
+        assert [session.answer_domc(yes) for yes in given] == [None] * len(given)
+        shown_after = session.current.offered
+        result = session.answer_domc(after_yes)
+        assert result.outcome == outcome and result.after == (shown_after, after_yes)
+        assert shown_after not in result.accepted + result.rejected and session.finished
+
+
+def test_a_domc_item_decided_on_its_last_option_shows_no_more() -> None:
+    session = Session([question("domc", False, True)], rng=OneMore())
+    session.answer_domc(False)
+    result = session.answer_domc(True)
+    assert result.outcome == CORRECT and result.after is None
+
+
+def test_half_of_the_decided_domc_items_show_one_more_option() -> None:
+    rng = random.Random(7)
+    after = 0
+    for _ in range(400):
+        session = Session([question("domc", True, False, False, False)], rng=rng)
+        result = session.answer_domc(yes=not session.current.offered_option.correct)  # decided at once
+        if result is None:
+            after += 1
+            result = session.answer_domc(True)
+            assert result.outcome == WRONG and result.after is not None
+    assert 160 <= after <= 240
+
+
+def test_time_running_out_on_the_option_after_keeps_the_decided_outcome() -> None:
+    now = [0.0]
+    session = Session([question("domc", False, True, False)], rng=OneMore(), deadline=10, clock=lambda: now[0])
+    assert session.answer_domc(False) is None and session.answer_domc(True) is None  # right, then one more shown
+    now[0] = 11
+    session.expire()
+    assert [r.outcome for r in session.results] == [CORRECT]
 
 
 def test_domc_shows_options_in_shuffled_order() -> None:
@@ -376,7 +503,8 @@ def test_select_filters_counts_and_repeats_with_a_seed() -> None:
     chosen = select(QUESTIONS, rng=random.Random(5), domain="networking", kind="mcq", count=4)
     assert len(chosen) == 4 and all(q.domain == "networking" and q.kind == "mcq" for q in chosen)
     assert chosen == select(QUESTIONS, rng=random.Random(5), domain="networking", kind="mcq", count=4)
-    assert len(select(QUESTIONS, rng=random.Random(5))) == len(QUESTIONS)
+    facts = {q.fact or q.id for q in QUESTIONS}
+    assert len(select(QUESTIONS, rng=random.Random(5))) == len(facts)  # all of them, one per fact group
 
 
 MINIMUMS = {"orchestration": 100, "image-registry": 80, "installation-configuration": 60, "networking": 60,
@@ -392,3 +520,45 @@ def test_the_bank_is_deep_enough_to_retake_the_exam() -> None:
     thin = [objective.id for objective in load_objectives().values()
             if not objective.same_as and per_objective[objective.id] < 2]
     assert thin == []
+
+
+# --- the order of options -------------------------------------------------------------------------------------
+
+def test_the_files_store_options_in_varied_order() -> None:
+    """Any path that ever showed file order would otherwise give the key away (issue 32)."""
+    mcq = [q for q in QUESTIONS if q.kind == "mcq"]
+    several = [q for q in QUESTIONS if q.kind != "mcq"]
+    key_first = sum(q.options[0].correct for q in mcq)
+    keys_first = sum(q.correct_indices == frozenset(range(len(q.correct_indices))) for q in several)
+    assert key_first <= 0.4 * len(mcq) and keys_first <= 0.5 * len(several)
+
+
+def shown_order(text: str, question: Question) -> tuple[int, ...]:
+    """The bank indices of the question's options in the order they appear in `text`."""
+    return tuple(sorted(range(len(question.options)), key=lambda i: text.index(question.options[i].text)))
+
+
+@pytest.mark.parametrize("feedback", [True, False], ids=["quiz", "exam"])
+def test_every_display_path_shows_options_in_an_order_drawn_per_showing(feedback: bool) -> None:
+    """The quiz and the exam (the terminal), the review and its HTML page: each shows the order drawn for that
+    showing, which differs from one showing to the next and is not the file order."""
+    asked = question("mcq", True, False, False, False)
+    orders = set()
+    for seed in range(12):
+        session = Session([asked], kinds=["mcq"], rng=random.Random(seed))
+        read, write = os.pipe()
+        os.write(write, b"a\n")
+        os.close(write)
+        screen = io.StringIO()
+        Quiz(session, Keys(read), screen, feedback=feedback, confirm_stop=not feedback).run()
+        os.close(read)
+        drawn = session.items[0].order
+        assert shown_order(screen.getvalue().split("Your answer")[0], asked) == drawn
+        reviewed = from_history(history_items(session.items, session.results))
+        printed = io.StringIO()
+        print_review(reviewed, printed)
+        assert shown_order(printed.getvalue(), asked) == drawn
+        run = Run(1, "exam" if not feedback else "quiz", "quiz", "done", "-", "2026-12-06 10:00", 1, 1)
+        assert shown_order(render_review_html(run, reviewed, []), asked) == drawn
+        orders.add(drawn)
+    assert len(orders) > 1 and orders != {(0, 1, 2, 3)}

@@ -13,16 +13,16 @@ from dcalab.backends import BACKENDS
 from dcalab.errors import DcalabError
 from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentations
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
-from dcalab.exam.readiness import TITLE_WEIGHTS, WEIGHTS, by_domain, domain_line, weighted
+from dcalab.exam.readiness import WEIGHTS, result_lines
 from dcalab.lab import Lab, find_lab
 from dcalab.outcome import save_run
-from dcalab.quiz import DOMAINS, UNANSWERED
+from dcalab.quiz import DOMAINS
 from dcalab.quiz.bank import load_bank
 from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
 from dcalab.quiz.engine import Session
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
-from dcalab.quiz.terminal import Quiz, count, wrap
+from dcalab.quiz.terminal import ANSWER_RULE, Quiz, count, wait_to_start, wrap
 
 STOPPED = {
     130: "The exam is stopped: nothing is recorded as a score. Start a new one with: dcalab exam",
@@ -62,34 +62,16 @@ def _questions(session: Session, keys: Keys, after_lab: bool) -> int:
         return 0
     if after_lab:
         print(f"\nQuestions: {len(session.items)}, on the same clock (the time left shows with each one).", flush=True)
-    return Quiz(session, keys, sys.stdout, feedback=False).run()
+    return Quiz(session, keys, sys.stdout, feedback=False, confirm_stop=True).run()
 
 
-def _show_result(tasks: list[history.Item], questions: list[history.Item], run: int | None, pass_mark: float) -> None:
-    items = tasks + questions
-    print("\nExam result")
-    if tasks:
-        print(f"  Hands-on tasks: {sum(i.score for i in tasks)}/{sum(i.max_score for i in tasks)} points")
-    if questions:
-        unanswered = sum(i.status == UNANSWERED for i in questions)
-        print(f"  Questions: {sum(i.score for i in questions)} of {len(questions)} correct"
-              + (f", {unanswered} unanswered because the time ran out" if unanswered else ""))
-    scored, possible = sum(i.score for i in items), sum(i.max_score for i in items)
-    percent = 100 * scored / possible if possible else 0.0
-    verdict = "PASSED" if percent >= pass_mark else "not passed yet"
-    print(f"  Total: {scored}/{possible} points ({percent:.0f} %), pass mark {pass_mark:g} % "
-          f"(a practice threshold): {verdict}.")
-    readiness = by_domain(items)
-    print("\nReadiness per DCA domain (weight in the exam, your share of its points):")
-    for title in TITLE_WEIGHTS:
-        print(domain_line(title, readiness.get(title), "not tested"))
-    ready, covered = weighted(readiness)
-    print(f"  Weighted readiness: {ready:.0f} % over the domains tested ({covered} % of the exam's weight).")
+def _show_result(items: list[history.Item], run: int | None, pass_mark: float) -> None:
+    print("\nExam result\n" + "\n".join(result_lines(items, pass_mark)))
     weakest = [] if run is None else history.weakest_objectives(run=run)  # None: the history could not be written
     if weakest:
-        print("\nStudy next (this exam's weakest objectives):")
+        print("\n" + wrap("Study next (this exam's weakest objectives):"))
         for domain, objective, right, asked in weakest:
-            print(f"  {right}/{asked}  {domain}: {objective}")
+            print(wrap(f"{right}/{asked}  {domain}: {objective}", "  "))
 
 
 def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: float, minutes: float) -> str:
@@ -102,11 +84,13 @@ def _opening(kinds: list[str], lab: Lab | None, notes: list[str], pass_mark: flo
                      "practice beyond the real exam, which has no hands-on part.")
     lines += notes
     if domc:
-        lines.append("DOMC: the options come one at a time and you answer y or n to each. An item ends as soon as it "
-                     "is decided, and there is no going back to it.")
+        lines.append("DOMC: the options come one at a time and you answer y or n to each. An item is decided as soon "
+                     "as your answers decide it (half the time one more option follows, not scored), and there is no "
+                     "going back to it.")
     lines.append(f"The time left shows on every item; a review of your answers follows the result. Pass mark "
-                 f"{pass_mark:g} % (a practice threshold: Docker does not publish the exam's pass mark). Ctrl-C stops "
-                 "the exam and records nothing. The clock starts now.")
+                 f"{pass_mark:g} % (a practice threshold: Docker does not publish the exam's pass mark). Ctrl-C asks "
+                 "before it stops the exam, which then records nothing.")
+    lines.append(ANSWER_RULE)
     return "\n".join(wrap(line) for line in lines)
 
 
@@ -119,9 +103,10 @@ def exam_command(args: argparse.Namespace) -> int:
         raise DcalabError("An exam without a lab and without questions has nothing to ask.",
                           "Ask for some: dcalab exam --questions 20")
     print(_opening(kinds, lab, notes, args.pass_mark, args.minutes), flush=True)
-    deadline = time.monotonic() + args.minutes * 60
     keys = Keys(sys.stdin.fileno())
     try:
+        wait_to_start(keys, sys.stdout)
+        deadline = time.monotonic() + args.minutes * 60
         tasks, in_time = _hands_on(lab, args.cluster, keys, deadline) if lab else ([], True)
         session = Session(questions, kinds=kinds, rng=rng, deadline=deadline)
         if not in_time:
@@ -136,8 +121,8 @@ def exam_command(args: argparse.Namespace) -> int:
         return status
     answers = history_items(session.items, session.results)
     backend = args.cluster if lab else "-"
-    run = save_run("exam", "exam", run_mode(session), backend, tasks + answers)
-    _show_result(tasks, answers, run, args.pass_mark)
+    run = save_run("exam", "exam", run_mode(session), backend, tasks + answers, pass_mark=args.pass_mark)
+    _show_result(tasks + answers, run, args.pass_mark)
     if answers:
         print_review(from_history(answers), sys.stdout)
     print_saved(run, sys.stdout)

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dcalab.exam.readiness import WEIGHTS
 from dcalab.quiz import DOMAINS
 from dcalab.quiz.bank import Question
-from dcalab.quiz.engine import select, shown_kind
+from dcalab.quiz.engine import one_per_fact, select, shown_kind
 
 EXAM_ITEMS, EXAM_DOMC = 55, 42
 # Shown as DOMC first: questions written as DOMC, then mcq; a multi's options are the likeliest to lean on each other.
@@ -41,14 +41,23 @@ def shares(count: int, available: Mapping[str, int] | None = None) -> dict[str, 
 
 def pick_questions(bank: Sequence[Question], count: int, rng: random.Random,
                    seen: Mapping[str, int] | None = None) -> tuple[list[Question], list[str]]:
-    """`count` questions shared out by the domains' weights, in random order, and a sentence for each domain the
-    bank has too few questions for (other domains fill its place). In each domain the questions never `seen`
-    come first, then those seen longest ago."""
-    wanted, taken = shares(count), shares(count, Counter(question.domain for question in bank))
+    """`count` questions shared out by the domains' weights, never two of one fact group, in random order, and what
+    the learner should know first: that the bank holds fewer (all are asked), or a sentence for each domain the bank
+    has too few questions for (other domains fill its place). In each domain the questions never `seen` come first,
+    then those seen longest ago."""
+    distinct = one_per_fact(bank, rng, seen)
+    if count >= len(distinct):  # the whole bank: one line says so, not one per domain
+        rng.shuffle(distinct)
+        if count == len(distinct):
+            return distinct, []
+        different = "" if len(distinct) == len(bank) else \
+            f" ({len(distinct)} different ones: items that ask the same thing count once)"
+        return distinct, [f"The bank holds {len(bank)} questions{different}, and this exam asks all of them."]
+    wanted, taken = shares(count), shares(count, Counter(question.domain for question in distinct))
     notes = [f"The bank has {taken[d]} {DOMAINS[d][0]} questions, not the {wanted[d]} its weight asks for: "
              "other domains fill the gap." for d in WEIGHTS if taken[d] < wanted[d]]
     picked = [question for domain in WEIGHTS
-              for question in select(bank, rng=rng, domain=domain, count=taken[domain], seen=seen)]
+              for question in select(distinct, rng=rng, domain=domain, count=taken[domain], seen=seen)]
     rng.shuffle(picked)
     return picked, notes
 

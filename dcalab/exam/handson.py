@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from dcalab.backends import get_cluster
@@ -10,7 +11,7 @@ from dcalab.grading import ENV_ERROR
 from dcalab.history import Item
 from dcalab.lab import Lab
 from dcalab.quiz.keys import Keys, TimeUp
-from dcalab.quiz.terminal import clock, key_name, wrap
+from dcalab.quiz.terminal import clock, key_name, stop_confirmed, wrap
 from dcalab.session import LabSession
 
 GRADE_KEY = "g"
@@ -40,6 +41,10 @@ def wait_for_grading(keys: Keys, deadline: float) -> bool:
             try:
                 key = keys.read(min(left, 1.0) if keys.tty else left)
             except TimeUp:
+                continue
+            except KeyboardInterrupt:
+                if stop_confirmed(keys, sys.stdout, deadline - time.monotonic()):
+                    raise
                 continue
             if key.lower() == GRADE_KEY:
                 print(flush=True)

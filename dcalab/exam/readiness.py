@@ -12,17 +12,15 @@ from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 
-from dcalab.grading import ENV_ERROR
-from dcalab.history import Item
-from dcalab.quiz import DOMAINS, UNANSWERED
+from dcalab.history import NOT_ATTEMPTS, Item
+from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED, WRONG
+from dcalab.quiz.terminal import wrap
 
 # Percent of the exam per domain, from Docker's DCA study guide (they add up to 100).
 WEIGHTS = {"orchestration": 25, "image-registry": 20, "installation-configuration": 15,
            "networking": 15, "security": 15, "storage-volumes": 10}
 # Lab tasks and history items name a domain by its title, as the study guide does.
 TITLE_WEIGHTS = {DOMAINS[domain][0]: weight for domain, weight in WEIGHTS.items()}
-# Not an attempt by the learner: the harness could not look, or the time ran out before an answer.
-NOT_ATTEMPTS = (ENV_ERROR, UNANSWERED)
 
 
 def by_domain(items: Iterable[Item]) -> dict[str, tuple[int, int]]:
@@ -51,6 +49,37 @@ def domain_line(title: str, points: tuple[int, int] | None, missing: str) -> str
         return head + missing
     scored, possible = points
     return head + f"{100 * scored / possible:>3.0f} %  ({scored}/{possible} points)"
+
+
+def result_lines(items: list[Item], pass_mark: float | None, width: int | None = None) -> list[str]:
+    """A run's result as the exam gives it and its review repeats: the points (hands-on tasks, questions, total),
+    the verdict against the pass mark (an exam's; None for a quiz) and the readiness per domain, counting only
+    attempts (an item the time ran out on is no miss). Each line wrapped to `width` (default: the terminal's)."""
+    questions = [item for item in items if item.status in (CORRECT, WRONG, UNANSWERED)]
+    tasks = [item for item in items if item not in questions]
+    lines = []
+    if tasks:
+        lines.append(f"Hands-on tasks: {sum(i.score for i in tasks)}/{sum(i.max_score for i in tasks)} points")
+    if questions:
+        unanswered = sum(i.status == UNANSWERED for i in questions)
+        lines.append(f"Questions: {sum(i.score for i in questions)} of {len(questions)} correct"
+                     + (f", {unanswered} unanswered because the time ran out" if unanswered else ""))
+    scored, possible = sum(i.score for i in items), sum(i.max_score for i in items)
+    percent = 100 * scored / possible if possible else 0.0
+    total = f"Total: {scored}/{possible} points ({percent:.0f} %)"
+    if pass_mark is not None:
+        verdict = "PASSED" if percent >= pass_mark else "not passed yet"
+        total += f", pass mark {pass_mark:g} % (a practice threshold): {verdict}"
+    lines.append(total + ".")
+    result = [wrap(line, "  ", width) for line in lines]
+    readiness = by_domain(filter(_counts, items))
+    result += ["", wrap("Readiness per DCA domain (weight in the exam, your share of its points):", width=width)]
+    result += [wrap(domain_line(title, readiness.get(title), "not tested").lstrip(), "  ", width)
+               for title in TITLE_WEIGHTS]
+    ready, covered = weighted(readiness)
+    summary = f"Weighted readiness: {ready:.0f} % over the domains tested ({covered} % of the exam's weight)." \
+        if covered else "Weighted readiness: none, as no item was answered."
+    return [*result, wrap(summary, "  ", width)]
 
 
 def _counts(item: Item) -> bool:

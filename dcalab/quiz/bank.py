@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +22,16 @@ from typing import Any
 from dcalab.errors import DcalabError
 from dcalab.quiz import DOMAINS
 from dcalab.quiz.objectives import OBJECTIVES_FILE, Objective, read_objectives
-from dcalab.quiz.similar import SIMILAR, near_duplicates
+from dcalab.quiz.similar import SIMILAR, near_duplicates, shared_keys
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "bank"
 KINDS = ("domc", "mcq", "multi")
 MAX_OPTIONS = 8  # answered with the letters a-h
 
 TEXT_FIELDS = ("id", "domain", "objective_id", "kind", "stem", "explanation", "source")
-FIELDS = (*TEXT_FIELDS, "options", "reviewed", "era")
-OPTIONAL = ("era",)
+FIELDS = (*TEXT_FIELDS, "options", "reviewed", "era", "fact")
+OPTIONAL = ("era", "fact")
+FACT = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a fact group's name, such as swarm-publish-port
 NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A multi stem says how many to pick, "(Choose two.)", or "(Select all that apply.)".
 CHOOSE = re.compile(r"\((?:choose|select) (two|three|four|five|\d)\.?\)", re.IGNORECASE)
@@ -37,7 +39,9 @@ ALL_THAT_APPLY = re.compile(r"select all that apply", re.IGNORECASE)
 # An option that only makes sense beside the others cannot be judged alone, as DOMC shows it.
 NOT_ALONE = re.compile(r"\b(?:all|none|both|neither|either|any) of (?:the )?(?:above|below|these|those|others|"
                        r"following|options|answers)\b|\bboth (?:option )?[a-h] and [a-h]\b|\b[a-h] (?:and|or) [a-h] "
-                       r"only\b|\bonly [a-h] and [a-h]\b", re.IGNORECASE)
+                       r"only\b|\bonly [a-h] and [a-h]\b|\b(?:both|neither|either) (?:of them|commands?|options?|"
+                       r"answers?|statements?|methods?|ways?)\b|\bthe (?:above|previous|other) (?:commands?|options?|"
+                       r"answers?|statements?)\b", re.IGNORECASE)
 # What an item with an `era` asks about, as the quiz says it.
 ERAS = {"exam": "the DCA exam's era (study guide v1.5, October 2020)", "current": "Docker as it is today"}
 
@@ -86,6 +90,7 @@ class Question:
     objective_id: str = ""
     era: Era | None = None
     reviewed: Review | None = None
+    fact: str = ""  # items that ask the same thing share it: one quiz or exam draws at most one of them
 
     @property
     def domain_title(self) -> str:
@@ -175,6 +180,8 @@ def parse_question(raw: Any, file_domain: str, objectives: dict[str, Objective],
     problems += [f"{key} is missing" for key in FIELDS if key not in raw and key not in optional]
     problems += [f"{key} must be non-empty text" for key in TEXT_FIELDS
                  if key in raw and (not isinstance(raw[key], str) or not raw[key].strip())]
+    if "fact" in raw and not (isinstance(raw["fact"], str) and FACT.fullmatch(raw["fact"])):
+        problems.append("fact must be a name in lower case words joined by hyphens, such as swarm-publish-port")
     if problems:
         return None, problems
     options = _options(raw["options"], problems)
@@ -183,7 +190,7 @@ def parse_question(raw: Any, file_domain: str, objectives: dict[str, Objective],
     objective = objectives.get(raw["objective_id"])
     question = Question(raw["id"], raw["domain"], objective.text if objective else "", raw["kind"],
                         raw["stem"].strip(), options, raw["explanation"].strip(), raw["source"].strip(),
-                        raw["objective_id"], era, Review(**reviewed) if reviewed else None)
+                        raw["objective_id"], era, Review(**reviewed) if reviewed else None, raw.get("fact", ""))
     if question.kind not in KINDS:
         problems.append(f"kind must be one of {', '.join(KINDS)}")
     elif not problems:  # the options themselves are sound: check them against the kind
@@ -199,8 +206,8 @@ def parse_question(raw: Any, file_domain: str, objectives: dict[str, Objective],
     prefix = DOMAINS[file_domain][1]
     if not re.fullmatch(rf"{prefix}-\d{{3}}", question.id):
         problems.append(f"the id must look like {prefix}-001 in this file")
-    if not question.source.startswith("https://") and "exam-facts.md" not in question.source:
-        problems.append("source must be a documentation URL or cite exam-facts.md")
+    if not question.source.startswith("https://"):
+        problems.append("source must be a public URL a learner can open (documentation, release notes, the change)")
     return (None if problems else question), problems
 
 
@@ -233,7 +240,19 @@ def duplicate_problems(questions: Sequence[Question], known: Sequence[Question] 
     pairs = near_duplicates([(q.id, q.stem) for q in questions], [(q.id, q.stem) for q in known])
     problems += [f"{first} and {second}: the stems are near-duplicates (similarity {ratio:.2f} >= {SIMILAR})"
                  for first, second, ratio in pairs]
+    groups = Counter(q.fact for q in (*known, *questions) if q.fact)
+    problems += [f"{q.id}: no other item has the fact {q.fact!r}: a fact groups the items that ask the same thing"
+                 for q in questions if q.fact and groups[q.fact] == 1]
     return problems
+
+
+def shared_key_warnings(questions: Sequence[Question], known: Sequence[Question] = ()) -> list[str]:
+    """Pairs that may ask the same thing (a key of one nearly repeats a key of the other) and share no fact, among
+    questions and between them and a checked bank: give them one fact, or ask something else."""
+    keys = [(q.id, q.fact, tuple(o.text for o in q.options if o.correct)) for q in questions]
+    known_keys = [(q.id, q.fact, tuple(o.text for o in q.options if o.correct)) for q in known]
+    return [f"{first} and {second} share a key ({key!r}): if they ask the same thing, give both the same fact"
+            for first, second, key in shared_keys(keys, known_keys)]
 
 
 def load_objectives(directory: Path = BANK_DIR) -> dict[str, Objective]:

@@ -17,7 +17,7 @@ from dcalab.quiz.engine import Drill, Session, select
 from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, print_saved
 from dcalab.quiz.stats import bank_stats
-from dcalab.quiz.terminal import Quiz, clock, count
+from dcalab.quiz.terminal import ANSWER_RULE, Quiz, clock, count, wait_to_start, wrap
 
 QUIZ_COUNT = 10
 SEED_HELP = "with the same history, the same seed asks the same questions in the same order"
@@ -113,10 +113,12 @@ def quiz_command(args: argparse.Namespace) -> int:
         session, intro = _draw(args, rng, seen_questions("quiz"))
     if args.time_limit:
         intro += f" Time limit: {clock(args.time_limit)}."
-    print(f"{intro} Ctrl-C stops and shows your progress.", flush=True)
-    # The clock starts once the questions are chosen, as in the exam.
-    session.deadline = time.monotonic() + args.time_limit if args.time_limit else None
-    status = Quiz(session, Keys(sys.stdin.fileno()), sys.stdout).run()
+    print(wrap(f"{intro} {ANSWER_RULE} Ctrl-C stops and shows your progress."), flush=True)
+    keys = Keys(sys.stdin.fileno())
+    if args.time_limit:  # the clock starts once the learner has read this, as in the exam
+        wait_to_start(keys, sys.stdout)
+        session.deadline = time.monotonic() + args.time_limit
+    status = Quiz(session, keys, sys.stdout).run()
     items = history_items(session.items, session.results)  # a stopped quiz keeps the answers given
     subject = "missed" if args.missed else "quiz"
     run = save_run("quiz", subject, run_mode(session), "-", items) if items else None
@@ -131,7 +133,7 @@ def quiz_command(args: argparse.Namespace) -> int:
 def add_quiz_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register `quiz` on a parser's subcommands; its handler returns the exit status."""
     quiz = subparsers.add_parser("quiz", help="practise DCA exam questions (DOMC and multiple choice)",
-                                 description="Answer DCA exam questions in the terminal, one keypress per answer.")
+                                 description="Answer DCA exam questions in the terminal: a letter, then Enter.")
     quiz.add_argument("--domain", choices=list(DOMAINS), help="only this exam domain")
     quiz.add_argument("--count", type=positive(int), metavar="N",
                       help=f"how many questions (default {QUIZ_COUNT}; with --missed, all of them)")

@@ -2,7 +2,8 @@
 
     python -m dcalab.quiz.drafts dcalab/bank/drafts/orchestration-quorum.toml [MORE.toml ...]
 
-Every rule of the bank applies except `reviewed`, including near-duplicate stems against the live bank.
+Every rule of the bank applies except `reviewed`, including near-duplicate stems against the live bank. A draft
+whose key repeats a key of another item, without the same `fact`, is warned about (it may ask the same thing).
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import sys
 from pathlib import Path
 
 from dcalab.quiz import DOMAINS
-from dcalab.quiz.bank import BANK_DIR, Question, duplicate_problems, load_bank, load_objectives, read_questions
+from dcalab.quiz.bank import (
+    BANK_DIR,
+    Question,
+    duplicate_problems,
+    load_bank,
+    load_objectives,
+    read_questions,
+    shared_key_warnings,
+)
 
 DRAFTS_DIR = BANK_DIR / "drafts"
 
@@ -22,8 +31,8 @@ def draft_domain(path: Path) -> str | None:
     return next((domain for domain in DOMAINS if path.stem.startswith(f"{domain}-")), None)
 
 
-def validate_drafts(paths: list[Path], bank_dir: Path = BANK_DIR) -> tuple[list[Question], list[str]]:
-    """The drafts' valid items and every problem, the live bank (which must load) taken as known."""
+def validate_drafts(paths: list[Path], bank_dir: Path = BANK_DIR) -> tuple[list[Question], list[str], list[str]]:
+    """The drafts' valid items, every problem and every warning, the live bank (which must load) taken as known."""
     objectives = load_objectives(bank_dir)
     bank = load_bank(bank_dir)
     drafts: list[Question] = []
@@ -37,7 +46,7 @@ def validate_drafts(paths: list[Path], bank_dir: Path = BANK_DIR) -> tuple[list[
         found, file_problems = read_questions(path, domain, objectives, draft=True)
         drafts += found
         problems += file_problems
-    return drafts, problems + duplicate_problems(drafts, bank)
+    return drafts, problems + duplicate_problems(drafts, bank), shared_key_warnings(drafts, bank)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"drafts files (default: every .toml in {DRAFTS_DIR})")
     args = parser.parse_args(argv)
     paths = args.paths or sorted(DRAFTS_DIR.glob("*.toml"))
-    drafts, problems = validate_drafts(paths)
+    drafts, problems, warnings = validate_drafts(paths)
     for problem in problems:
         print(problem)
+    for warning in warnings:
+        print(f"warning: {warning}")
     print(f"{len(drafts)} draft item(s) pass every rule but `reviewed`; {len(problems)} problem(s) "
           f"in {len(paths)} file(s).")
     return 1 if problems or not paths else 0

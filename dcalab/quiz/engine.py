@@ -1,16 +1,20 @@
 """A quiz session as pure logic: the current item, how each answer scores, when time is up. No I/O.
 
 DOMC is scored the way the exam does it: options come one at a time in shuffled order, the candidate
-says yes or no to each, and the item ends as soon as its result is decided. mcq and multi are
+says yes or no to each, and the item is scored as soon as its result is decided. Then, with probability
+AFTER_DECIDED and if one is left, one more option is shown and answered, unscored, so that how an item
+ends does not tell the candidate whether they were right (Foster and Miller 2009). mcq and multi are
 all-or-nothing. How an item is shown is its own choice: any question can be shown as DOMC, or as
 multiple choice (mcq with one correct option, multi "choose N" with several), whatever its `kind`.
 
 >>> from dcalab.quiz.bank import Option, Question
 >>> q = Question("img-999", "image-registry", "tags", "domc", "Which are true?",
 ...              (Option("right", True), Option("wrong", False)), "why", "https://docs.docker.com/")
->>> session = Session([q])
->>> session.answer_domc(yes=not session.current.offered_option.correct).outcome  # any wrong answer ends it
-'wrong'
+>>> session = Session([q], rng=random.Random(1))
+>>> session.answer_domc(yes=not session.current.offered_option.correct)  # a wrong answer decides it; this time
+>>> result = session.answer_domc(yes=True)  # one more option is shown, answered without counting, and it ends
+>>> result.outcome, result.after is not None
+('wrong', True)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dcalab.quiz.bank import Option, Question
 
 CHOICE_NOTE = re.compile(r"\s*\((?:choose|select) [^)]*\)", re.IGNORECASE)  # "(Choose two.)" in a stem
 COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+AFTER_DECIDED = 0.5  # the chance that a decided DOMC item shows one more option, unscored
 
 
 def shown_kind(question: Question, domc: bool) -> str:
@@ -59,6 +64,7 @@ class Result:
     accepted: tuple[int, ...]  # options (bank order) answered yes, or selected
     rejected: tuple[int, ...]  # DOMC options answered no
     seconds: float  # time spent on the item
+    after: tuple[int, bool] | None = None  # DOMC: the option shown after the item was decided, and the yes given
 
     @property
     def correct(self) -> bool:
@@ -74,6 +80,8 @@ class Item:
     order: tuple[int, ...]  # bank indices of the options, in the order they are shown
     accepted: list[int] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
+    decided: str = ""  # DOMC: the outcome, while one more option is shown after the item was decided
+    after: tuple[int, bool] | None = None  # that option (bank index) and the yes given to it
 
     @property
     def options(self) -> list[Option]:
@@ -82,7 +90,7 @@ class Item:
 
     @property
     def offered(self) -> int:
-        """DOMC: the bank index of the option shown now."""
+        """DOMC: the bank index of the option shown now (after the item was decided: the next one, unscored)."""
         return self.order[len(self.accepted) + len(self.rejected)]
 
     @property
@@ -90,15 +98,32 @@ class Item:
         return self.question.options[self.offered]
 
 
+def one_per_fact(questions: Iterable[Question], rng: random.Random,
+                 seen: Mapping[str, int] | None = None) -> list[Question]:
+    """The questions with at most one of each fact group (two items that ask the same thing: the second would be
+    free), those never `seen` first, then those seen longest ago; random among equals."""
+    pool = list(questions)
+    rng.shuffle(pool)
+    pool.sort(key=lambda q: (seen or {}).get(q.id, 0))  # stable: random among the unseen, and among equals
+    facts: set[str] = set()
+    kept = []
+    for question in pool:
+        if question.fact in facts:
+            continue
+        facts.add(question.fact or f"item {question.id}")
+        kept.append(question)
+    return kept
+
+
 def select(questions: Iterable[Question], *, rng: random.Random, domain: str | None = None,
            kind: str | None = None, count: int | None = None, seen: Mapping[str, int] | None = None) -> list[Question]:
-    """Up to `count` questions of the domain and kind asked for (any when None), in random order.
+    """Up to `count` questions of the domain and kind asked for (any when None), in random order, never two of one
+    fact group.
 
     With `seen` (question id -> when it was last answered, larger is later), the questions never seen are
     drawn first, then those seen longest ago: a retake meets new questions."""
-    pool = [q for q in questions if (domain is None or q.domain == domain) and (kind is None or q.kind == kind)]
-    rng.shuffle(pool)
-    pool.sort(key=lambda q: (seen or {}).get(q.id, 0))  # stable: random among the unseen, and among equals
+    pool = one_per_fact([q for q in questions if (domain is None or q.domain == domain)
+                         and (kind is None or q.kind == kind)], rng, seen)
     chosen = pool if count is None else pool[:count]
     rng.shuffle(chosen)
     return chosen
@@ -147,7 +172,7 @@ class Session:
         """Time is up: the current item and every later one end unanswered."""
         self.timed_out = True
         while (item := self.current) is not None:
-            self._finish(item, UNANSWERED)
+            self._finish(item, item.decided or UNANSWERED)  # a decided item keeps its outcome
 
     def stop(self) -> None:
         """End early (the candidate quit): only the items already decided have results."""
@@ -159,12 +184,20 @@ class Session:
         if self._late():
             return self.results[position]
         index = item.offered
+        if item.decided:  # the option shown after the item was decided: answered, not scored
+            item.after = (index, yes)
+            return self._finish(item, item.decided)
         (item.accepted if yes else item.rejected).append(index)
-        if yes != item.question.options[index].correct:  # a wrong yes or a wrong no ends the item at once
-            return self._finish(item, WRONG)
-        if set(item.accepted) == item.question.correct_indices:
-            return self._finish(item, CORRECT)
-        return None
+        if yes != item.question.options[index].correct:  # a wrong yes or a wrong no decides the item at once
+            outcome = WRONG
+        elif set(item.accepted) == item.question.correct_indices:
+            outcome = CORRECT
+        else:
+            return None
+        if len(item.accepted) + len(item.rejected) < len(item.order) and self.rng.random() < AFTER_DECIDED:
+            item.decided = outcome
+            return None
+        return self._finish(item, outcome)
 
     def answer_choice(self, picks: Iterable[int]) -> Result:
         """mcq or multi: the positions picked (0 for a, 1 for b...), scored all-or-nothing."""
@@ -202,7 +235,7 @@ class Session:
         now = self.clock()
         q = item.question
         result = Result(q.id, q.domain, q.objective, item.kind, outcome, item.order, tuple(item.accepted),
-                        tuple(item.rejected), now - self._item_started)
+                        tuple(item.rejected), now - self._item_started, item.after)
         self.results.append(result)
         self._item_started = now
         return result

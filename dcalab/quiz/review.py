@@ -20,6 +20,7 @@ from dcalab.quiz.terminal import count, wrap
 from dcalab.report import pages
 
 YES, NO, NOT_SHOWN, CHOSEN, NOT_CHOSEN = "yes", "no", "not shown", "chosen", ""
+AFTER_NOTE = "shown after the item was decided, not scored"
 OUTCOME_ORDER = (WRONG, UNANSWERED, CORRECT)  # what to study comes first
 SHOWN_AS = {"domc": "DOMC", "mcq": "multiple choice", "multi": "multiple choice"}
 
@@ -31,11 +32,14 @@ class Shown:
     text: str
     correct: bool
     answer: str  # DOMC: yes, no or "not shown"; multiple choice: "chosen" or ""
+    after: bool = False  # DOMC: shown after the item was decided, answered but not scored
 
     @property
     def mistaken(self) -> bool:
-        """The answer given contradicts the key (an option never shown, or not chosen in time, is no mistake)."""
-        return (self.answer in (YES, CHOSEN) and not self.correct) or (self.answer == NO and self.correct)
+        """The answer given contradicts the key (an option never shown, not chosen in time, or shown after the
+        item was decided is no mistake)."""
+        return not self.after and ((self.answer in (YES, CHOSEN) and not self.correct)
+                                   or (self.answer == NO and self.correct))
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,15 @@ def answer_record(item: Item, result: Result) -> dict[str, Any]:
     """What the history keeps of an answered item: enough to review it without the bank."""
     question, answered = item.question, len(result.accepted) + len(result.rejected)
 
-    def answer(position: int, index: int) -> str:
+    def answer(position: int, index: int) -> dict[str, Any]:
         if item.kind != "domc":
-            return CHOSEN if index in result.accepted else NOT_CHOSEN
-        return NOT_SHOWN if position >= answered else YES if index in result.accepted else NO
+            return {"answer": CHOSEN if index in result.accepted else NOT_CHOSEN}
+        if result.after and result.after[0] == index:
+            return {"answer": YES if result.after[1] else NO, "after": True}
+        return {"answer": NOT_SHOWN if position >= answered else YES if index in result.accepted else NO}
 
     options = [{"text": question.options[index].text, "correct": question.options[index].correct,
-                "answer": answer(position, index)} for position, index in enumerate(result.shown)]
+                **answer(position, index)} for position, index in enumerate(result.shown)]
     return {"kind": item.kind, "stem": shown_stem(question, item.kind), "options": options,
             "explanation": question.explanation, "source": question.source}
 
@@ -96,31 +102,34 @@ def summary(reviewed: list[Reviewed]) -> str:
 
 def print_review(reviewed: list[Reviewed], out: TextIO) -> None:
     """Every item: outcome, stem, each option with your answer and the key (! where they differ), why, source."""
-    out.write(f"\nReview of {count(len(reviewed), 'question')} ({summary(reviewed)}), wrong and unanswered first; "
-              "! marks an answer that is not the key's:\n")
+    out.write("\n" + wrap(f"Review of {count(len(reviewed), 'question')} ({summary(reviewed)}), wrong and "
+                          "unanswered first; ! marks an answer that is not the key's:") + "\n")
     for number, item in enumerate(reviewed, 1):
-        out.write(f"\n{number}. {item.outcome.capitalize()}: {item.id}, {item.domain} ({item.objective}), "
-                  f"shown as {item.shown_as}\n")
+        out.write("\n" + wrap(f"{number}. {item.outcome.capitalize()}: {item.id}, {item.domain} ({item.objective}), "
+                              f"shown as {item.shown_as}") + "\n")
         out.write(wrap(item.stem, "   ") + "\n")
         out.write(f"     {'You':<10} {'Key':<4} Option\n")
         for letter, option in zip("abcdefgh", item.options, strict=False):
             text = option.text if item.kind == "domc" else f"{letter}) {option.text}"
+            text += f" ({AFTER_NOTE})" if option.after else ""
             line = f"   {'!' if option.mistaken else ' '} {option.answer:<10} {'yes' if option.correct else 'no':<4} "
             out.write(wrap(text, line) + "\n")
         out.write(wrap(item.explanation, "   Why: ") + "\n")
-        out.write(f"   Source: {item.source}\n")
+        out.write(f"   Source: {item.source}\n")  # a link kept whole on its line
     out.flush()
 
 
 def print_saved(run: int | None, out: TextIO) -> None:
     """Where the run is kept, and how to see its review again (nothing when the history could not be written)."""
     if run is not None:
-        out.write(f"\nSaved in your history: dcalab history. This review again: dcalab review {run} "
-                  f"(as a page: dcalab review {run} --html review.html)\n")
+        out.write("\n" + wrap(f"Saved in your history: dcalab history. This review again: dcalab review {run} "
+                               f"(as a page: dcalab review {run} --html review.html)") + "\n")
         out.flush()
 
 
-def render_review_html(run: Run, reviewed: list[Reviewed]) -> str:
-    """One self-contained page: the run's score, then a card per item, wrong items first."""
+def render_review_html(run: Run, reviewed: list[Reviewed], result: list[str]) -> str:
+    """One self-contained page: the run's score and `result` (its lines: pass mark, verdict, readiness), then a card
+    per item, wrong items first."""
     return pages().get_template("review.html.j2").render(
-        run=run, items=reviewed, summary=summary(reviewed), timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+        run=run, items=reviewed, summary=summary(reviewed), result="\n".join(result), after_note=AFTER_NOTE,
+        timestamp=time.strftime("%Y-%m-%d %H:%M:%S %Z"))

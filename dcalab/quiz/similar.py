@@ -48,3 +48,39 @@ def near_duplicates(items: Sequence[tuple[str, str]],
                 first, second = sorted((shorter_id, longer_id))
                 found.append((first, second, round(ratio, 2)))
     return sorted(found)
+
+
+SAME_KEY = 0.8  # difflib's ratio of two keys' words at or above which two items may ask the same thing
+CONTAINED = 3  # ... or a key of this many words or more, repeated whole inside the other's key
+
+
+def _repeats(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
+    """One key nearly the other, or the shorter (CONTAINED words or more) repeated whole inside the longer."""
+    shorter, longer = sorted((first, second), key=len)
+    matcher = SequenceMatcher(None, shorter, longer, autojunk=False)
+    if matcher.quick_ratio() >= SAME_KEY and matcher.ratio() >= SAME_KEY:
+        return True
+    return len(shorter) >= CONTAINED and matcher.find_longest_match().size == len(shorter)
+
+
+def shared_keys(items: Sequence[tuple[str, str, tuple[str, ...]]],
+                known: Sequence[tuple[str, str, tuple[str, ...]]] = ()) -> list[tuple[str, str, str]]:
+    """(id, id, key) for each pair of (id, fact, keys) where a key of one repeats a key of the other and the two do
+    not share a fact: among items, and items against known (pairs within `known` are not compared).
+
+    >>> shared_keys([("a", "", ("docker swarm join-token --rotate worker",)),
+    ...              ("b", "", ("docker swarm join-token --rotate worker invalidates the old token",))])
+    [('a', 'b', 'docker swarm join-token --rotate worker')]
+    """
+    tagged = [(qid, fact, [normalised(key) for key in keys], keys, True) for qid, fact, keys in items]
+    tagged += [(qid, fact, [normalised(key) for key in keys], keys, False) for qid, fact, keys in known]
+    found = []
+    for index, (first_id, first_fact, first_keys, first_texts, first_new) in enumerate(tagged):
+        for second_id, second_fact, second_keys, _, second_new in tagged[index + 1:]:
+            if not (first_new or second_new) or (first_fact and first_fact == second_fact):
+                continue
+            repeated = next((text for text, words in zip(first_texts, first_keys, strict=True)
+                             if any(_repeats(words, other) for other in second_keys)), None)
+            if repeated is not None:
+                found.append((*sorted((first_id, second_id)), repeated))
+    return sorted(found)

@@ -1,4 +1,5 @@
-"""`dcalab quiz --stats`: how the bank covers the exam, by domain and kind, and the objectives it barely covers."""
+"""`dcalab quiz --stats`: how the bank covers the exam, by domain and kind, the objectives it barely covers, and
+the cues a test-wise learner could score with instead of knowing Docker (issue 32)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,41 @@ from dcalab.quiz.bank import KINDS, Question
 from dcalab.quiz.objectives import Objective
 
 ENOUGH = 2  # issue 18: every study-guide objective is covered by at least two items
+LONG_KEY = 1.5  # an mcq key this many times as long as its longest distractor points at itself
+
+
+def _mean(numbers: list[int]) -> float:
+    return sum(numbers) / len(numbers) if numbers else 0.0
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({round(100 * part / whole) if whole else 0} %)"
+
+
+def cue_figures(questions: list[Question]) -> list[str]:
+    """The bank's cues, as --stats prints them: how often the mcq key is the longest option, the DOMC yes-rate,
+    the lengths of correct and wrong options, the key's place in the files, and the fact groups."""
+    mcq = [q for q in questions if q.kind == "mcq"]
+    longest = long_key = first = 0
+    for question in mcq:
+        key = next(len(o.text) for o in question.options if o.correct)
+        distractor = max(len(o.text) for o in question.options if not o.correct)
+        longest += key > distractor
+        long_key += key > LONG_KEY * distractor
+        first += question.options[0].correct
+    domc = [o for q in questions if q.kind == "domc" for o in q.options]
+    grouped = [q for q in questions if q.fact]
+    return [
+        "Cues a test-wise learner could use (issue 32):",
+        f"  mcq key is the strictly longest option: {_share(longest, len(mcq))}; over {LONG_KEY:g} x the longest "
+        f"distractor: {long_key}",
+        f"  mcq key is the first option in the files: {_share(first, len(mcq))}",
+        f"  DOMC yes-rate (correct share of domc options): {_share(sum(o.correct for o in domc), len(domc))}",
+        f"  domc option length, correct / wrong: {_mean([len(o.text) for o in domc if o.correct]):.0f} / "
+        f"{_mean([len(o.text) for o in domc if not o.correct]):.0f} characters",
+        f"  fact groups (items asking the same thing, one per quiz or exam): {len({q.fact for q in grouped})} "
+        f"groups of {len(grouped)} items",
+    ]
 
 
 def thin_objectives(questions: Iterable[Question], objectives: Mapping[str, Objective]) -> list[tuple[Objective, int]]:
@@ -34,4 +70,4 @@ def bank_stats(questions: list[Question], objectives: Mapping[str, Objective]) -
     lines += ["", f"Study-guide objectives with fewer than {ENOUGH} items: {len(thin)} of {counted}", "  id    items"]
     lines += [f"  {objective.id:<5} {items:>5}  {objective.text}" + ("  (knowledge only)" * objective.knowledge_only)
               for objective, items in thin]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *cue_figures(questions)])

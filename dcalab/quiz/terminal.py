@@ -1,9 +1,11 @@
-"""The quiz in a terminal: one keypress per answer on a TTY, one line per answer when stdin is not one."""
+"""The quiz in a terminal: each answer typed and confirmed with Enter (on a TTY, echoed as typed), one line per
+answer when stdin is not one."""
 
 from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Callable
 from typing import TextIO
 
 from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED
@@ -13,6 +15,8 @@ from dcalab.quiz.keys import Keys, TimeUp
 LETTERS = "abcdefgh"
 ENTER = ("\r", "\n")
 ERASE = ("\x7f", "\b")
+# Said once, before the first question: nothing counts until Enter, so a stray key is never an answer.
+ANSWER_RULE = "Answer with a letter (y or n for one option at a time), then Enter; Backspace erases."
 
 
 def wrap(text: str, prefix: str = "", width: int | None = None) -> str:
@@ -46,22 +50,70 @@ def key_name(key: str) -> str:
     return repr(key) if key.isprintable() else "That key"
 
 
+def one_of(letters: str) -> Callable[[str], str | None]:
+    """Accepts a line that is exactly one of the letters."""
+    return lambda line: line if len(line) == 1 and line in letters else None
+
+
+def several_of(letters: str) -> Callable[[str], str | None]:
+    """Accepts a line of distinct letters (spaces and commas between them allowed), such as "ac" or "a, c"."""
+    def accept(line: str) -> str | None:
+        picked = line.replace(" ", "").replace(",", "")
+        return picked if picked and set(picked) <= set(letters) and len(set(picked)) == len(picked) else None
+
+    return accept
+
+
+def stop_confirmed(keys: Keys, out: TextIO, timeout: float | None) -> bool:
+    """After Ctrl-C in an exam: True on a second Ctrl-C (stop), False on any other key or when the time is up (go
+    back to the exam)."""
+    out.write("\n\n" + wrap("Stop and throw this exam away? Ctrl-C again stops it and records nothing; "
+                            f"{'any other key' if keys.tty else 'a line'} goes back to it (the clock runs on).") + "\n")
+    out.flush()
+    try:
+        keys.read(timeout)
+    except KeyboardInterrupt:
+        return True
+    except TimeUp:  # going back meets the end of the time at once
+        return False
+    out.write("Back to the exam.\n")
+    out.flush()
+    return False
+
+
+def wait_to_start(keys: Keys, out: TextIO) -> None:
+    """On a terminal, until the learner presses a key: a timed run's clock starts after its instructions are read."""
+    if keys.tty:
+        out.write(wrap("Press any key to start: the clock starts then."))
+        out.flush()
+        with keys:
+            keys.read(None)
+        out.write("\n")
+        out.flush()
+
+
 class Quiz:
     """Asks every item of a session; with `feedback` (a quiz), the verdict and explanation after each item and the
     score at the end; without (an exam), only that each answer is recorded: the exam's result and review follow."""
 
-    def __init__(self, session: Session, keys: Keys, out: TextIO, feedback: bool = True) -> None:
+    def __init__(self, session: Session, keys: Keys, out: TextIO, feedback: bool = True,
+                 confirm_stop: bool = False) -> None:
         self.session = session
         self.keys = keys
         self.out = out
         self.feedback = feedback
+        self.confirm_stop = confirm_stop  # an exam: Ctrl-C asks first, as it throws every answer away
 
     def run(self) -> int:
         """0 when the quiz ends (all answered or time up), 130 on Ctrl-C, 1 if the input ends first."""
         try:
             with self.keys:
                 while (item := self.session.current) is not None:
-                    self._ask(item)
+                    try:
+                        self._ask(item)
+                    except KeyboardInterrupt:
+                        if not self.confirm_stop or stop_confirmed(self.keys, self.out, self.session.remaining()):
+                            raise
         except TimeUp:
             self.session.expire()
         except KeyboardInterrupt:
@@ -73,7 +125,7 @@ class Quiz:
             self._summary("\n\nThe input ended before the quiz did: here is your progress so far.")
             return 1
         if self.session.timed_out:
-            self._say("\n\nTime is up: the questions left count as unanswered.")
+            self._say("\n\n" + wrap("Time is up: the questions left count as unanswered."))
         self._summary()
         return 0
 
@@ -95,7 +147,7 @@ class Quiz:
         if remaining is not None:
             header += f"  {clock(remaining)} left"
         era = f"{wrap(question.era_text)}\n" if question.era_text else ""  # which answer it asks, exam's or today's
-        self._say(f"\n{header}\n{era}{wrap(shown_stem(question, item.kind))}\n")
+        self._say(f"\n{wrap(header)}\n{era}{wrap(shown_stem(question, item.kind))}\n")
         result = self._domc(item) if item.kind == "domc" else self._choice(item)
         if result.outcome == UNANSWERED:
             return
@@ -105,12 +157,12 @@ class Quiz:
             self._say("Answer recorded.")
 
     def _domc(self, item: Item) -> Result:
-        self._say(f"Options come one at a time: {self._verb} y if the option is correct, n if not.")
+        self._say(wrap(f"Options come one at a time: {self._verb} y if the option is correct, n if not."))
         while True:
             shown = len(item.accepted) + len(item.rejected) + 1
             self._say(wrap(item.offered_option.text, f"  Option {shown}: "))
-            final = "y or n (an answer given is final: there is no going back)"
-            yes = self._key("  Correct? [y/n] ", "yn", final) == "y"
+            final = "y or n (an answer is final once you press Enter: there is no going back)"
+            yes = self._entry("  Correct? [y/n] ", one_of("yn"), final) == "y"
             result = self.session.answer_domc(yes)
             if result is not None:
                 return result
@@ -120,55 +172,48 @@ class Quiz:
         for letter, option in zip(letters, item.options, strict=True):
             self._say(wrap(option.text, f"  {letter}) "))
         if item.kind == "mcq":
-            key = self._key(f"Your answer [a-{letters[-1]}]: ", letters, f"a letter from a to {letters[-1]}")
-            return self.session.answer_choice([letters.index(key)])
-        return self.session.answer_choice([letters.index(letter) for letter in self._letters(letters)])
+            picked = self._entry(f"Your answer [a-{letters[-1]}]: ", one_of(letters),
+                                 f"one letter from a to {letters[-1]}")
+        else:
+            picked = self._entry(f"Your answers [a-{letters[-1]}]: ", several_of(letters),
+                                 f"letters from a to {letters[-1]}, each once, such as ac")
+        return self.session.answer_choice([letters.index(letter) for letter in picked])
 
-    def _key(self, prompt: str, valid: str, hint: str) -> str:
-        """One valid key (one valid line when scripted); anything else re-prompts and changes nothing."""
+    def _entry(self, prompt: str, accept: Callable[[str], str | None], hint: str) -> str:
+        """An answer confirmed with Enter, accepted or refused as a whole: a word typed by mistake ("maybe",
+        "yes") is refused and changes nothing, instead of one of its letters counting as the answer."""
         while True:
             self._say(prompt, end="")
-            key = self._read()
-            if len(key) == 1 and key.lower() in valid:
-                self._say(key.lower())
-                return key.lower()
-            self._say(f"\n{key_name(key)} is not an answer here: {self._verb} {hint}.")
+            line = self._typed_line()
+            answer = accept(line.lower())
+            if answer is not None:
+                return answer
+            problem = f"{key_name(line)} is not an answer here" if line else "Nothing typed yet"
+            self._say(wrap(f"{problem}: {self._verb} {hint}, then Enter."))
 
-    def _letters(self, letters: str) -> list[str]:
-        """multi: letters then Enter on a TTY (Backspace erases), or one line such as "ac" when scripted."""
-        prompt, hint = f"Your answers [a-{letters[-1]}], then Enter: ", f"letters from a to {letters[-1]}"
+    def _typed_line(self) -> str:
+        """One line: on a TTY the keys typed, echoed (Backspace erases) until Enter; a key that types nothing
+        (an arrow, Escape) is refused at once. When scripted, the next line."""
         if not self.keys.tty:
-            while True:
-                self._say(prompt, end="")
-                line = self._read()
-                picked = [char for char in line.lower() if char not in " ,"]
-                if picked and set(picked) <= set(letters) and len(set(picked)) == len(picked):
-                    self._say("".join(picked))
-                    return picked
-                self._say(f"\n{key_name(line)} is not an answer here: type {hint}, such as ac.")
-        chosen: list[str] = []
-        self._say(prompt, end="")
+            line = self._read()
+            self._say(line)
+            return line
+        typed = ""
         while True:
             key = self._read()
-            if key in ENTER and chosen:
-                self._say()
-                return chosen
-            if key in ERASE and chosen:
-                chosen.pop()
-                self._say("\b \b", end="")
-                continue
-            if len(key) == 1 and key.lower() in letters and key.lower() not in chosen:
-                chosen.append(key.lower())
-                self._say(key.lower(), end="")
-                continue
             if key in ENTER:
-                problem = "Choose at least one letter, then press Enter."
-            elif len(key) == 1 and key.lower() in chosen:
-                problem = f"You chose {key.lower()} already; Backspace erases the last letter."
+                self._say()
+                return typed
+            if key in ERASE:
+                if typed:
+                    typed = typed[:-1]
+                    self._say("\b \b", end="")
+            elif len(key) == 1 and key.isprintable():
+                typed += key
+                self._say(key, end="")
             else:
-                problem = f"{key_name(key)} is not an answer here: press {hint}, then Enter."
-            self._say(f"\n{problem}")
-            self._say(prompt + "".join(chosen), end="")
+                self._say()
+                return key
 
     def _feedback(self, item: Item, result: Result) -> None:
         question = item.question
@@ -177,25 +222,25 @@ class Quiz:
         if result.outcome != CORRECT or item.kind == "domc":  # DOMC may not have shown them all
             label = "The correct answer:" if len(right) == 1 else "The correct answers:"
             self._say("\n".join([label, *(wrap(text, "  - ") for text in right)]))
-        self._say(f"{wrap(question.explanation)}\nSource: {question.source}")
+        self._say(f"{wrap(question.explanation)}\nSource: {question.source}")  # a link kept whole on its line
 
     def _summary(self, heading: str = "") -> None:
         """The score so far (a quiz only: an exam gives its result itself, and nothing when stopped)."""
         if not self.feedback:
             return
         if heading:
-            self._say(heading)
+            self._say(wrap(heading))
         results, total = self.session.results, len(self.session.items)
         right = sum(result.correct for result in results)
         if self.session.stopped:
-            self._say(f"You answered {len(results)} of {count(total, 'question')}: {right} correct.")
+            self._say(wrap(f"You answered {len(results)} of {count(total, 'question')}: {right} correct."))
         else:
             self._say(f"\nScore: {right} of {total} correct ({round(100 * right / total)} %).")
             unanswered = sum(result.outcome == UNANSWERED for result in results)
             if unanswered:
-                self._say(f"{unanswered} of them unanswered because the time ran out.")
+                self._say(wrap(f"{unanswered} of them unanswered because the time ran out."))
         if results:
             self._say("By domain:")
             width = max(len(title) for title, _ in DOMAINS.values())
             for domain, (correct, asked) in tally(results).items():
-                self._say(f"  {DOMAINS[domain][0]:<{width}}  {correct}/{asked}")
+                self._say(wrap(f"{DOMAINS[domain][0]:<{width}}  {correct}/{asked}", "  "))
