@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from checks import Verdict, retried, run_or_raise, verdict
+from checks import SolveError, Verdict, retried, run_or_raise, verdict
 from checks.containers import containers_of, port_bindings
 
 IMAGE = "registry:2"
@@ -73,7 +73,9 @@ def mount_options(info: dict | None) -> dict[str, str]:
 def ensure(host, settings: dict[str, str], mounts: tuple[str, ...], port: int = 5000) -> None:
     """The registry on `port` running with at least these settings (-e) and mounts (-v SOURCE:DESTINATION[:ro]).
     One that has them is started if stopped; otherwise it is run again under the same name with its own settings,
-    mounts (its data volume, a config file) and these added, so that its images and the learner's choices stay."""
+    mounts (its data volume, a config file) and these added, so that its images and the learner's choices stay.
+    Every value taken from the node is passed quoted, and the learner's container is removed only once its
+    replacement runs and answers: a replacement that fails leaves the old one as it was, started again."""
     found = serving(host, port)
     state = (found or {}).get("State", {})
     if found is not None and settings.items() <= settings_of(found).items() and not state.get("Restarting"):
@@ -84,20 +86,34 @@ def ensure(host, settings: dict[str, str], mounts: tuple[str, ...], port: int = 
     kept = mount_options(found)
     kept.setdefault(DATA, f"registry-data:{DATA}")
     kept.update({given.split(":")[1]: given for given in mounts})
+    values = [*(("-v", given) for _, given in sorted(kept.items())),
+              *(("-e", f"{key}={value}") for key, value in sorted({**settings_of(found), **settings}.items()))]
     name = found["Name"].lstrip("/") if found else "registry"
-    if found is not None:
-        run_or_raise(host, "docker rm -f %s", name)
-    options = [*(f"-v {given}" for _, given in sorted(kept.items())),
-               *(f"-e {key}={value}" for key, value in sorted({**settings_of(found), **settings}.items()))]
-    run_or_raise(host, f"docker run -d --restart=always --name {name} -p {port}:5000 {' '.join(options)} {IMAGE}")
-    wait_answering(host, name, port)
+    create = "docker create --restart=always --name %s -p %s " + " ".join(["%s %s"] * len(values)) + " %s"
+    if found is None:
+        run_or_raise(host, create, name, f"{port}:5000", *(part for value in values for part in value), IMAGE)
+        run_or_raise(host, "docker start %s >/dev/null", name)
+        wait_answering(host, name, port)
+        return
+    replacement = f"{name}-dcalab-new"
+    host.run("docker rm -f %s", replacement)  # a replacement a failed solve left behind, never the learner's
+    run_or_raise(host, create, replacement, f"{port}:5000", *(part for value in values for part in value), IMAGE)
+    run_or_raise(host, "docker stop %s >/dev/null", found["Id"])
+    try:
+        run_or_raise(host, "docker start %s >/dev/null", replacement)
+        wait_answering(host, replacement, port)
+    except SolveError:
+        host.run("docker rm -f %s", replacement)
+        host.run("docker start %s", found["Id"])
+        raise
+    run_or_raise(host, "docker rm %s >/dev/null && docker rename %s %s", found["Id"], replacement, name)
 
 
 def wait_answering(host, name: str, port: int) -> None:
     """Up to 5 s for the registry to answer on `port`, over TLS or plain HTTP; its last words if it does not."""
     answering = f"curl -so /dev/null -k https://localhost:{port}/ || curl -so /dev/null http://localhost:{port}/"
     run_or_raise(host, f"{retried(answering, 50, pause=0.1)} || {{ echo the registry does not answer on {port}:; "
-                       f"docker logs --tail 3 {name} 2>&1; exit 1; }}")
+                       "docker logs --tail 3 %s 2>&1; exit 1; }", name)
 
 
 HTPASSWD_PATH = re.compile(r"htpasswd:\s*\{?[^}]*?path:\s*[\"']?([^\s,}\"']+)", re.DOTALL)

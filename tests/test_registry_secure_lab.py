@@ -6,10 +6,13 @@ credential reaches a report or the history."""
 
 from __future__ import annotations
 
+import json
+import random
 import sqlite3
 import time
 from pathlib import Path
 
+from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
     ROOT,
@@ -139,3 +142,52 @@ def test_equivalents_pass_mistakes_fail_a_stopped_registry_fails_and_no_secret_i
     assert "delete-gc" in kept, tables
     never_shown(dom, (tmp_path / "stopped.html").read_text(), kept,
                 *(entry["output"] for entry in [*stopped.values(), *solved.values()]))
+
+
+def learner_registry(cluster: EmbeddedCluster, env: dict[str, str], binds: list[str]) -> dict:
+    """The registry run again as a learner might have run it (odd -e values, bind mounts with odd paths), keeping its
+    data volume; its docker inspect."""
+    registry = cluster.host("registry")
+    data = registry.check_output("docker inspect registry --format '{{range .Mounts}}{{if eq .Destination "
+                                 "\"/var/lib/registry\"}}{{.Name}}{{end}}{{end}}'")
+    for bind in binds:
+        registry.run("mkdir -p %s", bind.split(":")[0])
+    options = [part for key, value in env.items() for part in ("-e", f"{key}={value}")] + [
+        part for bind in binds for part in ("-v", bind)]
+    registry.check_output("docker rm -f registry >/dev/null && docker run -d --restart=always --name registry "
+                          "-p 5000:5000 -v %s:/var/lib/registry " + " ".join(["%s"] * len(options)) + " registry:2",
+                          data, *options)
+    registry.check_output(retried("curl -sf -o /dev/null http://localhost:5000/v2/", 20, pause=0.5))  # it runs
+    return json.loads(registry.check_output("docker inspect registry"))[0]
+
+
+def odd_values(seed: int) -> dict[str, str]:
+    """Settings a learner may give a registry: values with spaces, quotes, $, backquotes, backslashes, shell
+    operators and a newline (registry:2 reads each as YAML, so each starts with a letter to stay a valid one)."""
+    rng = random.Random(seed)
+    return {"REGISTRY_LOG_FIELDS_REALM": "Registry Realm",  # a value with a space, as Docker documents the realm
+            "REGISTRY_HTTP_SECRET": "line one\nline $two",
+            **{f"REGISTRY_LOG_FIELDS_ODD{number}": "v" + "".join(rng.choice("abZ9 '\"$`\\;&|()<>%=")
+                                                               for _ in range(rng.randint(6, 20)))
+               for number in range(6)}}
+
+
+def test_a_solve_keeps_a_registry_run_with_odd_values_and_never_loses_it(started: EmbeddedCluster) -> None:
+    """The learner's registry, run with -e values holding spaces, quotes, $ and a newline and bind mounts whose
+    paths hold a space, $ and quotes, is run again by the solve with every value as it was; a replacement that
+    fails (TLS asked before the certificates exist) leaves the learner's container as it was, running."""
+    registry = started.host("registry")
+    env, binds = odd_values(2026), ["/root/my conf:/extra:ro", "/root/a$b 'c':/odd"]
+    before = learner_registry(started, env, binds)
+    registry.check_output("rm -rf /root/certs")  # the serve-tls solve then asks for certificates that are not there
+    failed = run_lab("solve", "serve_tls", lab=LAB)["serve-tls"]
+    assert failed["verdict"] in ("FAIL", "BLOCKED") and "Solving it failed" in failed["output"], failed["output"]
+    after_failure = json.loads(registry.check_output("docker inspect registry"))[0]
+    assert (after_failure["Id"], after_failure["State"]["Running"]) == (before["Id"], True)
+    assert registry.run("docker inspect registry-dcalab-new").rc != 0  # no replacement left behind
+    solved = run_lab("solve", "certificates or serve_tls", lab=LAB)
+    assert verdicts(solved) == {"certificates": "PASS", "serve-tls": "PASS"}, outputs(solved, "PASS")
+    again = json.loads(registry.check_output("docker inspect registry"))[0]
+    kept = dict(entry.split("=", 1) for entry in again["Config"]["Env"])
+    assert {key: kept.get(key) for key in env} == env
+    assert {"/root/my conf", "/root/a$b 'c'"} <= {mount["Source"] for mount in again["Mounts"]}

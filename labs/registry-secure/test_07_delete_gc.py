@@ -22,10 +22,11 @@ def test_delete_gc(task) -> None:
 
     if task.solving:
         digest = registry_api.manifest_digest(manifest("wordpress"))
-        delete = f"curl -sSf -X DELETE {user} {base}/wordpress/manifests/{digest} >/dev/null"
-        if digest and master.run(delete).rc != 0:  # 405 while deletion is off
+        delete = f"curl -sSf -X DELETE {user} %s >/dev/null"  # the digest is the server's answer: passed quoted
+        url = f"{base}/wordpress/manifests/{digest}"
+        if digest and master.run(delete, url).rc != 0:  # 405 while deletion is off
             registry_server.ensure(registry, SETTINGS, MOUNTS)
-            run_or_raise(master, delete)
+            run_or_raise(master, delete, url)
         server = registry_server.serving(registry, 5000)
         if registry_server.blobs_present(registry, server, DOOMED):
             run_or_raise(registry, "docker exec %s registry garbage-collect /etc/docker/registry/config.yml "
