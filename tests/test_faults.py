@@ -154,6 +154,18 @@ def test_a_hung_docker_costs_the_timeout_once(solved: EmbeddedCluster) -> None:
         registry.check_output("pkill -CONT -x dockerd")
 
 
+def test_a_hung_docker_is_env_error_over_the_exec_transport_too(solved: EmbeddedCluster) -> None:
+    """One docker exec per command keeps the per-command timeout: a hung dockerd is ENV-ERROR, never a hang."""
+    registry = solved.host("registry")
+    registry.check_output("pkill -STOP -x dockerd")
+    try:
+        graded = run_lab("grade", "registry_running", "--lab-timeout=3", "--lab-transport=exec")
+        assert graded["registry-running"]["verdict"] == "ENV-ERROR"
+        assert "registry did not answer within 3 s" in graded["registry-running"]["output"]
+    finally:
+        registry.check_output("pkill -CONT -x dockerd")
+
+
 def test_a_hung_docker_in_a_node_holds_cluster_status_at_most_the_exec_timeout(solved: EmbeddedCluster) -> None:
     registry = solved.host("registry")
     registry.check_output("pkill -STOP -x dockerd")
@@ -223,24 +235,25 @@ def test_a_stale_daemon_json_on_one_node_blocks_nothing_that_holds(solved: Embed
         worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
 
 
-def test_a_daemon_json_in_latin1_is_graded_never_env_error(solved: EmbeddedCluster) -> None:
+@pytest.mark.parametrize("transport", ["shell", "exec"])
+def test_a_daemon_json_in_latin1_is_graded_never_env_error(solved: EmbeddedCluster, transport: str) -> None:
     """worker1's daemon.json holds a Latin-1 byte (é): with a trailing comma it fails naming worker1 alone; valid
     apart from its encoding it passes, as dockerd reads it (Go's JSON decoder replaces bytes that are not UTF-8).
-    Its docker keeps running the solved configuration meanwhile."""
+    Its docker keeps running the solved configuration meanwhile. Both transports decode alike."""
     worker1 = solved.host("worker1")
     worker1.check_output("cp /etc/docker/daemon.json /root/daemon.json.good")
     latin1 = '{"insecure-registries": ["' + REGISTRY + '"], "labels": ["caf\\351=1"]%s}\\n'
     try:
         worker1.check_output(f"printf '{latin1 % ','}' > /etc/docker/daemon.json")
         assert worker1.check_output("od -An -tx1 /etc/docker/daemon.json").split().count("e9") == 1
-        graded = grade_read_only(solved)
+        graded = grade_read_only(solved, f"--lab-transport={transport}")
         assert scores(graded) == {**SOLVED, "daemon-json": ("FAIL", 2)}
         output = graded["daemon-json"]["output"]
         assert "found on worker1: /etc/docker/daemon.json line 1 column" in output
         assert not any(f"found on {node}" in output for node in ("master", "worker2", "registry"))
 
         worker1.check_output(f"printf '{latin1 % ''}' > /etc/docker/daemon.json")
-        assert scores(grade_read_only(solved)) == SOLVED
+        assert scores(grade_read_only(solved, f"--lab-transport={transport}")) == SOLVED
     finally:
         worker1.check_output("mv /root/daemon.json.good /etc/docker/daemon.json")
 

@@ -9,10 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import testinfra
 from testinfra.host import Host
 
-from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, shell_host
+from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, exec_host, shell_host
 from dcalab.errors import DcalabError, EnvironmentFault
 
 T, R = TypeVar("T"), TypeVar("R")
@@ -68,7 +67,7 @@ class Cluster(ABC):
                  user: str = "") -> None:
         self.transport = transport  # "shell": one persistent shell per node; "exec": one process per command
         self.read_only = read_only  # while grading: a command repeated on a node is answered once
-        self.timeout = timeout or (GRADE_TIMEOUT if read_only else SOLVE_TIMEOUT)  # per command (shell transport)
+        self.timeout = timeout or (GRADE_TIMEOUT if read_only else SOLVE_TIMEOUT)  # per command
         self.user = user  # run node commands as this user instead of root
         self._hosts: dict[str, Host] = {}
         self._fresh = False  # inside fresh(): commands ask the nodes again
@@ -165,8 +164,7 @@ class Cluster(ABC):
         """The node as a testinfra host, over the cluster's transport (kept for the session)."""
         if node not in self._hosts:
             if self.transport == "exec":
-                self._hosts[node] = testinfra.get_host(self.host_spec(node))
-                self._hosts[node].backend.node = node
+                self._hosts[node] = exec_host(self.host_spec(node), node, self.timeout)
             else:
                 self._hosts[node] = shell_host(lambda: self.pipe_command(node), node, self.read_only, self.timeout,
                                                fix=lambda: self.start_hint(node))

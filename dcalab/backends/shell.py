@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+import testinfra
 from testinfra.backend.base import BaseBackend, CommandResult
 from testinfra.host import Host
 
@@ -197,8 +198,16 @@ class PersistentShell:
                 subprocess.run(self._argv(), input=stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                timeout=min(STOP_TIMEOUT, timeout), start_new_session=True)
         self.close()
-        raise NodeTimeout(f"{self.node} did not answer within {timeout:.0f} s.",
-                          "Is it paused or overloaded? Check with: dcalab cluster status")
+        raise timed_out(self.node, timeout)
+
+
+def timed_out(node: str, timeout: float) -> NodeTimeout:
+    return NodeTimeout(f"{node} did not answer within {timeout:.0f} s.",
+                       "Is it paused or overloaded? Check with: dcalab cluster status")
+
+
+def decoded(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")  # a learner's Latin-1 file is graded, not a decode error
 
 
 class ShellBackend(BaseBackend):
@@ -208,7 +217,7 @@ class ShellBackend(BaseBackend):
     encoding = "utf-8"  # testinfra would ask each node's Python for its locale (one more command per node)
 
     def decode(self, data: bytes) -> str:
-        return data.decode("utf-8", errors="replace")  # a learner's Latin-1 file is graded, not a decode error
+        return decoded(data)
 
     def encode(self, data: str) -> bytes:
         return data.encode("utf-8", errors="surrogateescape")  # the bytes of a command that are not UTF-8
@@ -250,3 +259,28 @@ def shell_host(argv: ShellArgv, node: str, cache: bool = False, timeout: float =
     """A testinfra Host whose commands go through one persistent shell; `fix` says what to do when the node
     cannot be reached (called only then)."""
     return Host(ShellBackend(argv, node, cache=cache, timeout=timeout, fix=fix))
+
+
+def exec_host(spec: str, node: str, timeout: float) -> Host:
+    """testinfra's own host for `spec` (one docker exec or SSH connection per command: --lab-transport=exec), held to
+    the shell transport's contract: each command ends within `timeout` (NodeTimeout, as a shell says it; the command
+    is stopped here, not on the node), and output that is not UTF-8 is decoded as the shell decodes it."""
+    host = testinfra.get_host(spec)
+    backend = host.backend
+    backend.node, backend._encoding, backend.decode = node, "utf-8", decoded
+
+    def run_local(command: str, *args: str) -> CommandResult:
+        cmd = backend.encode(backend.quote(command, *args))
+        process = subprocess.Popen(cmd, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise timed_out(node, timeout) from None
+        return backend.result(process.returncode, cmd, stdout, stderr)
+
+    backend.run_local = run_local
+    return host
