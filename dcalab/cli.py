@@ -122,7 +122,11 @@ def _list_labs() -> int:
 
 
 def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
-    started = start_lab(get_cluster(args.cluster), lab, force=args.force)
+    asking = sys.stdin.isatty() and not args.yes  # CI, scripts and the README's command go on as asked
+    started = start_lab(get_cluster(args.cluster), lab, force=args.force, go_on=_remove_work if asking else None)
+    if started is None:
+        print(f"Nothing changed. Start it when you are done: dcalab lab start {lab.id}")
+        return 1
     how = "on nodes made anew" if started.recreated else "on the nodes as they were"
     print(f"The lab {lab.id} is ready, {how}, in {started.seconds:.1f} s.")
     if started.leftovers:
@@ -131,6 +135,15 @@ def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
             print(f"  {node}: {', '.join(items)}")
     print(f"Read the tasks: dcalab lab show {lab.id}; grade: pytest {lab.folder}")
     return 0
+
+
+def _remove_work(worked_on: str) -> bool:
+    """Ask before a start removes the work done on the nodes since another start (`worked_on`, its lab)."""
+    graded = [run for run in _from_history(lambda: history.runs(worked_on), [], "last grade") if run.kind == "lab"]
+    last = f"last graded {graded[0].score}/{graded[0].max_score} at {graded[0].finished}" if graded else "not graded"
+    answer = input(f"The nodes hold your work on the lab {worked_on} since its start ({last}). Starting a lab "
+                   "removes it. Go on? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def watch_command(args: argparse.Namespace) -> int:
@@ -271,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("action", choices=["list", "start", "show"])
     lab.add_argument("lab", nargs="?", help="the lab's name, e.g. registry")
     lab.add_argument("--solution", action="store_true", help="with show: each task's reference commands")
+    lab.add_argument("--yes", action="store_true", help="with start: do not ask before removing the work on the "
+                     "nodes (never asked when not on a terminal)")
     lab.add_argument("--force", action="store_true",
                      help="with start, on nodes dcalab did not make: remove containers, services, volumes, images and "
                      "daemon.json left by other labs")

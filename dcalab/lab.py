@@ -23,6 +23,7 @@ LAB_FILE = "lab.toml"
 # On master: the labs whose start dcalab applied to these nodes, one per line (a lab that starts where another
 # ends lists both); `dcalab cluster up` makes nodes without it.
 STARTED_LABS = "/etc/dcalab/started-labs"
+START_STATE = "/etc/dcalab/start-state"  # on master: a digest of what the nodes held right after the start
 DOMAIN_TITLES = tuple(title for title, _ in DOMAINS.values())  # the study guide's titles, as tasks name them
 
 

@@ -4,14 +4,16 @@ the lab's own setup steps."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from checks import run_or_raise, swarm
 from dcalab.backends.base import Cluster, in_parallel
 from dcalab.errors import DcalabError
 from dcalab.grading import PASS
-from dcalab.lab import STARTED_LABS, Lab, Start, find_lab
+from dcalab.lab import START_STATE, STARTED_LABS, Lab, Start, find_lab
 from dcalab.progress import step
 from dcalab.session import LabSession
 from dcalab.topology import topology
@@ -99,9 +101,40 @@ def leftovers(cluster: Cluster) -> dict[str, list[str]]:
     return {node.name: [line for line in lines if line] for node, lines in zip(topology().nodes, found, strict=True)}
 
 
-def start_lab(cluster: Cluster, lab: Lab, force: bool = False) -> Started:
-    """`dcalab lab start`: nodes made anew where dcalab made them, else cleaned only with `force`; then the start."""
+# What docker makes by itself a while after a node joins a swarm: no one's work
+BY_DOCKER = {"network docker_gwbridge", "network ingress"}
+
+
+def state_digest(cluster: Cluster) -> str:
+    """One digest of what every node holds that a lab's work changes (containers, volumes, images, services,
+    networks, daemon.json)."""
+    found = in_parallel(lambda node: run_or_raise(cluster.host(node.name), LEFTOVERS), topology().nodes)
+    kept = [f"{node.name} {line}" for node, lines in zip(topology().nodes, found, strict=True)
+            for line in lines.split("\n") if line and line not in BY_DOCKER]
+    return hashlib.sha256("\n".join(kept).encode()).hexdigest()
+
+
+def work_since_start(cluster: Cluster) -> str:
+    """The lab whose start these nodes hold, when they changed since that start; "" when they did not, hold no
+    start, or cannot be asked (nodes down: nothing to keep running)."""
+    try:
+        held = cluster.host("master").run("tail -n 1 %s && cat %s", STARTED_LABS, START_STATE)
+        lab, _, digest = held.stdout.strip().partition("\n")
+        return lab if held.rc == 0 and digest and digest != state_digest(cluster) else ""
+    except DcalabError:
+        return ""
+
+
+def start_lab(cluster: Cluster, lab: Lab, force: bool = False, go_on: Callable[[str], bool] | None = None
+              ) -> Started | None:
+    """`dcalab lab start`: nodes made anew where dcalab made them, else cleaned only with `force`; then the start.
+    With `go_on`, nodes that hold another start's work (the lab's name) are changed only if go_on(that lab) says
+    so; None when it did not."""
     began = time.monotonic()
+    if go_on is not None:
+        worked_on = work_since_start(cluster)
+        if worked_on and not go_on(worked_on):
+            return None
     recreated = cluster.recreate_nodes()
     left: dict[str, list[str]] = {}
     if not recreated:
@@ -112,4 +145,5 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False) -> Started:
             left = {}
         run_or_raise(cluster.host("master"), "rm -f %s", STARTED_LABS)  # the start applied below is the one now
     apply_start(cluster, lab)
+    run_or_raise(cluster.host("master"), "echo %s > %s", state_digest(cluster), START_STATE)
     return Started(lab.id, time.monotonic() - began, recreated, left)

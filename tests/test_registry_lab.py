@@ -3,11 +3,19 @@ idempotent; grade is read-only; each learner mistake gets the right failing task
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+
 from checks import retried
 from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
-from tests.labrun import LAB, fingerprint, run_lab
+from tests import terminal
+from tests.labrun import LAB, ROOT, fingerprint, run_lab
 from tests.pristine import start_registry
 
 TASKS = [task.id for task in load_lab(LAB).tasks]
@@ -153,3 +161,33 @@ def test_nodes_without_the_labs_start_are_said_so_by_solve_and_grade(pristine: E
     assert "These nodes were not started for the lab registry: run dcalab lab start registry." in graded.output
     start_registry(pristine)
     assert "not started" not in labrun.run_lab(LAB, "-k", "swarm_join").output
+
+
+def test_a_start_on_a_terminal_asks_before_removing_the_work_done_since_the_last_start(
+        pristine: EmbeddedCluster, tmp_path: Path) -> None:
+    """Work done since the registry lab's start (a registry running): `dcalab lab start` on a terminal names the lab
+    whose work it would remove and asks; no changes nothing. Unchanged nodes, --yes, or no terminal: no question."""
+    run_lab("solve", select="registry_running")
+    before = fingerprint(pristine)
+    env = {**os.environ, "DCALAB_HISTORY": str(tmp_path / "history.sqlite3")}
+
+    def start(*args: str) -> pexpect.spawn:
+        return terminal.spawn(sys.executable, ["-m", "dcalab", "lab", "start", *args], cwd=str(ROOT), env=env,
+                              encoding="utf-8", timeout=120)
+
+    asked = start("orchestration")
+    asked.expect_exact("The nodes hold your work on the lab registry since its start (not graded). Starting a lab "
+                       "removes it. Go on? [y/N] ")
+    asked.sendline("n")
+    asked.expect_exact("Nothing changed. Start it when you are done: dcalab lab start orchestration")
+    asked.expect(pexpect.EOF)
+    asked.close()
+    assert asked.exitstatus == 1 and fingerprint(pristine) == before
+    start_registry(pristine)
+    unchanged = start("registry")
+    assert unchanged.expect(["Go on?", "The lab registry is ready"]) == 1
+    unchanged.expect(pexpect.EOF)
+    run_lab("solve", select="registry_running")
+    quiet = subprocess.run([sys.executable, "-m", "dcalab", "lab", "start", "registry"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert quiet.returncode == 0 and "Go on?" not in quiet.stdout, quiet.stdout + quiet.stderr
