@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -141,9 +142,12 @@ def chromium() -> str:
 
 
 def headless(chromium: str, *args: str) -> str:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=/tmp/dcalab-chromium"]
-    return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120).stdout
+    """Chromium's output for `args`, in a profile of its own: a Chromium started while another runs on the same
+    profile hands its work to that one and prints nothing (seen when two test runs met)."""
+    with tempfile.TemporaryDirectory(prefix="dcalab-chromium-") as profile:
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"]
+        return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120).stdout
 
 
 def test_the_history_page_charts_each_labs_whole_grades_and_grids_its_tasks_run_by_run(
