@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from dcalab.quiz import DOMAINS
 from dcalab.quiz.bank import KINDS, Question
@@ -22,29 +23,50 @@ def _share(part: int, whole: int) -> str:
     return f"{part}/{whole} ({round(100 * part / whole) if whole else 0} %)"
 
 
+@dataclass(frozen=True)
+class Cues:
+    """What a test-wise learner could score with instead of knowing Docker, counted over a bank."""
+
+    mcq: int  # mcq items
+    longest_key: int  # mcq items whose key is strictly the longest option
+    long_key: int  # ... and more than LONG_KEY times as long as the longest distractor
+    first_key: int  # mcq items whose key is the first option in the files
+    domc_options: int  # options of domc items
+    domc_correct: int  # ... that are correct (the DOMC yes-rate's numerator)
+    correct_length: float  # mean length of the correct options of domc items, in characters
+    wrong_length: float  # ... and of their wrong options
+    groups: int  # fact groups
+    grouped: int  # items in a fact group
+
+
+def cues(questions: Iterable[Question]) -> Cues:
+    """The cue figures of `questions`, as --stats prints them and the bank's tests bound them."""
+    questions = list(questions)
+    mcq = [q for q in questions if q.kind == "mcq"]
+    keys = [(next(len(o.text) for o in q.options if o.correct),
+             max(len(o.text) for o in q.options if not o.correct)) for q in mcq]
+    domc = [o for q in questions if q.kind == "domc" for o in q.options]
+    grouped = [q for q in questions if q.fact]
+    return Cues(len(mcq), sum(key > distractor for key, distractor in keys),
+                sum(key > LONG_KEY * distractor for key, distractor in keys),
+                sum(q.options[0].correct for q in mcq), len(domc), sum(o.correct for o in domc),
+                _mean([len(o.text) for o in domc if o.correct]), _mean([len(o.text) for o in domc if not o.correct]),
+                len({q.fact for q in grouped}), len(grouped))
+
+
 def cue_figures(questions: list[Question]) -> list[str]:
     """The bank's cues, as --stats prints them: how often the mcq key is the longest option, the DOMC yes-rate,
     the lengths of correct and wrong options, the key's place in the files, and the fact groups."""
-    mcq = [q for q in questions if q.kind == "mcq"]
-    longest = long_key = first = 0
-    for question in mcq:
-        key = next(len(o.text) for o in question.options if o.correct)
-        distractor = max(len(o.text) for o in question.options if not o.correct)
-        longest += key > distractor
-        long_key += key > LONG_KEY * distractor
-        first += question.options[0].correct
-    domc = [o for q in questions if q.kind == "domc" for o in q.options]
-    grouped = [q for q in questions if q.fact]
+    found = cues(questions)
     return [
         "Cues a test-wise learner could use (issue 32):",
-        f"  mcq key is the strictly longest option: {_share(longest, len(mcq))}; over {LONG_KEY:g} x the longest "
-        f"distractor: {long_key}",
-        f"  mcq key is the first option in the files: {_share(first, len(mcq))}",
-        f"  DOMC yes-rate (correct share of domc options): {_share(sum(o.correct for o in domc), len(domc))}",
-        f"  domc option length, correct / wrong: {_mean([len(o.text) for o in domc if o.correct]):.0f} / "
-        f"{_mean([len(o.text) for o in domc if not o.correct]):.0f} characters",
-        f"  fact groups (items asking the same thing, one per quiz or exam): {len({q.fact for q in grouped})} "
-        f"groups of {len(grouped)} items",
+        f"  mcq key is the strictly longest option: {_share(found.longest_key, found.mcq)}; over {LONG_KEY:g} x the "
+        f"longest distractor: {found.long_key}",
+        f"  mcq key is the first option in the files: {_share(found.first_key, found.mcq)}",
+        f"  DOMC yes-rate (correct share of domc options): {_share(found.domc_correct, found.domc_options)}",
+        f"  domc option length, correct / wrong: {found.correct_length:.0f} / {found.wrong_length:.0f} characters",
+        f"  fact groups (items asking the same thing, one per quiz or exam): {found.groups} groups of "
+        f"{found.grouped} items",
     ]
 
 
