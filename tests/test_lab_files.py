@@ -25,6 +25,7 @@ title = "One"
 nodes = ["master"]
 domain = "Orchestration"
 objective = "o"
+goal = "g"
 instructions = "i"
   [[tasks.checks]]
   id = "a"
@@ -37,6 +38,7 @@ nodes = ["worker1"]
 reads = ["master"]
 domain = "Networking"
 objective = "o"
+goal = "g"
 instructions = "i"
 depends = ["one"]
   [[tasks.checks]]
