@@ -198,7 +198,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "[[tasks]]": {
         "id": Key(str, True, "The task's name, unique in the lab; its test module sets TASK to it."),
-        "title": Key(str, True, "One line saying what to do."),
+        "title": Key(str, True, "One line saying what to do, with no command line (the exam shows it)."),
         "nodes": Key(list, True, "The lab nodes the learner works on; the grader may read them."),
         "reads": Key(list, False, "Other nodes the grader reads (e.g. master, to ask the registry's API). The "
                      "harness probes every node in nodes and reads before grading the task."),
@@ -317,10 +317,11 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
         if dependency not in {task.id for task in earlier}:
             reader.fail(where, f"depends on {dependency!r}, which is not an earlier task",
                         "A task may depend only on tasks listed before it.")
-    if command := command_line(raw["goal"]):
-        reader.fail(where, f"its goal contains a command line ({command!r})",
-                    "State the state to reach, with every name, port, path, count and mode; the commands belong in "
-                    "instructions (the guided walk-through) and solution.")
+    for key in ("title", "goal"):  # what dcalab exam --lab shows
+        if command := command_line(raw[key]):
+            reader.fail(where, f"its {key} contains a command line ({command!r})",
+                        "State the state to reach, with every name, port, path, count and mode; the commands belong "
+                        "in instructions (the guided walk-through) and solution.")
     checks: list[SubCheck] = []
     for raw_check in raw["checks"]:
         check = reader.table(raw_check, f"{where}, check {len(checks) + 1}", "[[tasks.checks]]")
