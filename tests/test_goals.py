@@ -17,8 +17,9 @@ from tests.replay import RECORDINGS
 from tests.test_exam import ASKED, STOPPED, exam
 from tests.test_quiz_cli import finish
 
-# Per lab and task, the literal values its test module compares against (names, ports, paths, counts, modes), as
-# its module or the lab's [settings] spell them: each must be in the task's goal, so that a goal never hides one.
+# Per lab and task, the literal values its checks compare against (names, ports, paths, counts, modes; not the
+# choices its solve makes), as its module, the lab's [settings] or the shared checks spell them: each must be in the
+# task's goal, so that a goal never hides one.
 REQUIRED = {
     "registry": {
         "swarm-join": ["registry", "worker", "master", "worker1", "worker2", "Ready"],
@@ -35,11 +36,11 @@ REQUIRED = {
     },
     "orchestration": {
         "autolock": ["autolock", "/root/unlock.key", "unlock"],
-        "web-host-mode": ["web", "3", "8080", "80", "host mode", "200", "nginx:1.25"],
-        "global-agent": ["agent", "global", "active", "busybox"],
-        "placement": ["worker1", "zone", "east", "node.labels.zone==east", "2", "nginx:1.25"],
-        "templates": ["hosts", "2", "{{.Node.Hostname}}-{{.Task.Slot}}", "busybox"],
-        "rolling-update": ["shop", "2", "nginx:1.24", "nginx:1.25", "parallelism 1", "rollback"],
+        "web-host-mode": ["web", "3", "8080", "80", "host mode", "200"],
+        "global-agent": ["agent", "global", "active"],
+        "placement": ["worker1", "zone", "east", "node.labels.zone==east"],
+        "templates": ["hosts", "{{.Node.Hostname}}-{{.Task.Slot}}"],
+        "rolling-update": ["shop", "nginx:1.24", "nginx:1.25", "parallelism 1", "rollback"],
         "secrets-configs": ["db_password", "/run/secrets/db_password", "dca-s3cret", "app_conf", "/etc/app/app.conf",
                             "listen=8000", "0400", "app"],
         "stack": ["/root/blog/docker-compose.yml", "blog", "blog_web", "web", "backend", "blog_backend", "content",
@@ -49,12 +50,12 @@ REQUIRED = {
         "rotate-credentials": ["worker join token", "root CA", "720"],
     },
     "images-storage": {
-        "multi-stage": ["app:1.0", "gcc", "20", "busybox", "/usr/local/bin/app", "1000:1000", "8080/tcp",
+        "multi-stage": ["app:1.0", "gcc", "20", "1000:1000", "8080/tcp",
                         "org.opencontainers.image.", "exec form"],
-        "healthcheck": ["app:1.0", "HEALTHCHECK", "app", "8080", "healthy"],
+        "healthcheck": ["app:1.0", "HEALTHCHECK", "app", "healthy"],
         "tags": ["app:1.0", "app:1", "app:latest"],
-        "flatten": ["app:flat", "app:1.0", "one-layer", "Imported from", "/usr/local/bin/app"],
-        "save-load": ["worker2", "app:1.0", "9000"],
+        "flatten": ["app:flat", "one-layer", "Imported from"],
+        "save-load": ["worker2", "app:1.0"],
         "answers": ["/root/answers", "id.txt", "layers.txt", "base.txt", "app:1.0", "stage=base"],
         "prune-images": ["dangling", "keep=true"],
         "mounts": ["store", "data", "/data", "/root/app/config", "/config", "read-only", "tmpfs", "/scratch", "64 MB"],
@@ -66,37 +67,31 @@ REQUIRED = {
     "networking-engine": {
         "engine-repair": ["worker2", "/etc/docker/daemon.json", "log-level", "warn", "swarm"],
         "docker-group": ["worker2", "alice", "docker", "/var/run/docker.sock"],
-        "logging-driver": ["local", "max-size", "10m", "/etc/docker/daemon.json", "logged"],
-        "daemon-dns": ["10.10.10.53", "docker-dca.example", "/etc/docker/daemon.json", "dns-check", "/etc/resolv.conf"],
-        "reload": ["registry", "debug", "rack=r1", "/etc/docker/daemon.json", "SIGHUP"],
+        "logging-driver": ["local", "max-size", "10m", "logged"],
+        "daemon-dns": ["10.10.10.53", "docker-dca.example", "dns-check", "/etc/resolv.conf"],
+        "reload": ["registry", "debug", "rack=r1"],
         "bridge-network": ["worker1", "appnet", "bridge", "172.30.0.0/24", "172.30.0.1", "app1", "app2"],
-        "published-ports": ["worker1", "nginx:1.25", "web-fixed", "80", "8081", "http://worker1.docker-dca.example:8081/",
+        "published-ports": ["worker1", "web-fixed", "80", "8081", "http://worker1.docker-dca.example:8081/",
                             "web-random", "/root/answers/ports.txt", "80/tcp -> 0.0.0.0:49153"],
         "network-alias": ["shop-web", "shop-api", "http://api/", "shop-front", "api"],
-        "overlay-attachable": ["backbone", "overlay", "10.20.0.0/24", "attachable", "whoami", "nginx:1.25", "dnsrr",
+        "overlay-attachable": ["backbone", "overlay", "10.20.0.0/24", "attachable", "whoami", "dnsrr",
                                "worker2", "probe", "http://whoami/"],
         "dnsrr-scaled": ["whoami", "3", "dnsrr", "backbone"],
-        "host-routing": ["registry", "site-a", "site-b", "sites", "proxy", "nginx:1.22", "80",
-                         "/root/proxy/default.conf", "/etc/nginx/conf.d/default.conf", "a.example", "b.example",
-                         "site a", "site b",
+        "host-routing": ["a.example", "b.example", "site a", "site b",
                          "http://registry.docker-dca.example/"],
     },
     "registry-secure": {
         "certificates": ["/root/certs", "ca.crt", "registry.crt", "registry.key", "registry.docker-dca.example",
                          "subjectAltName"],
-        "serve-tls": ["registry", "5000", "/certs/registry.crt", "/certs/registry.key", "/root/certs",
-                      "/root/certs/ca.crt", "/var/lib/registry", "alpine", "latest"],
+        "serve-tls": ["5000", "/root/certs/ca.crt", "alpine", "latest"],
         "trust": ["/root/certs/ca.crt", "/etc/docker/certs.d/registry.docker-dca.example:5000/ca.crt",
                   "insecure-registries", "registry.docker-dca.example:5000", "master", "worker1", "worker2"],
-        "htpasswd": ["dca", "bcrypt", "/root/auth", "/auth", "htpasswd", "dca-lab", "/auth/htpasswd",
-                     "401", "200"],
+        "htpasswd": ["dca", "401", "200"],
         "login": ["master", "worker2", "registry.docker-dca.example:5000", "dca", "/root/.docker/config.json", "auths"],
         "with-registry-auth": ["private-web", "registry.docker-dca.example:5000", "nginx",
                                "worker1.docker-dca.example", "node.hostname=="],
         "delete-gc": ["wordpress", "latest", "alpine", "blobs"],
-        "pull-through-cache": ["mirror", "registry:2", "5001", "5000", "https://registry-1.docker.io", "10.10.10.2",
-                               "/etc/ssl/certs/ca-certificates.crt", "http://registry.docker-dca.example:5001",
-                               "nginx:1.24", "library/nginx", "worker1"],
+        "pull-through-cache": ["5001", "http://registry.docker-dca.example:5001", "library/nginx", "worker1"],
     },
 }
 CHECKS = "".join(path.read_text() for path in sorted((ROOT / "checks").glob("*.py")))
