@@ -18,7 +18,7 @@ from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
 from dcalab.exam.readiness import domain_line, result_lines
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
-from dcalab.lab import Lab, find_lab, lab_names
+from dcalab.lab import FULL, Lab, find_lab, lab_names
 from dcalab.outcome import write_page
 from dcalab.quiz import CORRECT
 from dcalab.quiz.cli import add_quiz_parser, positive
@@ -99,12 +99,23 @@ def lab_command(args: argparse.Namespace) -> int:
         state = f"last {last.last_status} {last.last}/{task.points}" if last else "not graded yet"
         print(f"\n{task.heading(number)} — {state}")
         print(f"   {task.domain}: {task.objective}")
-        print("   " + task.instructions.replace("\n", "\n   "))
+        print(_indented("Goal: " + task.goal, 3))
+        if args.guided or args.solution:
+            print(_indented("Guided steps:\n" + task.instructions, 3))
+            print(_indented("If a check fails (pytest --hints full):\n"
+                            + "\n".join(f"{check.id}: {check.hint_at(FULL)}" for check in task.checks), 3))
         if args.solution:
-            print("   Solution (what --lab-mode=solve does):\n     "
-                  + (task.solution or "(none written)").replace("\n", "\n     "))
-    print(f"\nGrade it: pytest {lab.folder}   (one task: pytest {lab.folder} -k {lab.tasks[0].id.replace('-', '_')})")
+            print(_indented("Solution (what --lab-mode=solve does):\n" + (task.solution or "(none written)"), 3))
+    views = "" if args.guided or args.solution else "; the guided steps with the commands: --guided"
+    print(f"\nGrade it: pytest {lab.folder}   (one task: pytest {lab.folder} -k {lab.tasks[0].id.replace('-', '_')}; "
+          f"a hint with the command: --hints full){views}")
     return 0
+
+
+def _indented(text: str, spaces: int) -> str:
+    """Text as `dcalab lab show` lists it under a task: its first line indented, the lines after it two more."""
+    first, *rest = text.splitlines()
+    return " " * spaces + first + "".join(f"\n{' ' * (spaces + 2)}{line}" for line in rest)
 
 
 def _list_labs() -> int:
@@ -283,7 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab = commands.add_parser("lab", help="list the labs, start one, show its tasks and your progress")
     lab.add_argument("action", choices=["list", "start", "show"])
     lab.add_argument("lab", nargs="?", help="the lab's name, e.g. registry")
-    lab.add_argument("--solution", action="store_true", help="with show: each task's reference commands")
+    lab.add_argument("--guided", action="store_true", help="with show: each task's goal and its guided steps, with "
+                     "the commands and the hints that give them")
+    lab.add_argument("--solution", action="store_true", help="with show: as --guided, and each task's reference "
+                     "commands")
     lab.add_argument("--yes", action="store_true", help="with start: do not ask before removing the work on the "
                      "nodes (never asked when not on a terminal)")
     lab.add_argument("--force", action="store_true",

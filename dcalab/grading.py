@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from checks import Verdict
 from dcalab.errors import GraderDefect
-from dcalab.lab import SubCheck, Task
+from dcalab.lab import CONCEPT, SubCheck, Task
 from dcalab.shown import shown
 
 PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
@@ -25,13 +25,14 @@ class CheckResult:
     def earned(self) -> int:
         return self.check.points if self.passed else 0
 
-    def describe(self, hints: bool = True) -> str:
+    def describe(self, hints: str = CONCEPT) -> str:
+        """Expected, found per node, and the hint of the tier chosen (none, concept or full)."""
         failing = {node: v for node, v in self.verdicts.items() if not v.passed}
         first = next(iter(failing.values()))
         lines = [f"  {self.check.id} ({self.earned}/{self.check.points}): expected {first.expected}"]
         lines += [f"      found{f' on {node}' if node else ''}: {v.found}" for node, v in failing.items()]
-        if hints:
-            lines.append(f"    hint: {self.check.hint}")
+        if hint := self.check.hint_at(hints):
+            lines.append(f"    hint: {hint}")
         return "\n".join(lines)
 
 
@@ -53,10 +54,14 @@ class TaskResult:
 
     @property
     def hint(self) -> str:
-        failing = next((check for check in self.checks if not check.passed), None)
-        return failing.check.hint if failing and self.status != BLOCKED else self.reason
+        return self.hint_at(CONCEPT)
 
-    def describe(self, hints: bool = True) -> str:
+    def hint_at(self, tier: str) -> str:
+        """The first failing check's hint of that tier; a BLOCKED task's (or a FAIL without checks) reason."""
+        failing = next((check for check in self.checks if not check.passed), None)
+        return failing.check.hint_at(tier) if failing and self.status != BLOCKED else self.reason
+
+    def describe(self, hints: str = CONCEPT) -> str:
         head = f"{self.status} {self.task.id}: {self.task.title} ({self.score}/{self.task.points} points)"
         body = [check.describe(hints) for check in self.checks if not check.passed]
         if self.reason:  # why it was blocked or could not be graded: always shown, even without hints

@@ -27,11 +27,19 @@ START_STATE = "/etc/dcalab/start-state"  # on master: a digest of what the nodes
 DOMAIN_TITLES = tuple(title for title, _ in DOMAINS.values())  # the study guide's titles, as tasks name them
 
 
+HINT_TIERS = (NO_HINTS, CONCEPT, FULL) = ("none", "concept", "full")  # what a FAIL shows under its check
+
+
 @dataclass(frozen=True)
 class SubCheck:
     id: str
     points: int
-    hint: str
+    hint: str  # tier 1: what is wrong and which concept or page to read, never the command
+    hint_full: str = ""  # tier 2: the command that fixes it (--hints full, the guided view)
+
+    def hint_at(self, tier: str) -> str:
+        """The hint a learner chose to see: none, the concept (the default) or the full one with the command."""
+        return {NO_HINTS: "", CONCEPT: self.hint, FULL: self.hint_full or self.hint}[tier]
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,8 @@ class Task:
     nodes: tuple[str, ...]  # where the learner works (shown); the grader may read them
     domain: str
     objective: str
-    instructions: str
+    goal: str  # the state to reach, naming all its checks need, without a command: what practice and the exam show
+    instructions: str  # the guided walk-through, with the commands
     checks: tuple[SubCheck, ...]
     depends: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()  # other nodes the grader reads (e.g. master, to ask the registry's API)
@@ -190,13 +199,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "[[tasks]]": {
         "id": Key(str, True, "The task's name, unique in the lab; its test module sets TASK to it."),
-        "title": Key(str, True, "One line saying what to do."),
+        "title": Key(str, True, "One line saying what to do, with no command line (the exam shows it)."),
         "nodes": Key(list, True, "The lab nodes the learner works on; the grader may read them."),
         "reads": Key(list, False, "Other nodes the grader reads (e.g. master, to ask the registry's API). The "
                      "harness probes every node in nodes and reads before grading the task."),
         "domain": Key(str, True, "The DCA domain, one of the six titles of the study guide."),
         "objective": Key(str, True, "The study guide's objective the task practises, in a few words."),
-        "instructions": Key(str, True, "What the learner reads in dcalab lab show."),
+        "goal": Key(str, True, "The state to reach, naming every name, port, path, count and mode its checks "
+                    "compare, and no command line: what dcalab lab show, dcalab exam --lab and dcalab watch show."),
+        "instructions": Key(str, True, "The guided walk-through, with the commands: dcalab lab show --guided."),
         "depends": Key(list, False, "Earlier tasks this one needs: a FAIL while one of them is not PASS is BLOCKED."),
         "solution": Key(str, False, "The reference commands as a learner would type them (dcalab lab show "
                         "--solution); what solve does."),
@@ -205,10 +216,33 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "[[tasks.checks]]": {
         "id": Key(str, True, "The sub-check's name, unique in its task; the test module grades each one."),
         "points": Key(int, True, "What the sub-check is worth when it holds: 1 or more."),
-        "hint": Key(str, True, "What to do when it does not hold: shown under its FAIL line."),
+        "hint": Key(str, True, "The first hint, shown under its FAIL line: what is wrong and which concept or "
+                    "documentation page to read, with no command line."),
+        "hint_full": Key(str, False, "The hint with the command that fixes it: shown with --hints full and in "
+                         "dcalab lab show --guided (without it, the first hint)."),
     },
 }
+# What a goal and a first hint must not contain: a command a learner could copy instead of recalling it.
+DOCKER_SUBCOMMANDS = ("attach build builder buildx commit compose config container context cp create diff events exec "
+                      "export history image images import info inspect kill load login logout logs manifest network "
+                      "node pause plugin port ps pull push rename restart rm rmi run save search secret service stack "
+                      "start stats stop swarm system tag top trust unpause update version volume wait").split()
+COMMAND_LINE = re.compile(
+    rf"\bdocker(?:-compose)? (?:{'|'.join(DOCKER_SUBCOMMANDS)})\b"  # docker service create ...
+    r"|\b(?:systemctl|journalctl) [a-z-]+"  # systemctl restart docker
+    r"|\b(?:sudo|curl|wget|openssl|htpasswd|usermod|gpasswd|useradd|kill|pidof|nc|jq|tee|echo|printf|cat|scp|mkdir"
+    r"|tree|registry)\s+[-'\"/$<{]"  # curl -s ..., echo '{...}'
+    r"|\bgarbage-collect\b|\$\("  # registry garbage-collect, $(command)
+    r"|(?:^|\n)[ \t]*[\w.@-]*[$#] "  # a shell prompt: $ , # , master$
+    r"|(?<![\w./-])--?[A-Za-z][\w-]*"  # an option: --publish, -p
+)
 REGISTRY_ADDRESS = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?")  # host or host:port, no scheme
+
+
+def command_line(text: str) -> str:
+    """The first piece of a command line in text, '' when it has none: a goal and a first hint have none."""
+    found = COMMAND_LINE.search(text)
+    return found.group(0).strip() if found else ""
 
 
 class _Reader:
@@ -284,6 +318,11 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
         if dependency not in {task.id for task in earlier}:
             reader.fail(where, f"depends on {dependency!r}, which is not an earlier task",
                         "A task may depend only on tasks listed before it.")
+    for key in ("title", "goal"):  # what dcalab exam --lab shows
+        if command := command_line(raw[key]):
+            reader.fail(where, f"its {key} contains a command line ({command!r})",
+                        "State the state to reach, with every name, port, path, count and mode; the commands belong "
+                        "in instructions (the guided walk-through) and solution.")
     checks: list[SubCheck] = []
     for raw_check in raw["checks"]:
         check = reader.table(raw_check, f"{where}, check {len(checks) + 1}", "[[tasks.checks]]")
@@ -291,11 +330,15 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
             reader.fail(where, f"the check id {check['id']!r} is used twice", "Give every check of a task its own id.")
         if check["points"] <= 0:
             reader.fail(where, f"check {check['id']} has {check['points']} points", "Give every check 1 point or more.")
-        checks.append(SubCheck(check["id"], check["points"], check["hint"]))
+        if command := command_line(check["hint"]):
+            reader.fail(where, f"the hint of check {check['id']} contains a command line ({command!r})",
+                        "Say in hint what is wrong and which concept or page to read; put the command in hint_full.")
+        checks.append(SubCheck(check["id"], check["points"], check["hint"], check.get("hint_full", "")))
     if not checks:
         reader.fail(where, "has no [[tasks.checks]]", "Add the checks that grade it.")
     return Task(id=raw["id"], title=raw["title"], nodes=reader.nodes(raw["nodes"], where, "nodes"),
-                domain=raw["domain"], objective=raw["objective"], instructions=raw["instructions"].strip(),
+                domain=raw["domain"], objective=raw["objective"], goal=raw["goal"].strip(),
+                instructions=raw["instructions"].strip(),
                 checks=tuple(checks), depends=tuple(raw.get("depends", ())),
                 reads=reader.nodes(raw.get("reads", []), where, "reads"), solution=raw.get("solution", "").strip())
 

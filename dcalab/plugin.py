@@ -21,7 +21,7 @@ from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
 from dcalab.errors import DcalabError
 from dcalab.grade_plan import load_plan, plan_file, save_plan
 from dcalab.grading import PASS, TaskResult
-from dcalab.lab import LAB_FILE, Lab, Task, load_lab
+from dcalab.lab import CONCEPT, FULL, LAB_FILE, NO_HINTS, Lab, Task, load_lab
 from dcalab.outcome import report_paths, save_grade
 from dcalab.registry_contents import read_contents
 from dcalab.report import print_summary, render_html, results_json
@@ -50,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-ssh-config", metavar="FILE", help="with --cluster=ssh: the ssh_config naming the nodes")
     group.addoption("--lab-user", default="", metavar="USER", help="run node commands as this user, not root")
     group.addoption("--lab-debug", action="store_true", help="show the traceback of a grader that breaks")
+    group.addoption("--hints", default=CONCEPT, choices=[CONCEPT, FULL],
+                    help="concept: what is wrong and what to read (default); full: with the command that fixes it")
     group.addoption("--no-hints", action="store_true", help="hide hints (exam use)")
     group.addoption("--lab-history", metavar="PATH", help="the SQLite history file (default: $DCALAB_HISTORY or "
                     "~/.local/share/dcalab/history.sqlite3)")
@@ -191,8 +193,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     with capture.global_and_fixture_disabled() if session.solving and capture else contextlib.nullcontext():
         result = session.run(pyfuncitem.module.TASK, grader=pyfuncitem.obj)
     if result.status != PASS:
-        pytest.fail(result.describe(not pyfuncitem.config.getoption("--no-hints")), pytrace=False)
+        pytest.fail(result.describe(_hints(pyfuncitem.config)), pytrace=False)
     return True
+
+
+def _hints(config: pytest.Config) -> str:
+    """The hint tier the learner chose: none (--no-hints), concept or full (--hints)."""
+    return NO_HINTS if config.getoption("--no-hints") else config.getoption("--hints")
 
 
 def _results(config: pytest.Config, lab: Lab) -> dict[str, TaskResult]:
@@ -201,7 +208,7 @@ def _results(config: pytest.Config, lab: Lab) -> dict[str, TaskResult]:
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    mode, hints = config.getoption("--lab-mode"), not config.getoption("--no-hints")
+    mode, hints = config.getoption("--lab-mode"), _hints(config)
     for lab in config.stash[LABS].values():
         results = _results(config, lab)
         if results:
@@ -211,11 +218,11 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             print_summary(terminalreporter, lab, results, mode, hints)
 
 
-def _report_json(lab: Lab, results: dict[str, TaskResult], hints: bool, elapsed: float) -> str:
+def _report_json(lab: Lab, results: dict[str, TaskResult], hints: str, elapsed: float) -> str:
     return json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
 
 
-def _report_html(session: LabSession, mode: str, backend: str, hints: bool) -> str:
+def _report_html(session: LabSession, mode: str, backend: str, hints: str) -> str:
     """The grade's page; only it shows the lab's registry, so only it pays for reading it."""
     lab = session.lab
     registry = read_contents(session.cluster, lab.report) if lab.report else None
@@ -229,7 +236,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         return
     mode, backend = config.getoption("--lab-mode"), config.getoption("--cluster")
-    hints = not config.getoption("--no-hints")
+    hints = _hints(config)
     elapsed = time.monotonic() - config.stash[STARTED]
     graded = [config.stash[SESSIONS][lab.id] for lab in config.stash[LABS].values() if _results(config, lab)]
     paths = {option: report_paths(Path(config.getoption(option)), [graded_lab.lab.id for graded_lab in graded])

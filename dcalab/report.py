@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from dcalab.grading import PASS, TaskResult
-from dcalab.lab import Lab
+from dcalab.lab import CONCEPT, Lab
 
 if TYPE_CHECKING:  # jinja2 comes with the first page; the history page need not import the transports
     from jinja2 import Environment
@@ -23,22 +23,22 @@ def totals(lab: Lab, results: dict[str, TaskResult]) -> tuple[int, int, float]:
     return score, maximum, 100.0 * score / maximum if maximum else 0.0
 
 
-def print_summary(reporter, lab: Lab, results: dict[str, TaskResult], mode: str, hints: bool = True) -> None:
+def print_summary(reporter, lab: Lab, results: dict[str, TaskResult], mode: str, hints: str = CONCEPT) -> None:
     """One compact table: task, points, verdict, hint (in colour on a terminal)."""
     reporter.section(f"lab {lab.id}: {lab.title} ({mode})", sep="=")
     write_table(reporter, lab, results, hints)
 
 
-def write_table(writer, lab: Lab, results: dict[str, TaskResult], hints: bool = True, compact: bool = False) -> None:
+def write_table(writer, lab: Lab, results: dict[str, TaskResult], hints: str = CONCEPT, compact: bool = False) -> None:
     """The table's rows and total line, to anything with pytest's write(text, **markup): the grade's terminal
-    reporter, or the TerminalWriter `dcalab watch` draws with. `compact`: no hint or reason after the verdicts
-    (the watch shows one, below the table)."""
+    reporter, or the TerminalWriter `dcalab watch` draws with. `hints`: the tier shown after a verdict (a reason
+    is shown even with none); `compact`: no hint or reason after the verdicts (the watch shows one, below)."""
     width = max(len(task.id) for task in lab.tasks)
     for number, task in enumerate(lab.tasks, 1):
         result = results.get(task.id)
         if result is None:
             continue
-        hint = "" if compact or result.status == PASS or not (hints or result.reason) else result.hint
+        hint = "" if compact or result.status == PASS else result.hint_at(hints) or result.reason
         writer.write(f"{number:>2} {task.id:<{width}} {result.score:>2}/{task.points:<2} ")
         writer.write(f"{result.status:<9}" if hint else result.status, **{COLOURS[result.status]: True, "bold": True})
         writer.write(f" {hint}\n" if hint else "\n")
@@ -47,7 +47,7 @@ def write_table(writer, lab: Lab, results: dict[str, TaskResult], hints: bool = 
     writer.write(f"Total {score}/{maximum} points ({percent:.0f} %), pass mark {lab.pass_mark} %: {verdict}.\n")
 
 
-def results_json(lab: Lab, results: dict[str, TaskResult], hints: bool = True) -> dict:
+def results_json(lab: Lab, results: dict[str, TaskResult], hints: str = CONCEPT) -> dict:
     """The grade in the shape of Gradescope's results.json, with dcalab's verdict per task."""
     score, maximum, _ = totals(lab, results)
     tests = [
@@ -71,7 +71,7 @@ def pages() -> Environment:
     return Environment(loader=PackageLoader("dcalab", "templates"), autoescape=select_autoescape(["html", "j2"]))
 
 
-def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: bool = True,
+def render_html(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, hints: str = CONCEPT,
                 registry: RegistryContents | None = None) -> str:
     """One self-contained HTML page: per-task cards with expected vs found and hints, the total, and the lab's
     registry's contents when it declares one ([report] in lab.toml)."""

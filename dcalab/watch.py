@@ -69,7 +69,8 @@ class Watch:
         return bool(self.results) and all(result.status == PASS for result in self.results.values())
 
     def frame(self) -> str:
-        """The lab's table, when it was graded and what changed last, and the hint of the first task left."""
+        """The lab's table, when it was graded and what changed last, and the goal and first hint of the first task
+        left."""
         from _pytest._io.terminalwriter import TerminalWriter  # the colours of the grade's own table
 
         lab, buffer = self.session.lab, io.StringIO()
@@ -82,6 +83,8 @@ class Watch:
                 else f"no change since {clock(self.started)}")
         writer.write(f"Graded {clock(time.time())}; {last}.\n")
         left = next((result for result in self.results.values() if result.status != PASS), None)
+        if left:  # its goal, then the first hint (what is wrong, never the command) as the frame's last line
+            writer.write(f"Goal of {left.task.id}: " + left.task.goal.replace("\n", "\n  ") + "\n")
         writer.write(f"Next, {left.task.id}: {left.hint}\n" if left else "Every task passes.\n")
         return buffer.getvalue()
 

@@ -115,7 +115,7 @@ def assert_checkers_hold(cluster: EmbeddedCluster, lab: Path) -> dict[str, dict]
 def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Path, equivalents: list[Command],
                                               mistakes: list[tuple[Command, str, str, str]]) -> dict[str, dict]:
     """On the solved lab (solved first if it is not), other ways to the same state (commands) pass; then each
-    mistake (command, task, check, words) fails its check with its words and a hint.
+    mistake (command, task, check, words) fails its check with its words and a hint (the full one).
     The grade after the mistakes, for the lab's own further assertions."""
     tasks = [task.id for task in load_lab(lab).tasks]
     if set(verdicts(run_lab("grade", lab=lab)).values()) != {"PASS"}:
@@ -124,7 +124,7 @@ def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Pat
     graded = run_lab("grade", lab=lab)
     assert verdicts(graded) == dict.fromkeys(tasks, "PASS"), outputs(graded, "PASS")
     on_nodes(cluster, [command for command, *_ in mistakes])
-    graded = run_lab("grade", lab=lab)
+    graded = run_lab("grade", "", "--hints", "full", lab=lab)  # the words may be in the hint with the command
     for _, task, check, words in mistakes:
         assert graded[task]["verdict"] in ("FAIL", "BLOCKED"), (task, graded[task]["output"])
         own = check_lines(graded[task]["output"], check)

@@ -95,13 +95,15 @@ def test_the_lab_toml_reference_is_the_validators_schema(site: Path) -> None:
             assert re.search(rf"{key} \w+ {required} {re.escape(spec.meaning)}", reference), key
 
 
-def test_each_lab_page_gives_its_start_and_objectives_never_its_solution(site: Path) -> None:
+def test_each_lab_page_gives_its_start_objectives_and_goals_never_its_solution(site: Path) -> None:
     for name in lab_names():
         lab, page = find_lab(name), text_of(site / "labs" / f"{name}.html")
         assert f"{lab.title}: {len(lab.tasks)} tasks, {lab.points} points" in page
         assert "Where it starts" in page
         for task in lab.tasks:
             assert task.objective in page and task.title in page
+            goal = " ".join(re.sub(r"(?m)^\s*- ", "", task.goal).split())  # a list's items are the page's <li>
+            assert re.sub(r"\( ", "(", re.sub(r" ([:.,;)])", r"\1", goal)) in page, f"{name} {task.id}: its goal"
             for line in task.solution.splitlines():
                 command = line.split("$", 1)[-1].strip()
                 assert len(command) < 12 or command not in page, f"{name} shows its solution: {command}"
@@ -187,3 +189,18 @@ def test_the_front_page_in_headless_chromium(site: Path, chromium: str) -> None:
     shot = ARTIFACTS / "docs-front-page.png"
     headless(chromium, f"--screenshot={shot}", "--window-size=1280,1400", (site / "index.html").as_uri())
     assert shot.stat().st_size > 10_000
+
+
+def test_the_task_views_the_readme_and_the_guide_show_are_what_lab_show_prints(tmp_path: Path) -> None:
+    env = {"DCALAB_HISTORY": str(tmp_path / "history.sqlite3"), "PATH": "/usr/bin:/bin"}
+    printed = "".join(subprocess.run([sys.executable, "-m", "dcalab", "lab", "show", "registry", *view],
+                                     capture_output=True, text=True, cwd=ROOT, timeout=60, env=env).stdout
+                      for view in ((), ("--guided",), ("--solution",)))
+    views = [block for path in (README, DOCS / "learner.md") for block in
+             re.findall(r"^```text\n(.*?)^```", path.read_text(), re.M | re.S)
+             if "[registry-running]" in block or "Guided steps:" in block or "Solution (what" in block]
+    assert len(views) == 4  # the README's goal; the guide's goal, guided steps and solution
+    for block in views:
+        for line in block.splitlines():
+            if not line.startswith("$ ") and line.strip() != "...":
+                assert f"\n{line}\n" in printed, line

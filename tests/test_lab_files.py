@@ -25,6 +25,7 @@ title = "One"
 nodes = ["master"]
 domain = "Orchestration"
 objective = "o"
+goal = "g"
 instructions = "i"
   [[tasks.checks]]
   id = "a"
@@ -37,6 +38,7 @@ nodes = ["worker1"]
 reads = ["master"]
 domain = "Networking"
 objective = "o"
+goal = "g"
 instructions = "i"
 depends = ["one"]
   [[tasks.checks]]
@@ -99,6 +101,15 @@ def test_a_report_names_the_registry_it_browses_and_where_its_credentials_are(tm
     (('[start]', '[start]\nafter_lab = "toy"'), "after_lab names the lab itself", "another lab"),
     (('[start]', '[[start.steps]]\nnode = "wroker1"\nrun = "true"\n[start]'), "node names 'wroker1'", "Use the nodes"),
     (('title = "One"', 'title = "One'), "is not valid TOML", "Correct the line"),
+    (('goal = "g"\n', ''), "task 1 (one): has no goal", "Add goal"),
+    (('goal = "g"', 'goal = "web runs: docker service create --name web nginx"'),
+     "task 1 (one): its goal contains a command line ('docker service')", "instructions"),
+    (('goal = "g"', 'goal = """The registry answers:\nmaster$ curl registry:5000"""'),
+     "its goal contains a command line ('master$')", "solution"),
+    (('title = "One"', 'title = "Run docker swarm init"'), "its title contains a command line ('docker swarm')",
+     "instructions"),
+    (('hint = "h"', 'hint = "Publish it with -p 8080:80."'), "the hint of check a contains a command line ('-p')",
+     "hint_full"),
     (("[start]", REPORT.replace('from = "master"\n', '')), "[report]: has no from", "Add from"),
     (("[start]", REPORT.replace('from = "master"', 'from = "hub"')), "from names 'hub'", "Use the nodes"),
     (("[start]", REPORT.replace('"registry.docker-dca.example:5000"', '"http://registry:5000/v2"')),

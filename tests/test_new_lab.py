@@ -19,17 +19,20 @@ title = "Say the word"
 nodes = []
 domain = "Orchestration"
 objective = "Say it"
+goal = "The greeting is said."
 instructions = "Say hello."
   [[tasks.checks]]
   id = "said"
   points = 2
   hint = "Say it louder."
+  hint_full = "Shout it: echo HELLO"
 [[tasks]]
 id = "break"
 title = "A grader with a bug"
 nodes = []
 domain = "Security"
 objective = "Nothing"
+goal = "Nothing to reach."
 instructions = "Nothing to do."
 depends = []
   [[tasks.checks]]
@@ -77,14 +80,23 @@ def test_a_new_lab_runs_with_no_harness_change_and_hides_tracebacks(pytester, tm
     assert "raise ZeroDivisionError" in debug
 
 
-def test_no_hints_hides_every_hint(pytester, tmp_path, monkeypatch) -> None:
+def test_hints_come_in_two_tiers_in_every_report_and_no_hints_hides_both(pytester, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
     make_lab(pytester)
-    with_hints = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-mode=solve").stdout.str()
-    assert "Say it louder." in with_hints
-    without = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-mode=solve",
-                                            "--no-hints").stdout.str()
-    assert "Say it louder." not in without and "FAIL say" in without
+    outputs = {}
+    for tier, options in {"concept": (), "full": ("--hints", "full"), "none": ("--no-hints",)}.items():
+        run = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-mode=solve", *options,
+                                            "--lab-report-json", f"{tier}.json", "--lab-report-html", f"{tier}.html")
+        report = json.loads((pytester.path / f"{tier}.json").read_text())["tests"][0]["output"]
+        outputs[tier] = (run.stdout.str(), report, (pytester.path / f"{tier}.html").read_text())
+        assert "FAIL say" in outputs[tier][0]
+    for text in outputs["concept"]:  # the FAIL message, the table, the JSON and the HTML report
+        assert "Say it louder." in text and "echo HELLO" not in text
+    for text in outputs["full"]:
+        assert "Shout it: echo HELLO" in text and "Say it louder." not in text
+    for text in outputs["none"]:
+        assert "Say it louder." not in text and "echo HELLO" not in text
+    assert " 1 say    0/2  FAIL      Say it louder.\n" in outputs["concept"][0]  # the table's row, with the hint
 
 
 VERDICT_LAB = """
@@ -97,6 +109,7 @@ title = "A task not done"
 nodes = []
 domain = "Orchestration"
 objective = "o"
+goal = "g"
 instructions = "i"
   [[tasks.checks]]
   id = "done"
@@ -108,6 +121,7 @@ title = "A task whose own evidence holds"
 nodes = []
 domain = "Orchestration"
 objective = "o"
+goal = "g"
 instructions = "i"
 depends = ["first"]
   [[tasks.checks]]
@@ -120,6 +134,7 @@ title = "A task that fails after a failed prerequisite"
 nodes = []
 domain = "Orchestration"
 objective = "o"
+goal = "g"
 instructions = "i"
 depends = ["holds", "first"]
   [[tasks.checks]]

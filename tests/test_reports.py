@@ -17,7 +17,7 @@ from checks import verdict
 from dcalab import cli, history
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.grading import BLOCKED, TaskResult, grade_task
-from dcalab.lab import load_lab
+from dcalab.lab import NO_HINTS, load_lab
 from dcalab.report import render_html, results_json
 from tests.labrun import LAB, ROOT, run_lab
 from tests.test_history import WARNING, graded
@@ -63,7 +63,7 @@ def test_html_escapes_the_learners_text_and_hides_hints_on_request() -> None:
     page = render_html(load_lab(LAB), sample_results(), "grade", "embedded")
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert "Hint:" in page and "4/13 points" in page
-    assert "Hint:" not in render_html(load_lab(LAB), sample_results(), "grade", "embedded", hints=False)
+    assert "Hint:" not in render_html(load_lab(LAB), sample_results(), "grade", "embedded", hints=NO_HINTS)
 
 
 def make_labs(pytester) -> None:

@@ -100,6 +100,7 @@ title = "T"
 nodes = ["master"]
 domain = "Security"
 objective = "o"
+goal = "g"
 instructions = "i"
 solution = "s"
   [[tasks.checks]]

@@ -85,8 +85,10 @@ def test_without_a_terminal_the_table_is_printed_when_it_changes_until_every_tas
         ["0/5", "FAIL"], ["2/5", "FAIL"], ["5/5", "PASS"], ["5/5", "PASS"]]
     assert "no change since" in shown[0] and "last change" in shown[1]
     assert "registry-running now FAIL 2/5." in shown[1]
-    assert "Next, swarm-join: On master run `docker swarm join-token worker`" in shown[1]
-    assert "Next, daemon-json: Put \"insecure-registries\"" in shown[2]  # the first task left, with its hint
+    swarm_join = REGISTRY_LAB.task("swarm-join")
+    assert f"Goal of swarm-join: {swarm_join.goal.splitlines()[0]}" in shown[1]  # the first task left: its goal
+    assert f"Next, swarm-join: {swarm_join.checks[0].hint}\n" in shown[1]  # ... and its first hint, no command
+    assert "Next, daemon-json: A node's /etc/docker/daemon.json does not list" in shown[2]
     assert "Total 30/30 points (100 %)" in shown[3] and "Every task passes." in shown[3]
     assert output.rstrip().endswith("best 30/30, last 30/30. Saved in your history: dcalab history --lab registry")
     (run,) = history.runs(path=path)  # one row for the whole watch, not one per grade

@@ -137,7 +137,8 @@ def add_exam_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
         description="A timed practice exam in the real DCA exam's format: 55 questions (13 multiple choice, 42 DOMC: "
         "options one at a time, yes or no, no going back) in 90 minutes, drawn by the domains' weights: "
         f"{weights}. The result gives the score, the pass mark and your readiness per domain, then a review of "
-        "every answer (again later: dcalab review). With --lab, a lab's hands-on tasks come first: do them on the "
+        "every answer (again later: dcalab review). With --lab, a lab's hands-on tasks come first, each as its goal "
+        "(the state to reach, never the commands): do them on the "
         "cluster in another terminal (dcalab shell NODE), then press g to have them graded once, read-only and "
         "without hints (start the lab first: dcalab lab start LAB).")
     exam.add_argument("--minutes", type=positive(float), default=90.0, metavar="M",

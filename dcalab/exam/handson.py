@@ -18,13 +18,13 @@ GRADE_KEY = "g"
 
 
 def show_tasks(lab: Lab, cluster: str) -> None:
-    """Each task's title, nodes and instructions: what the candidate must do, never how to fix it."""
+    """Each task's title, nodes and goal: the state to reach, never the commands or how to fix it."""
     shell = "dcalab shell NODE" + ("" if cluster == "embedded" else f" --cluster {cluster}")
     print(f"\nHands-on tasks from the lab {lab.id!r} ({lab.points} points), graded on the {cluster} cluster "
-          f"as you leave them. Work in another terminal: {shell}.")
+          f"as you leave them. Each says what to reach, not how. Work in another terminal: {shell}.")
     for number, task in enumerate(lab.tasks, 1):
         print(f"\n{task.heading(number)} ({task.points} points)")
-        print(wrap(task.instructions, "   "))
+        print(wrap(task.goal, "   "))
     print(flush=True)
 
 

@@ -3,7 +3,7 @@
 A page asks for a part with a comment on a line of its own, replaced before the page is parsed:
   <!-- generated: lab-toml-reference -->   every lab.toml table and key, from dcalab.lab.SCHEMA (the validator's)
   <!-- generated: labs-table -->           every lab under labs/: tasks, points, DCA domains
-  <!-- generated: lab NAME -->             one lab from its lab.toml: where it starts, its tasks and objectives
+  <!-- generated: lab NAME -->             one lab from its lab.toml: where it starts, its tasks, objectives and goals
   <!-- generated: report-json-example -->  dcalab.report.results_json of one graded task, as --lab-report-json has it
 A lab's page never shows its solution. A lab without a page under docs/labs/, or an unknown part, is a warning,
 which fails the strict build.
@@ -66,17 +66,29 @@ def _start(lab: Lab) -> str:
     return " ".join(lines)
 
 
+def markdown_text(text: str) -> str:
+    """A goal as Markdown: its punctuation taken literally (no emphasis, link, tag or substitution), its lines and
+    its `  - ` lists kept."""
+    return re.sub(r"([\\`*_{}\[\]<>#|$])", r"\\\1", text)
+
+
 def lab_page(name: str) -> str:
     lab = find_lab(name)
     rows = [f"| {number} | {task.title} | {', '.join(task.nodes)} | {task.domain} | {task.objective} | "
             f"{task.points} |" for number, task in enumerate(lab.tasks, 1)]
+    goals = [f"### {number}. {markdown_text(task.title)}\n\nOn {', '.join(task.nodes)}, {task.points} points. "
+             f"{markdown_text(task.goal)}" for number, task in enumerate(lab.tasks, 1)]
     return (f"**{lab.title}**: {len(lab.tasks)} tasks, {lab.points} points, pass mark {lab.pass_mark} %. "
             f"DCA domains: {', '.join(lab.domains)}.\n\n"
             f"**Where it starts** (`dcalab lab start {lab.id}`): {_start(lab)}\n\n"
-            "**Its tasks and objectives** (`dcalab lab show " + lab.id + "` gives each task's instructions):\n\n"
+            "**Its tasks and objectives**:\n\n"
             "| | task | nodes | DCA domain | objective | points |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
             + f"\n\nGrade it with `pytest labs/{lab.id}`; one task with `pytest labs/{lab.id} -k "
-            f"{lab.tasks[0].id.replace('-', '_')}`.")
+            f"{lab.tasks[0].id.replace('-', '_')}`.\n\n"
+            f"## Its goals\n\nEach task's goal, as `dcalab lab show {lab.id}` and `dcalab exam --lab {lab.id}` give "
+            f"it: the state to reach, without the commands (`dcalab lab show {lab.id} --guided` adds the guided "
+            "steps).\n\n"
+            + "\n\n".join(goals))
 
 
 def report_json_example() -> str:
