@@ -248,12 +248,16 @@ class EmbeddedCluster(Cluster):
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
-        from dcalab.engine import answering_client
+        """The engine used (as the docker CLI finds it) and how it was chosen, each node, and the lab hub."""
+        from dcalab.endpoint import resolve_endpoint
+        from dcalab.engine import answering_client, unanswered
 
-        if answering_client() is None:
-            problem = "No Docker engine answers: start the cluster with `dcalab cluster up`."
-            return [NodeStatus("engine", "missing", [problem])]
-        reports = in_parallel(self._node_status, topology().nodes)
+        endpoint = resolve_endpoint()
+        if answering_client(endpoint) is None:
+            problem = unanswered(endpoint) or "No Docker engine answers: start the cluster with `dcalab cluster up`."
+            return [NodeStatus("engine", "missing", [str(problem)], [endpoint.describe()])]
+        reports = [NodeStatus("engine", "running", notes=[endpoint.describe()])]
+        reports += in_parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
             reports.append(self._hub_status())
         return reports
