@@ -13,7 +13,9 @@ from checks.swarm import node_list
 from dcalab import hub
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
+from dcalab.lab import find_lab
 from dcalab.labnet import CLUSTER_LABEL
+from dcalab.start import start_lab
 from dcalab.topology import topology
 from tests import terminal
 from tests.pristine import pristine_violations, start_registry
@@ -28,6 +30,20 @@ def test_status_cli_reports_a_ready_cluster(embedded: EmbeddedCluster) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "The cluster is ready." in done.stdout
     assert re.search(r"registry +running +docker 20\.10\.\S+; not in a swarm", done.stdout), done.stdout
+    assert re.search(r"^ok engine +running +\S+ \(", done.stdout, re.MULTILINE), done.stdout  # the engine used
+
+
+def test_a_lab_start_whose_base_image_fails_leaves_the_nodes_as_they_were(pristine: EmbeddedCluster,
+                                                                          monkeypatch) -> None:
+    """Issue 28: nothing removed before its replacement is ready (a mirror that does not answer breaks the base)."""
+    ours = {"label": f"{CLUSTER_LABEL}=embedded"}
+    before = {c.name: c.id for c in pristine.client.containers.list(all=True, filters=ours)}
+    nowhere = "http://127.0.0.1:9/debian"
+    monkeypatch.setenv("DCALAB_DEBIAN_MIRROR", nowhere)  # a new base to make, from a mirror that does not answer
+    with pytest.raises(DcalabError, match=re.escape(f"debootstrap of Debian bookworm from {nowhere} failed")):
+        start_lab(pristine, find_lab("registry"))
+    assert {c.name: c.id for c in pristine.client.containers.list(all=True, filters=ours)} == before
+    assert pristine.host("master").check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
 
 
 def test_up_on_a_running_cluster_changes_nothing(embedded: EmbeddedCluster) -> None:
