@@ -66,6 +66,10 @@ def test_a_lab_start_whose_images_fail_removes_no_node(monkeypatch) -> None:
     with pytest.raises(DcalabError, match="needs debootstrap"):
         start_lab(cluster, find_lab("registry"))
     assert removed == []
+    cluster.__dict__["net"] = SimpleNamespace(prepare=lambda: None, nodes_of=lambda cluster: ["dcalab-vagrant-master"])
+    with pytest.raises(DcalabError, match="Vagrant cluster's machines"):
+        cluster.reset()  # the addresses are taken: checked before anything goes
+    assert removed == []
     cluster.__dict__["net"] = SimpleNamespace(prepare=lambda: None, nodes_of=lambda cluster: [])
     cluster.reset()  # once the images are ready, the nodes are made anew
     assert removed == ["master", "worker1", "worker2", "registry"]

@@ -129,21 +129,24 @@ class EmbeddedCluster(Cluster):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
-        self.net.prepare()
+        self._prepare()
         self._make_nodes()
 
     def reset(self) -> None:
         """Nodes made anew; every image is built and the network and hub are ready first, so a build that fails
         (no root for debootstrap, a mirror that does not answer) leaves the nodes as they were."""
-        self.net.prepare()
+        self._prepare()
         self.remove_nodes()
         self._make_nodes()
 
-    def _make_nodes(self) -> None:
-        """Create, start or unpause each node; the engine, images, network and hub are ready (net.prepare)."""
+    def _prepare(self) -> None:
+        """Everything the nodes need but themselves (net.prepare), and the lab's addresses free of Vagrant's."""
+        self.net.prepare()
         if self.net.nodes_of("vagrant"):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
+
+    def _make_nodes(self) -> None:
         self.reconnect()  # shells to nodes that were down or recreated start afresh
         in_parallel(self._ensure_node, topology().nodes)
 
