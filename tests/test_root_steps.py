@@ -75,6 +75,21 @@ def test_a_lab_start_whose_images_fail_removes_no_node(monkeypatch) -> None:
     assert removed == ["master", "worker1", "worker2", "registry"]
 
 
+def test_a_vagrant_reset_whose_images_fail_destroys_no_machine(monkeypatch, tmp_path: Path) -> None:
+    from dcalab.backends.vagrant import VagrantCluster
+
+    monkeypatch.setenv("DCALAB_STATE", str(tmp_path))
+    ran = []
+    monkeypatch.setattr(VagrantCluster, "_vagrant", lambda self, action, *args, **kwargs: ran.append(action))
+    monkeypatch.setattr(VagrantCluster, "_prepare", lambda self: BrokenBuild().prepare())
+    with pytest.raises(DcalabError, match="needs debootstrap"):
+        VagrantCluster().reset()
+    assert ran == []
+    monkeypatch.setattr(VagrantCluster, "_prepare", lambda self: None)
+    VagrantCluster().reset()
+    assert ran == ["destroy", "up"]
+
+
 # -- as a real user who is not root --------------------------------------------------------------------------
 
 LAB_START_AS_LEARNER = """
