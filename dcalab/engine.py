@@ -55,13 +55,13 @@ def answering_client(endpoint: Endpoint | None = None) -> docker.DockerClient | 
 def unanswered(endpoint: Endpoint) -> DcalabError | None:
     """Why no engine answers at the endpoint, where dcalab cannot start one, as one sentence with its fix; None on
     the default socket as root, where dcalab may start Debian's dockerd."""
-    socket = endpoint.local_socket
-    if socket and Path(socket).exists() and not os.access(socket, os.R_OK | os.W_OK):
+    socket = Path(endpoint.host.removeprefix("unix://")) if endpoint.host.startswith("unix://") else None
+    if socket and socket.exists() and not os.access(socket, os.R_OK | os.W_OK):
+        group = _group_of(socket)
         return DcalabError(
-            f"The Docker engine at {endpoint.describe()} lets in only root and the members of its group "
-            f"({_group_of(Path(socket))}), and you are neither.",
-            f"Join that group (sudo usermod -aG {_group_of(Path(socket))} $USER, then log in again) or run dcalab "
-            "as root.",
+            f"The Docker engine at {endpoint.describe()} lets in only root and the members of its group ({group}), "
+            "and you are neither.",
+            f"Join that group (sudo usermod -aG {group} $USER, then log in again) or run dcalab as root.",
         )
     if not endpoint.is_default_socket:
         return DcalabError(f"The Docker engine at {endpoint.describe()} does not answer.",

@@ -4,6 +4,7 @@ no image), everything else is dcalab's own code; the user is real where the mach
 
 from __future__ import annotations
 
+import grp
 import os
 import shutil
 import site
@@ -171,3 +172,24 @@ def test_libvirts_image_folder_that_only_root_can_make_is_one_sentence(monkeypat
         libvirt_host._ensure_pool()
     assert str(raised.value) == ("libvirt has no `default` storage pool, and only root can make its folder "
                                  "/var/lib/libvirt/images. Make it once: sudo mkdir -m 711 -p /var/lib/libvirt/images")
+
+
+def test_a_learner_outside_the_sockets_group_is_told_to_join_it(learner: list[str]) -> None:
+    """Not "no engine answers": the engine is there, and the socket's group is what the learner lacks."""
+    folder = Path(tempfile.mkdtemp(prefix="dcalab-engine-"))
+    try:
+        folder.chmod(0o755)
+        socket = folder / "docker.sock"
+        socket.write_text("")
+        socket.chmod(0o660)  # root's and its group's, as dockerd makes /var/run/docker.sock
+        script = ("from dcalab.engine import unanswered; from dcalab.endpoint import resolve_endpoint; "
+                  f"print(unanswered(resolve_endpoint({{'DOCKER_HOST': 'unix://{socket}'}})))")
+        done = subprocess.run(["runuser", "-u", LEARNER, "--", *learner, "-c", script], capture_output=True, text=True,
+                              cwd=ROOT, timeout=60)
+    finally:
+        shutil.rmtree(folder)
+    group = grp.getgrgid(0).gr_name
+    assert done.stdout.strip() == (
+        f"The Docker engine at unix://{socket} (DOCKER_HOST) lets in only root and the members of its group ({group}), "
+        f"and you are neither. Join that group (sudo usermod -aG {group} $USER, then log in again) or run dcalab as "
+        "root."), done.stderr
