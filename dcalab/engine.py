@@ -1,10 +1,12 @@
-"""The host Docker engine: use the one that answers, or install and start Debian's as root.
+"""The host Docker engine: use the one the docker CLI would (dcalab.endpoint) when it answers, or install and start
+Debian's as root on the default socket.
 
 dcalab stops only an engine it started itself (recorded in the state directory: dcalab.daemons).
 """
 
 from __future__ import annotations
 
+import grp
 import os
 import stat
 import subprocess
@@ -14,10 +16,12 @@ from pathlib import Path
 
 import docker
 from docker.errors import DockerException
+from docker.tls import TLSConfig
 
 from dcalab import runc_wrapper
 from dcalab.daemons import record, stop_recorded
-from dcalab.errors import DcalabError
+from dcalab.endpoint import DEFAULT_HOST, Endpoint, resolve_endpoint
+from dcalab.errors import DcalabError, as_root
 from dcalab.progress import step
 from dcalab.settings import state_dir, write_whole
 
@@ -26,14 +30,53 @@ WRAPPER_FOLDER = Path("/usr/local/lib/dcalab")  # root's alone, unlike the venv 
 ENGINE_START_TIMEOUT = 60
 
 
-def answering_client() -> docker.DockerClient | None:
-    """A client of the engine DOCKER_HOST (or the default socket) names, if it answers."""
+def engine_client(endpoint: Endpoint, timeout: int = 120) -> docker.DockerClient:
+    """A client of the endpoint with its TLS material; making it asks the engine its API version, so an engine
+    that does not answer raises DockerException here."""
+    files, tls = endpoint.tls, False
+    if files is not None:
+        client_cert = (str(files.cert), str(files.key)) if files.cert and files.key else None
+        tls = TLSConfig(client_cert=client_cert, ca_cert=str(files.ca) if files.ca else None, verify=files.verify)
+    # ssh:// through the ssh program, as the docker CLI does: the learner's ssh_config and agent apply
+    return docker.DockerClient(base_url=endpoint.host, tls=tls, timeout=timeout,
+                               use_ssh_client=endpoint.host.startswith("ssh://"))
+
+
+def answering_client(endpoint: Endpoint | None = None) -> docker.DockerClient | None:
+    """A client of the engine the docker CLI would use (or `endpoint`), if it answers."""
     try:
-        client = docker.from_env(timeout=120)
+        client = engine_client(endpoint or resolve_endpoint())
         client.ping()
         return client
     except DockerException:
         return None
+
+
+def unanswered(endpoint: Endpoint) -> DcalabError | None:
+    """Why no engine answers at the endpoint, where dcalab cannot start one, as one sentence with its fix; None on
+    the default socket as root, where dcalab may start Debian's dockerd."""
+    socket = Path(endpoint.host.removeprefix("unix://")) if endpoint.host.startswith("unix://") else None
+    if socket and socket.exists() and not os.access(socket, os.R_OK | os.W_OK):
+        group = _group_of(socket)
+        return DcalabError(
+            f"The Docker engine at {endpoint.describe()} lets in only root and the members of its group ({group}), "
+            "and you are neither.",
+            f"Join that group (sudo usermod -aG {group} $USER, then log in again) or run dcalab as root.",
+        )
+    if not endpoint.is_default_socket:
+        return DcalabError(f"The Docker engine at {endpoint.describe()} does not answer.",
+                           f"Start that engine, or {endpoint.how_to_leave()} to let dcalab start a local one.")
+    if os.geteuid() != 0:
+        return DcalabError(f"No Docker engine answers at {DEFAULT_HOST}, and dcalab can start one only when run as "
+                           "root.", f"Start Docker (sudo systemctl start docker) or run: {as_root('cluster up')}")
+    return None
+
+
+def _group_of(path: Path) -> str:
+    try:
+        return grp.getgrgid(path.stat().st_gid).gr_name
+    except (KeyError, OSError):
+        return "docker"
 
 
 def ensure_packages(binaries: dict[str, str]) -> None:
@@ -116,20 +159,15 @@ def dockerd_command(runc_wrapper_path: Path | None) -> list[str]:
 
 
 def ensure_engine() -> docker.DockerClient:
-    """A client of an answering engine, starting Debian's dockerd when none answers."""
-    client = answering_client()
+    """A client of the engine the docker CLI would use, starting Debian's dockerd on the default socket as root
+    when none answers there."""
+    endpoint = resolve_endpoint()
+    client = answering_client(endpoint)
     if client:
         return client
-    if os.environ.get("DOCKER_HOST"):
-        raise DcalabError(
-            f"The Docker engine at DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer.",
-            "Start that engine, or unset DOCKER_HOST to let dcalab start a local one.",
-        )
-    if os.geteuid() != 0:
-        raise DcalabError(
-            "No Docker engine answers, and dcalab can start one only when run as root.",
-            "Start Docker (sudo systemctl start docker) or run: sudo dcalab cluster up",
-        )
+    problem = unanswered(endpoint)
+    if problem:
+        raise problem
     ensure_packages({"/usr/sbin/dockerd": "docker.io", "/usr/sbin/iptables": "iptables"})
     command = dockerd_command(install_runc_wrapper() if needs_runc_wrapper() else None)
     with step("Starting the Docker engine"):
@@ -143,7 +181,7 @@ def ensure_engine() -> docker.DockerClient:
                     f"dockerd exited with status {process.returncode} right after starting.",
                     f"Read {state_dir() / 'dockerd.log'} for the reason.",
                 )
-            client = answering_client()
+            client = answering_client(endpoint)
             if client:
                 return client
             time.sleep(0.3)

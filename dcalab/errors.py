@@ -5,8 +5,16 @@ EnvironmentFault and GraderDefect are ENV-ERROR (not the learner's doing), NodeR
 FAIL (the learner's state, or a solve step, is at fault).
 """
 
+import os
+import shlex
+import sys
+from pathlib import Path
+
 from dcalab.progress import say
 from dcalab.shown import shown
+
+# The settings that choose what root would make for the learner; sudo drops the environment, so a fix names them.
+SETTINGS_FOR_ROOT = ("DCALAB_NODE_SUITE", "DCALAB_IMAGES", "DCALAB_DEBIAN_MIRROR")
 
 
 class DcalabError(Exception):
@@ -57,3 +65,12 @@ def warn(message: str) -> None:
     """One line on stderr for a problem that does not stop the command (its result is still shown and written); on a
     terminal, above the live line of the steps running."""
     say(f"dcalab: warning: {message}")
+
+
+def as_root(arguments: str) -> str:
+    """The command that runs this dcalab as root with `arguments`, for a fix: by its path (a venv's dcalab is not on
+    root's PATH), with the DCALAB_ settings that choose what it makes."""
+    program = Path(sys.executable).parent / "dcalab"
+    command = shlex.quote(str(program)) if program.exists() else f"{shlex.quote(sys.executable)} -m dcalab"
+    kept = [f"{name}={shlex.quote(os.environ[name])}" for name in SETTINGS_FOR_ROOT if os.environ.get(name)]
+    return " ".join(["sudo", *(["env", *kept] if kept else []), command, arguments])

@@ -14,7 +14,8 @@ from docker.errors import APIError, NotFound
 from docker.types import IPAMConfig, IPAMPool
 
 from dcalab import hub
-from dcalab.engine import answering_client, ensure_engine
+from dcalab.endpoint import resolve_endpoint
+from dcalab.engine import answering_client, ensure_engine, unanswered
 from dcalab.errors import DcalabError
 from dcalab.images import ensure_hub_images, ensure_node_image
 from dcalab.pki import LabPki, ensure_lab_pki, ensure_lab_ssh_key
@@ -36,10 +37,12 @@ class LabNetwork:
     def client(self) -> docker.DockerClient:
         """A client of the engine that answers; never starts one (only `prepare` does)."""
         if self._client is None:
-            self._client = answering_client()
+            endpoint = resolve_endpoint()
+            self._client = answering_client(endpoint)
             if self._client is None:
-                raise DcalabError(
-                    "No Docker engine answers, so the embedded cluster is not running.", "Start it: dcalab cluster up"
+                raise unanswered(endpoint) or DcalabError(
+                    f"No Docker engine answers at {endpoint.describe()}, so the embedded cluster is not running.",
+                    "Start it: dcalab cluster up",
                 )
         return self._client
 

@@ -123,7 +123,11 @@ def _restore_kvm() -> None:
 
 def _ensure_pool() -> None:
     if virsh("pool-info", POOL, check=False).returncode:
-        IMAGES_DIR.mkdir(mode=0o711, parents=True, exist_ok=True)
+        try:
+            IMAGES_DIR.mkdir(mode=0o711, parents=True, exist_ok=True)
+        except PermissionError:
+            raise DcalabError(f"libvirt has no `{POOL}` storage pool, and only root can make its folder {IMAGES_DIR}.",
+                              f"Make it once: sudo mkdir -m 711 -p {IMAGES_DIR}") from None
         virsh("pool-define-as", POOL, "dir", "--target", str(IMAGES_DIR))
     if "running" not in virsh("pool-info", POOL).stdout:
         virsh("pool-start", POOL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -13,9 +14,12 @@ from checks.swarm import node_list
 from dcalab import hub
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
+from dcalab.lab import find_lab
 from dcalab.labnet import CLUSTER_LABEL
+from dcalab.start import start_lab
 from dcalab.topology import topology
 from tests import terminal
+from tests.labrun import run_lab
 from tests.pristine import pristine_violations, start_registry
 
 
@@ -28,6 +32,43 @@ def test_status_cli_reports_a_ready_cluster(embedded: EmbeddedCluster) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "The cluster is ready." in done.stdout
     assert re.search(r"registry +running +docker 20\.10\.\S+; not in a swarm", done.stdout), done.stdout
+    assert re.search(r"^ok engine +running +\S+ \(", done.stdout, re.MULTILINE), done.stdout  # the engine used
+
+
+def test_the_engine_is_reached_through_a_docker_context_as_the_cli_reaches_it(embedded: EmbeddedCluster,
+                                                                             tmp_path, monkeypatch) -> None:
+    """Issue 28, item 4 on the real engine: a context the docker CLI made (naming this engine's socket) is what
+    status names, and a grade through it (docker exec through the context, no nsenter) is the same grade."""
+    config = tmp_path / "docker-config"
+    made = subprocess.run(["docker", "context", "create", "lab-engine", "--docker", "host=unix:///var/run/docker.sock"],
+                          env={**os.environ, "DOCKER_CONFIG": str(config)}, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.setenv("DOCKER_CONTEXT", "lab-engine")
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    done = dcalab("cluster", "status")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^ok engine +running +unix:///var/run/docker\.sock \(context lab-engine, from DOCKER_CONTEXT\)$",
+                     done.stdout, re.MULTILINE), done.stdout
+    graded = run_lab("grade", "swarm_join")
+    assert graded["swarm-join"]["verdict"] in ("PASS", "FAIL"), graded  # graded, not ENV-ERROR
+    monkeypatch.setenv("DOCKER_CONTEXT", "no-such-context")
+    done = dcalab("cluster", "status")
+    assert done.returncode == 1 and "The docker context no-such-context (DOCKER_CONTEXT) does not exist" in done.stderr
+    assert "docker context ls" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_lab_start_whose_base_image_fails_leaves_the_nodes_as_they_were(pristine: EmbeddedCluster,
+                                                                          monkeypatch) -> None:
+    """Issue 28: nothing removed before its replacement is ready (a mirror that does not answer breaks the base)."""
+    ours = {"label": f"{CLUSTER_LABEL}=embedded"}
+    before = {c.name: c.id for c in pristine.client.containers.list(all=True, filters=ours)}
+    nowhere = "http://127.0.0.1:9/debian"
+    monkeypatch.setenv("DCALAB_DEBIAN_MIRROR", nowhere)  # a new base to make, from a mirror that does not answer
+    with pytest.raises(DcalabError, match=re.escape(f"debootstrap of Debian bookworm from {nowhere} failed")):
+        start_lab(pristine, find_lab("registry"))
+    assert {c.name: c.id for c in pristine.client.containers.list(all=True, filters=ours)} == before
+    assert pristine.host("master").check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
 
 
 def test_up_on_a_running_cluster_changes_nothing(embedded: EmbeddedCluster) -> None:

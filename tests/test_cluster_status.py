@@ -12,6 +12,7 @@ from dcalab import cli
 from dcalab.backends import embedded
 from dcalab.backends.base import ENGINE_FORMAT, engine_notes
 from dcalab.backends.ssh import SshCluster
+from tests.contexts import add_context, context_meta, use_context
 
 NO_DAEMON = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
 # Each node's answer to `docker info --format ENGINE_FORMAT`: (exit status, stdout, stderr).
@@ -35,17 +36,29 @@ def test_engine_notes_need_a_daemons_answer_not_only_exit_status_0(code: int, ou
     assert engine_notes(code, output) == notes
 
 
-def assert_status_lines(reports: list, capsys: pytest.CaptureFixture) -> None:
+def assert_status_lines(reports: list, capsys: pytest.CaptureFixture) -> list[str]:
+    """The nodes' lines checked; the lines above them (the embedded cluster's engine) returned."""
     assert cli._print_status(reports) == 1
     lines = capsys.readouterr().out.splitlines()
+    above = lines[:[line.split()[1] for line in lines].index("master")]
+    lines = lines[len(above):]
     assert lines[0].split() == ["ok", "master", "running", "docker", "26.1.5+dfsg1;", "swarm", "active", "as",
                                 "manager"]
     assert lines[1].split() == ["ok", "worker1", "running", "docker", "26.1.5+dfsg1;", "swarm", "active", "as",
                                 "worker"]
     assert [line.split()[0] for line in lines if line.split()[1:2] in (["worker2"], ["registry"])] == ["!!", "!!"]
+    return above
 
 
-def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypatch, capsys) -> None:
+@pytest.fixture
+def no_context(monkeypatch, tmp_path) -> None:
+    """The engine on the default socket, whatever the machine's docker config says."""
+    for name in ("DOCKER_HOST", "DOCKER_CONTEXT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+
+
+def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypatch, capsys, no_context) -> None:
     asked = []
 
     def run(self, node, *command: str) -> tuple[int, str]:
@@ -55,13 +68,14 @@ def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypat
 
     image = SimpleNamespace(id="sha256:node")
     monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")  # no lab hub to report
-    monkeypatch.setattr("dcalab.engine.answering_client", lambda: object())
+    monkeypatch.setattr("dcalab.engine.answering_client", lambda endpoint: object())
     engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
     monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
         status="running", name=f"dcalab-{node.name}", image=image))
     monkeypatch.setattr(embedded.EmbeddedCluster, "run", run)
-    assert_status_lines(embedded.EmbeddedCluster().status(), capsys)
+    assert assert_status_lines(embedded.EmbeddedCluster().status(), capsys) == [
+        "ok engine    running  unix:///var/run/docker.sock (the default socket)"]
     assert sorted(asked) == sorted((name, ("docker", "info", "--format", ENGINE_FORMAT)) for name in ANSWERS)
 
 
@@ -99,7 +113,7 @@ def test_embedded_status_bounds_each_command_and_an_engine_that_times_out_is_one
 
     image = SimpleNamespace(id="sha256:node")
     monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")
-    monkeypatch.setattr("dcalab.engine.answering_client", lambda: object())
+    monkeypatch.setattr("dcalab.engine.answering_client", lambda endpoint: object())
     engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(get=Container))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
     monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
@@ -110,3 +124,13 @@ def test_embedded_status_bounds_each_command_and_an_engine_that_times_out_is_one
         "port=None): Read timed out.). Check it with: dcalab cluster status"]
     assert reports["worker1"].healthy
     assert {tuple(command[:4]) for command in asked} == {("timeout", "-s", "KILL", str(embedded.EXEC_TIMEOUT))}
+
+
+def test_status_names_a_context_whose_engine_does_not_answer(no_context, tmp_path) -> None:
+    add_context(tmp_path, context_meta("colima", "unix:///nonexistent/colima.sock"))
+    use_context(tmp_path, "colima")
+    [engine] = embedded.EmbeddedCluster().status()
+    where = f"unix:///nonexistent/colima.sock (context colima, the current context of {tmp_path / 'config.json'})"
+    assert (engine.name, engine.state, engine.notes) == ("engine", "missing", [where])
+    assert engine.problems == [f"The Docker engine at {where} does not answer. Start that engine, or run "
+                               "`docker context use default` to let dcalab start a local one."]

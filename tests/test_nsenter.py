@@ -11,15 +11,20 @@ from pathlib import Path
 import pytest
 
 from dcalab.backends import nsenter
+from tests.contexts import add_context, context_meta
 
 
 @pytest.mark.parametrize(("environment", "expected"), [
     ({}, "/var/run/docker.sock"),
     ({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}, "/run/user/1000/docker.sock"),
     ({"DOCKER_HOST": "tcp://10.0.0.5:2376"}, None),
-    ({"DOCKER_CONTEXT": "remote"}, None),
+    ({"DOCKER_CONTEXT": "desktop"}, None),  # a context's socket may lead into a VM (Docker Desktop)
+    ({"DOCKER_CONTEXT": "default"}, "/var/run/docker.sock"),
 ])
-def test_only_a_local_engine_socket_is_asked(monkeypatch, environment: dict, expected: str | None) -> None:
+def test_only_a_local_engine_socket_is_asked(monkeypatch, tmp_path: Path, environment: dict,
+                                             expected: str | None) -> None:
+    add_context(tmp_path, context_meta("desktop", "unix:///home/u/.docker/desktop/docker.sock"))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
     for name in ("DOCKER_HOST", "DOCKER_CONTEXT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():

@@ -129,8 +129,10 @@ def test_an_image_build_is_a_step_and_a_current_image_is_not_built_again(capsys)
 def test_the_engine_started_is_a_step_and_an_engine_that_answers_is_used_quietly(capsys, monkeypatch,
                                                                                  tmp_path) -> None:
     answering = iter([None, None, "client"])  # none answers; dockerd answers on the second look
-    monkeypatch.setattr(engine, "answering_client", lambda: next(answering))
+    monkeypatch.setattr(engine, "answering_client", lambda endpoint=None: next(answering))
     monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))  # no context: the default socket, which dcalab may start
     monkeypatch.setenv("DCALAB_STATE", str(tmp_path))
     monkeypatch.setattr(engine.os, "geteuid", lambda: 0)
     monkeypatch.setattr(engine, "ensure_packages", lambda binaries: None)
@@ -141,7 +143,7 @@ def test_the_engine_started_is_a_step_and_an_engine_that_answers_is_used_quietly
     assert engine.ensure_engine() == "client"
     assert steps(capsys.readouterr().err) == ["Starting the Docker engine ...",
                                               "Starting the Docker engine: done in N.N s"]
-    monkeypatch.setattr(engine, "answering_client", lambda: "client")
+    monkeypatch.setattr(engine, "answering_client", lambda endpoint=None: "client")
     assert engine.ensure_engine() == "client" and capsys.readouterr().err == ""
 
 

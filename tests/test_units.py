@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import grp
 import ipaddress
 import json
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,12 +18,14 @@ from checks import Verdict, redact, retried, verdict
 from checks.docker_cli import api_json
 from dcalab import engine, runc_wrapper, runner, settings
 from dcalab.backends.vagrant import VagrantCluster
-from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, UnknownNode
+from dcalab.endpoint import resolve_endpoint
+from dcalab.errors import DcalabError, EnvironmentFault, GraderDefect, UnknownNode, as_root
 from dcalab.grading import BLOCKED, TaskResult
 from dcalab.lab import load_lab
 from dcalab.runner import TaskRun
 from dcalab.settings import image_source
 from dcalab.topology import TOPOLOGY_FILE, topology
+from tests.contexts import add_context, context_meta, use_context
 from tests.labrun import LAB
 
 SANDBOX_STATUS = "Name:\tx\nCapBnd:\t000001fffeffffff\n"  # CAP_SYS_RESOURCE (bit 24) missing
@@ -65,13 +69,48 @@ def test_unreachable_docker_host_is_one_clear_sentence(monkeypatch) -> None:
     assert "unset DOCKER_HOST" in raised.value.fix
 
 
-def test_not_root_without_engine_says_what_to_do(monkeypatch) -> None:
+def test_not_root_without_engine_says_what_to_do(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.setattr(engine, "answering_client", lambda: None)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setattr(engine, "answering_client", lambda endpoint=None: None)
     monkeypatch.setattr(engine.os, "geteuid", lambda: 1000)
     with pytest.raises(DcalabError, match="only when run as root") as raised:
         engine.ensure_engine()
-    assert "sudo dcalab cluster up" in raised.value.fix
+    assert raised.value.fix == f"Start Docker (sudo systemctl start docker) or run: {as_root('cluster up')}"
+
+
+def test_the_root_command_names_this_dcalab_by_path_with_the_settings_sudo_drops(monkeypatch) -> None:
+    for name in ("DCALAB_IMAGES", "DCALAB_DEBIAN_MIRROR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DCALAB_NODE_SUITE", "trixie")
+    program = Path(sys.executable).parent / "dcalab"  # the venv's, which root's PATH does not hold
+    assert program.exists()
+    assert as_root("cluster up") == f"sudo env DCALAB_NODE_SUITE=trixie {program} cluster up"
+    monkeypatch.delenv("DCALAB_NODE_SUITE")
+    assert as_root("cluster up") == f"sudo {program} cluster up"
+
+
+def test_a_socket_the_user_may_not_open_names_its_group_not_root(monkeypatch, tmp_path) -> None:
+    """A user outside the docker group: the engine answers root only, which is not "no engine"."""
+    socket = tmp_path / "docker.sock"
+    socket.write_text("")
+    socket.chmod(0o660)
+    monkeypatch.setattr(engine.os, "access", lambda path, mode: False)  # as a user who is not in its group
+    problem = engine.unanswered(resolve_endpoint({"DOCKER_HOST": f"unix://{socket}"}))
+    group = grp.getgrgid(socket.stat().st_gid).gr_name
+    assert problem.message == (f"The Docker engine at unix://{socket} (DOCKER_HOST) lets in only root and the members "
+                               f"of its group ({group}), and you are neither.")
+    assert problem.fix.startswith(f"Join that group (sudo usermod -aG {group} $USER, then log in again)")
+
+
+def test_a_context_that_does_not_answer_says_how_to_go_back_to_the_default(monkeypatch, tmp_path) -> None:
+    add_context(tmp_path, context_meta("colima", "unix:///nonexistent/colima.sock"))
+    use_context(tmp_path, "colima")
+    problem = engine.unanswered(resolve_endpoint({"DOCKER_CONFIG": str(tmp_path)}))
+    assert problem.message == (f"The Docker engine at unix:///nonexistent/colima.sock (context colima, the current "
+                               f"context of {tmp_path / 'config.json'}) does not answer.")
+    assert problem.fix == ("Start that engine, or run `docker context use default` to let dcalab start a local one.")
 
 
 def test_missing_packages_as_non_root_name_the_apt_command(monkeypatch) -> None:

@@ -8,12 +8,12 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
 import vagrant
 
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.backends.vagrant import VagrantCluster, machine_names
+from dcalab.engine import answering_client
 from dcalab.errors import DcalabError
 from dcalab.start import apply_start
 from dcalab.topology import topology
@@ -64,7 +64,7 @@ def test_the_registry_lab_solves_and_grades_over_ssh(machines: VagrantCluster) -
     assert verdicts(run_lab("grade", "", VAGRANT)) == {"PASS"}
     hostname = machines.host("registry").check_output("hostname")
     assert hostname == "registry.docker-dca.example"  # graded over SSH on the Vagrant machine itself
-    assert docker.from_env().containers.get("dcalab-vagrant-registry").labels["org.dcalab.cluster"] == "vagrant"
+    assert answering_client().containers.get("dcalab-vagrant-registry").labels["org.dcalab.cluster"] == "vagrant"
 
 
 @pytest.mark.parametrize(("break_it", "state", "fix"), [
@@ -82,7 +82,7 @@ def test_a_stopped_or_missing_machine_is_env_error_naming_vagrant_up(machines: V
 
 
 def test_refused_ssh_is_env_error_naming_vagrant_ssh(machines: VagrantCluster) -> None:
-    node = docker.from_env().containers.get("dcalab-vagrant-worker1")
+    node = answering_client().containers.get("dcalab-vagrant-worker1")
     node.exec_run("systemctl stop ssh")
     try:
         graded = run_lab("grade", "daemon_json", VAGRANT)

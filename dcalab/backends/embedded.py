@@ -129,17 +129,26 @@ class EmbeddedCluster(Cluster):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
+        self._prepare()
+        self._make_nodes()
+
+    def reset(self) -> None:
+        """Nodes made anew; every image is built and the network and hub are ready first, so a build that fails
+        (no root for debootstrap, a mirror that does not answer) leaves the nodes as they were."""
+        self._prepare()
+        self.remove_nodes()
+        self._make_nodes()
+
+    def _prepare(self) -> None:
+        """Everything the nodes need but themselves (net.prepare), and the lab's addresses free of Vagrant's."""
         self.net.prepare()
         if self.net.nodes_of("vagrant"):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
+
+    def _make_nodes(self) -> None:
         self.reconnect()  # shells to nodes that were down or recreated start afresh
         in_parallel(self._ensure_node, topology().nodes)
-
-    def reset(self) -> None:
-        self.net.start_engine()
-        self.remove_nodes()
-        self.up()
 
     def recreate_nodes(self) -> bool:
         self.reset()
@@ -248,12 +257,16 @@ class EmbeddedCluster(Cluster):
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[NodeStatus]:
-        from dcalab.engine import answering_client
+        """The engine used (as the docker CLI finds it) and how it was chosen, each node, and the lab hub."""
+        from dcalab.endpoint import resolve_endpoint
+        from dcalab.engine import answering_client, unanswered
 
-        if answering_client() is None:
-            problem = "No Docker engine answers: start the cluster with `dcalab cluster up`."
-            return [NodeStatus("engine", "missing", [problem])]
-        reports = in_parallel(self._node_status, topology().nodes)
+        endpoint = resolve_endpoint()
+        if answering_client(endpoint) is None:
+            problem = unanswered(endpoint) or "No Docker engine answers: start the cluster with `dcalab cluster up`."
+            return [NodeStatus("engine", "missing", [str(problem)], [endpoint.describe()])]
+        reports = [NodeStatus("engine", "running", notes=[endpoint.describe()])]
+        reports += in_parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
             reports.append(self._hub_status())
         return reports

@@ -20,7 +20,8 @@ import shutil
 import socket
 from urllib.parse import quote
 
-DEFAULT_SOCKET = "/var/run/docker.sock"
+from dcalab.endpoint import resolve_endpoint
+
 ASK_TIMEOUT = 5.0  # seconds: a local engine answers an inspect in milliseconds
 # Run inside the node: join the container's cgroups, as `docker exec` does, so that pausing the node freezes the
 # shell too and stopping it ends the shell; inside a privileged node each hierarchy's root is the container's
@@ -37,14 +38,9 @@ WAIT_FOR_NODE_SHELL = 'inner=$1; shift; /bin/sh -c "$inner" dcalab-shell "$@"; e
 
 
 def engine_socket() -> str | None:
-    """The local socket of the engine the embedded cluster's nodes run on (DOCKER_HOST as the Docker SDK reads
-    it, which made them); None for an engine reached otherwise (tcp, ssh, a docker context)."""
-    if os.environ.get("DOCKER_CONTEXT"):
-        return None
-    host = os.environ.get("DOCKER_HOST", "")
-    if not host:
-        return DEFAULT_SOCKET
-    return host.removeprefix("unix://") if host.startswith("unix://") else None
+    """The local socket of the engine the embedded cluster's nodes run on (as dcalab.endpoint resolves it, which
+    made them); None for an engine reached otherwise (tcp, ssh, a docker context other than default)."""
+    return resolve_endpoint().local_socket
 
 
 def inspect_container(name: str, path: str) -> dict | None:
@@ -72,8 +68,10 @@ def inspect_container(name: str, path: str) -> dict | None:
 def enter_command(container: str) -> list[str] | None:
     """The argv of a root /bin/sh inside the running container, entered with nsenter; None where that cannot
     be done as described above."""
+    if os.geteuid() != 0:
+        return None
     nsenter, path = shutil.which("nsenter"), engine_socket()
-    if os.geteuid() != 0 or nsenter is None or path is None:
+    if nsenter is None or path is None:
         return None
     info = inspect_container(container, path)
     state = (info or {}).get("State") or {}

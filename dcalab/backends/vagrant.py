@@ -166,6 +166,10 @@ class VagrantCluster(OverSsh):
             ensure_libvirt()
 
     def up(self) -> None:
+        self._bring_up(self._prepare())
+
+    def _prepare(self) -> LabNetwork:
+        """Everything the machines need but themselves: libvirt, the provider, the images, the lab hub, the box."""
         self._libvirt_ready()
         self._states = None
         self.states()  # vagrant installed, every lab node defined
@@ -185,9 +189,12 @@ class VagrantCluster(OverSsh):
             self.env = {"DCALAB_NODE_IMAGE": node_tag(), **os.environ}  # the Vagrantfile's image, unless named
         else:
             self.env = {**os.environ, **self._vm_settings(net, offline)}
+        return net
+
+    def _bring_up(self, net: LabNetwork) -> None:
         with step(f"Bringing the Vagrant machines up (provider {self.provider})"):
             self._vagrant("up", provider=self.provider)
-        if self.provider != "docker" and offline:
+        if self.provider != "docker" and image_source() == "offline":
             net.serve_hub_to_vms()
         self.reconnect()
 
@@ -203,13 +210,19 @@ class VagrantCluster(OverSsh):
 
     def down(self) -> None:
         self._libvirt_ready()
+        self._destroy()
+
+    def _destroy(self) -> None:
         with step("Destroying the Vagrant machines"):
             self._vagrant("destroy")
         self.reconnect()
 
     def reset(self) -> None:
-        self.down()
-        self.up()
+        """Machines made anew; what they need is made first (the docker provider's node image, the hub, the box), so
+        a build that fails leaves the machines as they were."""
+        net = self._prepare()
+        self._destroy()
+        self._bring_up(net)
 
     def recreate_nodes(self) -> bool:
         """The docker provider's machines are made anew in seconds; VMs are too slow to remake for every lab."""

@@ -13,12 +13,13 @@ from pathlib import Path
 import docker
 
 from dcalab.engine import ensure_packages
-from dcalab.errors import DcalabError
+from dcalab.errors import DcalabError, as_root
 from dcalab.images.build import INPUTS_LABEL, OWNER_LABEL, inputs_digest, is_current
 from dcalab.progress import step
 from dcalab.settings import state_dir
 
 BUSYBOX = Path("/bin/busybox")
+DEBOOTSTRAP = Path("/usr/sbin/debootstrap")
 BUSYBOX_TAG = "dcalab/busybox:latest"
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 DEBIAN_SUITE = "bookworm"  # the hub's Debian images (nginx, gcc) and the nodes unless DCALAB_NODE_SUITE says otherwise
@@ -87,14 +88,18 @@ def ensure_debian(client: docker.DockerClient, suite: str = DEBIAN_SUITE) -> Non
     digest = inputs_digest("minbase", suite, debian_mirror())
     if is_current(client, tag, digest):
         return
-    ensure_packages({"/usr/sbin/debootstrap": "debootstrap"})
+    if os.geteuid() != 0:
+        other_way = ", or keep the default nodes: unset DCALAB_NODE_SUITE" if suite != DEBIAN_SUITE else ""
+        raise DcalabError(f"Making the Debian {suite} base image {tag} needs debootstrap, which runs only as root.",
+                          f"Make it once as root ({as_root('cluster up')}), then run your command again{other_way}.")
+    ensure_packages({str(DEBOOTSTRAP): "debootstrap"})
     with (
         step(f"Making image {tag} with debootstrap (about 30 s)"),
         tempfile.TemporaryDirectory(dir=state_dir()) as work,
     ):
         root = Path(work) / "root"
         done = subprocess.run(
-            ["debootstrap", "--variant=minbase", suite, str(root), debian_mirror()],
+            [str(DEBOOTSTRAP), "--variant=minbase", suite, str(root), debian_mirror()],  # /usr/sbin: not on every PATH
             capture_output=True,
             text=True,
         )
