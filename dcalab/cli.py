@@ -14,13 +14,13 @@ from typing import TypeVar
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.dca import CORRECT
 from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
 from dcalab.exam.readiness import domain_line, result_lines
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
 from dcalab.lab import FULL, Lab, find_lab, lab_names
 from dcalab.outcome import write_page
-from dcalab.quiz import CORRECT
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.quiz.terminal import wrap

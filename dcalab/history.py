@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from dcalab.dca import CORRECT, RIGHT_IN_A_ROW, UNANSWERED, WRONG
 from dcalab.errors import HistoryError, warn
 from dcalab.grading import ENV_ERROR, PASS
-from dcalab.quiz import CORRECT, RIGHT_IN_A_ROW, UNANSWERED, WRONG
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
 # schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from dcalab.dca import DOMAINS
 from dcalab.errors import DcalabError, LabFileError
-from dcalab.quiz import DOMAINS
 from dcalab.topology import topology
 
 LAB_FILE = "lab.toml"

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from dcalab.dca import CORRECT, DOMAINS, WRONG
 from dcalab.exam.draw import EXAM_DOMC, EXAM_ITEMS, domc_count, pick_questions, presentations, shares
-from dcalab.quiz import CORRECT, DOMAINS, WRONG
 from dcalab.quiz.bank import Option, Question, load_bank
 from dcalab.quiz.engine import Session, one_per_fact, select, shown_kind, shown_stem
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.dca import CORRECT, UNANSWERED, WRONG
 from dcalab.history import Run
-from dcalab.quiz import CORRECT, UNANSWERED, WRONG
 from dcalab.quiz.bank import (
     BANK_DIR,
     CHOOSE,

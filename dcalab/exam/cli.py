@@ -10,13 +10,13 @@ import time
 
 from dcalab import history
 from dcalab.backends import BACKENDS
+from dcalab.dca import DOMAINS
 from dcalab.errors import DcalabError
 from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentations
 from dcalab.exam.handson import grade, show_grades, show_tasks, wait_for_grading
 from dcalab.exam.readiness import WEIGHTS, result_lines
 from dcalab.lab import Lab, find_lab
 from dcalab.outcome import save_run
-from dcalab.quiz import DOMAINS
 from dcalab.quiz.bank import load_bank
 from dcalab.quiz.cli import SEED_HELP, positive, run_mode, seen_questions
 from dcalab.quiz.engine import Session

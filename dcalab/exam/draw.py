@@ -16,8 +16,8 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from dcalab.dca import DOMAINS
 from dcalab.exam.readiness import WEIGHTS
-from dcalab.quiz import DOMAINS
 from dcalab.quiz.bank import Question
 from dcalab.quiz.engine import one_per_fact, select, shown_kind
 

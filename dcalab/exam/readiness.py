@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 
+from dcalab.dca import CORRECT, DOMAINS, UNANSWERED, WRONG
 from dcalab.history import NOT_ATTEMPTS, Item
-from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED, WRONG
 from dcalab.quiz.terminal import wrap
 
 # Percent of the exam per domain, from Docker's DCA study guide (they add up to 100).

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dcalab.dca import DOMAINS
 from dcalab.errors import DcalabError
-from dcalab.quiz import DOMAINS
 from dcalab.quiz.objectives import OBJECTIVES_FILE, Objective, read_objectives
 from dcalab.quiz.similar import SIMILAR, near_duplicates, shared_keys
 

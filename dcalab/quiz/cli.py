@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 
 from dcalab import history
+from dcalab.dca import DOMAINS, RIGHT_IN_A_ROW
 from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.outcome import save_run
-from dcalab.quiz import DOMAINS, RIGHT_IN_A_ROW
 from dcalab.quiz.bank import KINDS, load_bank, load_objectives
 from dcalab.quiz.engine import Drill, Session, select
 from dcalab.quiz.keys import Keys

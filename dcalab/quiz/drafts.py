@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dcalab.quiz import DOMAINS
+from dcalab.dca import DOMAINS
 from dcalab.quiz.bank import (
     BANK_DIR,
     Question,

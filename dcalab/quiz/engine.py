@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dcalab.quiz import CORRECT, DOMAINS, RIGHT_IN_A_ROW, UNANSWERED, WRONG
+from dcalab.dca import CORRECT, DOMAINS, RIGHT_IN_A_ROW, UNANSWERED, WRONG
 from dcalab.quiz.bank import Option, Question
 
 CHOICE_NOTE = re.compile(r"\s*\((?:choose|select) [^)]*\)", re.IGNORECASE)  # "(Choose two.)" in a stem

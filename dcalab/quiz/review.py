@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from dcalab.dca import CORRECT, DOMAINS, UNANSWERED, WRONG
 from dcalab.history import Item as HistoryItem
 from dcalab.history import Run
-from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED, WRONG
 from dcalab.quiz.engine import Item, Result, shown_stem
 from dcalab.quiz.terminal import count, wrap
 from dcalab.report import pages

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dcalab.quiz import DOMAINS
+from dcalab.dca import DOMAINS
 from dcalab.quiz.bank import KINDS, Question
 from dcalab.quiz.objectives import Objective
 

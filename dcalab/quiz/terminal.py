@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from dcalab.quiz import CORRECT, DOMAINS, UNANSWERED
+from dcalab.dca import CORRECT, DOMAINS, UNANSWERED
 from dcalab.quiz.engine import Item, Result, Session, shown_stem, tally
 from dcalab.quiz.keys import Keys, TimeUp
 
