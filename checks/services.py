@@ -34,9 +34,10 @@ def services(manager) -> dict[str, dict]:
 
 
 def task_list(manager) -> list[dict]:
-    """Every task of every service (running, pending and the recent history), as `docker inspect` shows it."""
-    found = docker_json(manager, "ids=$(docker service ls -q) || exit; tasks=$([ -z \"$ids\" ] || docker service ps "
-                                 "-q --no-trunc $ids); [ -z \"$tasks\" ] && echo '[]' || docker inspect $tasks")
+    """Every task of every service (running, pending and the recent history), as `docker inspect` shows it, in one
+    answer: listing the tasks and then inspecting them lost the race with a service in a restart loop (a task
+    reaped between the two made the inspect fail)."""
+    found = api_json(manager, "/tasks")
     if found is None:
         raise not_managing(manager, "docker service ps")
     return found

@@ -179,7 +179,7 @@ def test_a_hung_docker_in_a_node_holds_cluster_status_at_most_the_exec_timeout(s
 
 
 def test_docker_socket_closed_to_the_grading_user_is_env_error_with_the_fix(solved: EmbeddedCluster) -> None:
-    for node in ("master", "registry"):  # a user that exists but is not in the docker group
+    for node in ("master", "worker1", "worker2", "registry"):  # a user that exists, not in the docker group
         solved.host(node).check_output("id learner >/dev/null 2>&1 || useradd -m learner")
     graded = run_lab("grade", "swarm_join", "--lab-user=learner")
     assert graded["swarm-join"]["verdict"] == "ENV-ERROR"

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from checks import retried
+from checks import retried, services
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
     ROOT,
@@ -131,7 +131,9 @@ def test_equivalents_pass_mistakes_fail_a_stopped_registry_fails_and_no_secret_i
     for task in ("serve-tls", "htpasswd", "delete-gc"):  # the learner's registry down: FAIL, never ENV-ERROR
         assert stopped[task]["verdict"] in ("FAIL", "BLOCKED"), stopped[task]["output"]
     assert "nothing answers on that port" in stopped["serve-tls"]["output"], stopped["serve-tls"]["output"]
-    assert took < 30, f"a grade with the registry stopped took {took:.1f} s"
+    # private-web is left in a restart loop (no such image on worker1): a grade waits that out, within the settle
+    # deadline, as it waits out any task failed and about to be replaced
+    assert took < 30 + services.SETTLE_SECONDS, f"a grade with the registry stopped took {took:.1f} s"
     solved = run_lab("solve", "", f"--lab-report-html={tmp_path / 'solved.html'}", history=history, lab=LAB)
     assert set(verdicts(solved).values()) == {"PASS"}, outputs(solved, "PASS")
     dom = headless(chromium, "--dump-dom", (tmp_path / "solved.html").as_uri())
