@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from checks import EnvironmentFault, Verdict, run_or_raise, verdict
 from checks.docker_cli import api_json, docker_json, node_of, raise_unless_answering
-from checks.swarm import nodes, not_managing
+from checks.swarm import nodes, not_managing, ready
 
 SETTLING = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
 ALIVE = SETTLING | {"running"}  # a task in one of these states still holds (or is about to hold) a container
@@ -292,8 +292,7 @@ def networks(manager) -> list[dict]:
 def settled(manager, name: str) -> Verdict:
     """PASS once nothing of the service is in flight (see settling; asked afresh)."""
     service = services(manager).get(name)
-    ready = {entry["ID"] for entry in nodes(manager) if (entry.get("Status") or {}).get("State") == "ready"}
-    busy = settling(service, tasks_of(task_list(manager), service), ready)
+    busy = settling(service, tasks_of(task_list(manager), service), ready(nodes(manager)))
     return verdict(not busy, f"{name} settled", f"{name} {'is still converging' if busy else 'settled'}")
 
 

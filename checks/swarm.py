@@ -172,6 +172,11 @@ def _details(details: list[dict], hostname: str) -> dict | None:
     return next((entry for entry in details if entry["Description"]["Hostname"] == hostname), None)
 
 
+def ready(details: list[dict]) -> set[str]:
+    """The IDs of the nodes that are Ready (whatever their availability)."""
+    return {entry["ID"] for entry in details if (entry.get("Status") or {}).get("State") == "ready"}
+
+
 def active(details: list[dict]) -> dict[str, str]:
     """The Ready nodes whose availability is active (where the scheduler places tasks): ID -> hostname."""
     return {entry["ID"]: entry["Description"]["Hostname"] for entry in details

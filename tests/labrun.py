@@ -94,13 +94,20 @@ def outputs(graded: dict[str, dict], unless: str) -> str:
     return "\n".join(entry["output"] for entry in graded.values() if entry["verdict"] != unless)
 
 
+def changed(before: dict[str, str], after: dict[str, str]) -> str:
+    """What differs between two fingerprints, node by node: what an assertion shows."""
+    return "\n".join(f"{node}:\n  before: {before.get(node)!r}\n  after:  {after.get(node)!r}"
+                     for node in sorted(set(before) | set(after)) if before.get(node) != after.get(node))
+
+
 def assert_checkers_hold(cluster: EmbeddedCluster, lab: Path) -> dict[str, dict]:
     """From the lab's start every check fails and the grade changes nothing; solve passes every task; a grade
     after it and a second solve change nothing. The start's grade, for the lab's own further assertions."""
     tasks = [task.id for task in load_lab(lab).tasks]
     before = fingerprint(cluster)
     graded = run_lab("grade", lab=lab)
-    assert fingerprint(cluster) == before, "a grade changed the cluster"
+    now = fingerprint(cluster)
+    assert now == before, f"a grade changed the cluster:\n{changed(before, now)}"
     assert all(verdicts(graded)[task] in ("FAIL", "BLOCKED") for task in tasks), outputs(graded, "FAIL")
     assert all(entry["score"] == 0 for entry in graded.values()), "a check passed at the lab's start"
     solved = run_lab("solve", lab=lab)
@@ -108,9 +115,11 @@ def assert_checkers_hold(cluster: EmbeddedCluster, lab: Path) -> dict[str, dict]
     after_solve = fingerprint(cluster)
     regraded = run_lab("grade", lab=lab)
     assert verdicts(regraded) == dict.fromkeys(tasks, "PASS"), outputs(regraded, "PASS")
-    assert fingerprint(cluster) == after_solve, "a grade changed the cluster"
+    now = fingerprint(cluster)
+    assert now == after_solve, f"a grade changed the cluster:\n{changed(after_solve, now)}"
     run_lab("solve", lab=lab)
-    assert fingerprint(cluster) == after_solve, "a second solve changed the cluster"
+    now = fingerprint(cluster)
+    assert now == after_solve, f"a second solve changed the cluster:\n{changed(after_solve, now)}"
     return graded
 
 

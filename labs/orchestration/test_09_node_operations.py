@@ -12,13 +12,18 @@ def _running_on(manager, hostname: str) -> int:
 
 
 def _settled(manager, hostname: str) -> Verdict:
-    """Nothing in motion: no task still stopping on a drained node, no manager still joining the raft."""
+    """Nothing in motion: no task still stopping on a drained node, none of its replacements still starting
+    elsewhere, no manager still joining the raft."""
     details = swarm.nodes(manager)
     draining = any(entry["Description"]["Hostname"] == hostname and entry["Spec"].get("Availability") == "drain"
                    for entry in details) and _running_on(manager, hostname) > 0
     joining = any(entry["Spec"].get("Role") == "manager"
                   and (entry.get("ManagerStatus") or {}).get("Reachability") != "reachable" for entry in details)
-    return verdict(not (draining or joining), "the nodes settled", "tasks stopping or a manager joining")
+    tasks = services.task_list(manager)
+    moving = any(services.settling(service, services.tasks_of(tasks, service), swarm.ready(details))
+                 for service in services.services(manager).values())
+    return verdict(not (draining or joining or moving), "the nodes settled",
+                   "tasks stopping or starting, or a manager joining")
 
 
 def test_node_operations(task) -> None:
