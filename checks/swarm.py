@@ -78,6 +78,14 @@ def is_worker(listing: list[dict], hostname: str) -> Verdict:
     return verdict(not entry["ManagerStatus"], f"{hostname} joined as a worker", f"{hostname} is {role}")
 
 
+def known(listing: list[dict]) -> Verdict:
+    """The manager knows every node's status: right after a manager's docker restarts it lists some as Unknown until
+    they report again (a state that settles, not the learner's)."""
+    unknown = sorted(entry["Hostname"] for entry in listing if entry["Status"] == "Unknown")
+    return verdict(not unknown, "every node's status known to the manager",
+                   f"status not known yet: {', '.join(unknown)}" if unknown else "every status known")
+
+
 def all_ready(listing: list[dict], count: int, own: dict[str, dict] | None = None, manager_address: str = "") \
         -> Verdict:
     """`count` nodes Ready in docker node ls; with the nodes' own views (hostname -> docker info's Swarm), each is

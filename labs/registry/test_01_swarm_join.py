@@ -13,6 +13,7 @@ def test_swarm_join(task) -> None:
     own = swarm.local_swarm(registry)  # a node that left is not a member, whatever the manager still lists
     if own.get("LocalNodeState") == "active":
         task.until(lambda: swarm.member(swarm.node_list(manager), joiner), SETTLE)
+    task.until(lambda: swarm.known(swarm.node_list(manager)), SETTLE)  # after a restart of master's docker
     listing = swarm.node_list(manager)
     views = {task.fqdn(node): swarm.local_swarm(task.host(node)) for node in ("master", "worker1", "worker2")}
     task.grade({
