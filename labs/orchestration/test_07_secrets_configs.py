@@ -11,6 +11,8 @@ SECRET, SECRET_PATH, SECRET_VALUE = "db_password", "/run/secrets/db_password", "
 CONFIG, CONFIG_PATH, CONFIG_VALUE = "app_conf", "/etc/app/app.conf", "listen=8000\n"
 CREATE = (f"docker service create -q --name app --secret source={SECRET},target={SECRET},mode=0400 "
           f"--config source={CONFIG},target={CONFIG_PATH} busybox sleep 1d")
+FIX = (f"docker service update -q --secret-rm {SECRET} --secret-add source={SECRET},target={SECRET},mode=0400 "
+       f"--config-rm {CONFIG} --config-add source={CONFIG},target={CONFIG_PATH} app")
 
 
 def _digest(text: str) -> str:
@@ -23,7 +25,9 @@ def test_secrets_configs(task) -> None:
         for kind, name, value in (("secret", SECRET, SECRET_VALUE), ("config", CONFIG, CONFIG_VALUE)):
             if manager.run(f"docker {kind} inspect %s", name).rc != 0:
                 run_or_raise(manager, f"printf %s | docker {kind} create %s -", value, name)
-        services.ensure(manager, "app", CREATE)
+        services.ensure(manager, "app", CREATE, FIX, lambda app: (
+            services.file_given(app, "secret", SECRET, SECRET_PATH, 0o400).passed
+            and services.file_given(app, "config", CONFIG, CONFIG_PATH).passed))
     app, tasks = services.when_settled(task, manager, "app")
     nodes = swarm.hostnames(swarm.nodes(manager))
     inside = "no running task of app"
