@@ -7,6 +7,7 @@ import os
 import random
 import re
 import shutil
+import time
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
@@ -562,3 +563,17 @@ def test_every_display_path_shows_options_in_an_order_drawn_per_showing(feedback
         assert shown_order(render_review_html(run, reviewed, []), asked) == drawn
         orders.add(drawn)
     assert len(orders) > 1 and orders != {(0, 1, 2, 3)}
+
+
+def test_a_key_typed_before_the_terminal_turns_to_single_keys_is_read_not_dropped() -> None:
+    """A fast typist (or a test) presses a key while the exam still prints its instructions: the terminal's switch
+    to cbreak mode must not flush it (tty.setcbreak's default), or the exam waits for a key already pressed."""
+    primary, secondary = os.openpty()
+    try:
+        os.write(primary, b" ")  # typed while the terminal is still in line mode
+        time.sleep(0.3)  # the line discipline takes it in (a kernel worker): now it can be flushed
+        with Keys(secondary) as keys:
+            assert keys.read(timeout=2) == " "
+    finally:
+        os.close(primary)
+        os.close(secondary)

@@ -26,7 +26,9 @@ class Keys:
     def __enter__(self) -> Keys:
         if self.tty:
             self._saved = termios.tcgetattr(self.fd)
-            tty.setcbreak(self.fd)  # not raw: Ctrl-C must still raise SIGINT
+            # not raw: Ctrl-C must still raise SIGINT; TCSANOW, not the default flush: a key typed before the
+            # prompt (a fast typist, a test) is read, not thrown away
+            tty.setcbreak(self.fd, termios.TCSANOW)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
