@@ -1,4 +1,5 @@
-"""The DCA study guide v1.5's objectives, read from dcalab/bank/objectives.toml: the ids that bank items name."""
+"""The DCA study guide v1.5's objectives, read from dcalab/bank/objectives.toml: the ids that bank items name, low in
+the house (beside dcalab.dca) so that labs and the history can read them without loading the quiz."""
 
 from __future__ import annotations
 
