@@ -98,7 +98,7 @@ def lab_command(args: argparse.Namespace) -> int:
         last = progress.get(task.id)
         state = f"last {last.last_status} {last.last}/{task.points}" if last else "not graded yet"
         print(f"\n{task.heading(number)} — {state}")
-        print(f"   {task.domain}: {task.objective}")
+        print(f"   {task.domain}: {task.objective_words}")
         print(_indented("Goal: " + task.goal, 3))
         if args.guided or args.solution:
             print(_indented("Guided steps:\n" + task.instructions, 3))

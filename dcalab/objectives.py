@@ -1,5 +1,5 @@
-"""The DCA study guide v1.5's objectives, read from dcalab/bank/objectives.toml: the ids that bank items name, low in
-the house (beside dcalab.dca) so that labs and the history can read them without loading the quiz."""
+"""The DCA study guide v1.5's objectives, read from dcalab/bank/objectives.toml: the ids that bank items and lab tasks
+name. Low in the house (it needs only dcalab.dca): labs, the history and the quiz read it alike."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import re
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dcalab.dca import DOMAINS
+from dcalab.errors import DcalabError
+
 OBJECTIVES_FILE = "objectives.toml"
+OBJECTIVES_PATH = Path(__file__).resolve().parent / "bank" / OBJECTIVES_FILE
 OBJECTIVE_KEYS = {"id": str, "domain": str, "text": str, "knowledge_only": bool, "same_as": str}
 REQUIRED_KEYS = ("id", "domain", "text")
 
@@ -22,6 +27,11 @@ class Objective:
     text: str  # the guide's wording
     knowledge_only: bool = False  # UCP/DTR, Kubernetes...: practised in the bank only, not on this cluster
     same_as: str = ""  # the guide repeats an objective: this one is that id's twin, items name that id
+
+    @property
+    def words(self) -> str:
+        """`3.3 Describe and demonstrate configuration of logging drivers (splunk, journald, etc.).`"""
+        return f"{self.id} {self.text}"
 
 
 def _objective(raw: Any, domains: Collection[str]) -> tuple[Objective | None, list[str]]:
@@ -54,7 +64,8 @@ def read_objectives(path: Path, domains: Collection[str]) -> tuple[dict[str, Obj
     objectives: dict[str, Objective] = {}
     for number, raw in enumerate(data.get("objective", []), start=1):
         objective, found = _objective(raw, domains)
-        label = f"objective {objective.id if objective else number}"
+        named = isinstance(raw, dict) and isinstance(raw.get("id"), str)
+        label = f"objective {raw['id'] if named else number}"
         problems += [f"{label} in {path.name}: {text}" for text in found]
         if objective and objective.id in objectives:
             problems.append(f"{label} in {path.name}: the id is used twice")
@@ -66,3 +77,14 @@ def read_objectives(path: Path, domains: Collection[str]) -> tuple[dict[str, Obj
             problems.append(f"objective {objective.id} in {path.name}: same_as must name another objective "
                             "of its domain that has no same_as")
     return objectives, problems
+
+
+@cache
+def study_guide() -> dict[str, Objective]:
+    """The study guide's objectives by id, from the file dcalab ships; a DcalabError naming every problem."""
+    objectives, problems = read_objectives(OBJECTIVES_PATH, DOMAINS)
+    if problems:
+        raise DcalabError(f"dcalab's study-guide objectives ({OBJECTIVES_PATH}) do not validate: "
+                          f"{'; '.join(problems)}.",
+                          "Correct the file as each problem says, or reinstall dcalab.")
+    return objectives
