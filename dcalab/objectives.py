@@ -16,7 +16,8 @@ from dcalab.errors import DcalabError
 
 OBJECTIVES_FILE = "objectives.toml"
 OBJECTIVES_PATH = Path(__file__).resolve().parent / "bank" / OBJECTIVES_FILE
-OBJECTIVE_KEYS = {"id": str, "domain": str, "text": str, "knowledge_only": bool, "same_as": str}
+OBJECTIVE_KEYS = {"id": str, "domain": str, "text": str, "knowledge_only": bool, "same_as": str,
+                  "not_practised": str}
 REQUIRED_KEYS = ("id", "domain", "text")
 
 
@@ -27,6 +28,12 @@ class Objective:
     text: str  # the guide's wording
     knowledge_only: bool = False  # UCP/DTR, Kubernetes...: practised in the bank only, not on this cluster
     same_as: str = ""  # the guide repeats an objective: this one is that id's twin, items name that id
+    not_practised: str = ""  # what of it no lab task practises yet, and why (`dcalab lab list --objectives` says it)
+
+    @property
+    def demonstrable(self) -> bool:
+        """Practised on the lab nodes, not in the question bank only (a twin counts as its first id)."""
+        return not self.knowledge_only and not self.same_as
 
     @property
     def words(self) -> str:
@@ -49,8 +56,10 @@ def _objective(raw: Any, domains: Collection[str]) -> tuple[Objective | None, li
         problems.append(f"domain {raw['domain']!r} is not one of {', '.join(domains)}")
     if not raw["text"].strip():
         problems.append("text is empty")
+    if raw.get("knowledge_only") and "not_practised" in raw:
+        problems.append("not_practised is for an objective the labs practise: knowledge_only already says why")
     objective = Objective(raw["id"], raw["domain"], raw["text"].strip(), raw.get("knowledge_only", False),
-                          raw.get("same_as", ""))
+                          raw.get("same_as", ""), raw.get("not_practised", "").strip())
     return (None if problems else objective), problems
 
 
