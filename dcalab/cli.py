@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.coverage import coverage, coverage_lines
 from dcalab.dca import CORRECT
 from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
@@ -84,7 +85,7 @@ def shell_command(args: argparse.Namespace) -> int:
 
 def lab_command(args: argparse.Namespace) -> int:
     if args.action == "list":
-        return _list_labs()
+        return _list_objectives() if args.objectives else _list_labs()
     if not args.lab:
         raise DcalabError(f"dcalab lab {args.action} needs the lab's name.", f"The labs are: {', '.join(lab_names())}.")
     lab = find_lab(args.lab)
@@ -98,7 +99,7 @@ def lab_command(args: argparse.Namespace) -> int:
         last = progress.get(task.id)
         state = f"last {last.last_status} {last.last}/{task.points}" if last else "not graded yet"
         print(f"\n{task.heading(number)} — {state}")
-        print(f"   {task.domain}: {task.objective}")
+        print(f"   {task.domain}: {task.objective_words}")
         print(_indented("Goal: " + task.goal, 3))
         if args.guided or args.solution:
             print(_indented("Guided steps:\n" + task.instructions, 3))
@@ -129,6 +130,13 @@ def _list_labs() -> int:
         print(f"{lab.id:<{width}}  {len(lab.tasks):>2} tasks  {lab.points:>3} points  {best:<16} "
               f"{', '.join(lab.domains)}")
     print("\nStart one: dcalab lab start LAB; read it: dcalab lab show LAB")
+    return 0
+
+
+def _list_objectives() -> int:
+    rows = coverage(find_lab(name) for name in lab_names())
+    passed = _from_history(history.passed_tasks, set(), "passed tasks")
+    print("\n".join(coverage_lines(rows, passed)))
     return 0
 
 
@@ -294,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     lab = commands.add_parser("lab", help="list the labs, start one, show its tasks and your progress")
     lab.add_argument("action", choices=["list", "start", "show"])
     lab.add_argument("lab", nargs="?", help="the lab's name, e.g. registry")
+    lab.add_argument("--objectives", action="store_true", help="with list: the study guide's objectives you can "
+                     "practise on the nodes, the tasks that practise each, which of them you passed, and what no task "
+                     "practises yet")
     lab.add_argument("--guided", action="store_true", help="with show: each task's goal and its guided steps, with "
                      "the commands and the hints that give them")
     lab.add_argument("--solution", action="store_true", help="with show: as --guided, and each task's reference "

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dcalab.dca import CORRECT, RIGHT_IN_A_ROW, UNANSWERED, WRONG
+from dcalab.dca import CORRECT, DOMAINS, RIGHT_IN_A_ROW, UNANSWERED, WRONG
 from dcalab.errors import HistoryError, warn
 from dcalab.grading import ENV_ERROR, PASS
+from dcalab.objectives import study_guide
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 0 is a new file, or one written before the
 # schema had a version (it has these two tables already: IF NOT EXISTS keeps them and their rows).
@@ -37,6 +38,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE runs ADD COLUMN started_at REAL", "ALTER TABLE runs ADD COLUMN best INTEGER"),
     # an exam's pass mark (dcalab exam --pass-mark), so that its review gives the same verdict; NULL otherwise
     ("ALTER TABLE runs ADD COLUMN pass_mark REAL",),
+    # the study guide's objective ids an item practises, space-separated (a task may name several); NULL before
+    ("ALTER TABLE items ADD COLUMN objective_ids TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Not an attempt by the learner: the harness could not look, or the time ran out before an answer. Readiness and
@@ -108,8 +111,9 @@ class Item:
     score: int
     max_score: int
     domain: str
-    objective: str
+    objective: str  # in words
     answer: dict[str, Any] | None = None  # a question's answer as met (dcalab.quiz.review); None for a lab task
+    objective_ids: tuple[str, ...] = ()  # the study guide's ids (a task may name several); () in rows from before
 
 
 def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None,
@@ -128,10 +132,10 @@ def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Ite
                  sum(i.max_score for i in items), started, best, pass_mark),
             ).lastrowid
             db.executemany(
-                "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer, objective_ids) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 [(run, i.item, i.status, i.score, i.max_score, i.domain, i.objective,
-                  None if i.answer is None else json.dumps(i.answer)) for i in items],
+                  None if i.answer is None else json.dumps(i.answer), " ".join(i.objective_ids)) for i in items],
             )
     except HistoryError as error:
         warn(f"this {'grade' if kind == 'lab' else kind} is not saved in your history. {error}")
@@ -170,15 +174,33 @@ def missed(path: Path | None = None) -> dict[str, int]:
 def weakest_objectives(limit: int = 5, path: Path | None = None,
                        run: int | None = None) -> list[tuple[str, str, int, int]]:
     """(domain, objective, scored, possible) over every run (or one), the lowest share first: what to study next.
+    Per study-guide objective, lab tasks and questions alike: a task that names two objectives counts for each.
     Counted as readiness counts: an item the time ran out on, or the harness could not grade, is not a miss."""
     with _open(path) as db:
-        return db.execute(
-            """SELECT domain, objective, SUM(score), SUM(max_score) FROM items
-               WHERE max_score > 0 AND (? IS NULL OR run_id = ?) AND status NOT IN (?, ?)
-               GROUP BY domain, objective HAVING SUM(score) < SUM(max_score)
-               ORDER BY 1.0 * SUM(score) / SUM(max_score), SUM(max_score) DESC LIMIT ?""",
-            (run, run, *NOT_ATTEMPTS, limit),
-        ).fetchall()
+        rows = db.execute("SELECT domain, objective, objective_ids, score, max_score FROM items WHERE max_score > 0 "
+                          "AND (? IS NULL OR run_id = ?) AND status NOT IN (?, ?)",
+                          (run, run, *NOT_ATTEMPTS)).fetchall()
+    guide = study_guide()
+    worded = {objective.text: objective for objective in guide.values()}
+    points: dict[tuple[str, str], list[int]] = {}
+    for domain, words, ids, score, max_score in rows:
+        # a row from before the ids were kept: a question's words are the guide's; a task's own words stand alone
+        objectives = [guide[i] for i in (ids or "").split() if i in guide] or \
+            ([worded[words]] if words in worded else [])
+        for key in [(DOMAINS[o.domain][0], o.words) for o in objectives] or [(domain, words)]:
+            total = points.setdefault(key, [0, 0])
+            total[0] += score
+            total[1] += max_score
+    weak = [(domain, words, scored, possible) for (domain, words), (scored, possible) in points.items()
+            if scored < possible]
+    return sorted(weak, key=lambda row: (row[2] / row[3], -row[3]))[:limit]
+
+
+def passed_tasks(path: Path | None = None) -> set[tuple[str, str]]:
+    """(lab, task) of every task a lab grade passed at least once."""
+    with _open(path) as db:
+        return set(db.execute("SELECT DISTINCT r.subject, i.item FROM items i JOIN runs r ON r.id = i.run_id "
+                              "WHERE r.kind = 'lab' AND i.status = ?", (PASS,)).fetchall())
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dcalab.dca import DOMAINS
 from dcalab.errors import DcalabError, LabFileError
+from dcalab.objectives import OBJECTIVES_PATH, Objective, study_guide
 from dcalab.topology import topology
 
 LAB_FILE = "lab.toml"
@@ -48,7 +49,7 @@ class Task:
     title: str
     nodes: tuple[str, ...]  # where the learner works (shown); the grader may read them
     domain: str
-    objective: str
+    objectives: tuple[Objective, ...]  # the study guide's objectives it practises, the main one first
     goal: str  # the state to reach, naming all its checks need, without a command: what practice and the exam show
     instructions: str  # the guided walk-through, with the commands
     checks: tuple[SubCheck, ...]
@@ -59,6 +60,11 @@ class Task:
     @property
     def points(self) -> int:
         return sum(check.points for check in self.checks)
+
+    @property
+    def objective_words(self) -> str:
+        """Its objectives as the study guide words them, each after its id: what lab show and the report say."""
+        return "; ".join(objective.words for objective in self.objectives)
 
     @property
     def read_nodes(self) -> tuple[str, ...]:
@@ -204,7 +210,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "reads": Key(list, False, "Other nodes the grader reads (e.g. master, to ask the registry's API). The "
                      "harness probes every node in nodes and reads before grading the task."),
         "domain": Key(str, True, "The DCA domain, one of the six titles of the study guide."),
-        "objective": Key(str, True, "The study guide's objective the task practises, in a few words."),
+        "objectives": Key(list, True, "The ids of the study guide's objectives the task practises, the main one "
+                          'first: objectives = ["3.3"]. Each is in dcalab/bank/objectives.toml and not knowledge_only '
+                          "(only the question bank covers those); dcalab lab list --objectives shows them."),
         "goal": Key(str, True, "The state to reach, naming every name, port, path, count and mode its checks "
                     "compare, and no command line: what dcalab lab show, dcalab exam --lab and dcalab watch show."),
         "instructions": Key(str, True, "The guided walk-through, with the commands: dcalab lab show --guided."),
@@ -309,6 +317,9 @@ def load_lab(folder: Path) -> Lab:
 
 def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Task:
     where = f"task {number}" + (f" ({raw['id']})" if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "")
+    if isinstance(raw, dict) and "objective" in raw and "objectives" not in raw:  # a lab.toml from before the ids
+        reader.fail(where, f"objective {raw['objective']!r} is free text; a task names the study guide's objective ids",
+                    f'Replace it with the ids from dcalab/bank/{OBJECTIVES_PATH.name}: objectives = ["3.3"].')
     raw = reader.table(raw, where, "[[tasks]]")
     if raw["id"] in {task.id for task in earlier}:
         reader.fail(where, f"the task id {raw['id']!r} is used twice", "Give every task its own id.")
@@ -318,6 +329,7 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
         if dependency not in {task.id for task in earlier}:
             reader.fail(where, f"depends on {dependency!r}, which is not an earlier task",
                         "A task may depend only on tasks listed before it.")
+    objectives = _objectives(reader, raw["objectives"], where)
     for key in ("title", "goal"):  # what dcalab exam --lab shows
         if command := command_line(raw[key]):
             reader.fail(where, f"its {key} contains a command line ({command!r})",
@@ -337,10 +349,36 @@ def _task(reader: _Reader, raw: object, number: int, earlier: list[Task]) -> Tas
     if not checks:
         reader.fail(where, "has no [[tasks.checks]]", "Add the checks that grade it.")
     return Task(id=raw["id"], title=raw["title"], nodes=reader.nodes(raw["nodes"], where, "nodes"),
-                domain=raw["domain"], objective=raw["objective"], goal=raw["goal"].strip(),
+                domain=raw["domain"], objectives=objectives, goal=raw["goal"].strip(),
                 instructions=raw["instructions"].strip(),
                 checks=tuple(checks), depends=tuple(raw.get("depends", ())),
                 reads=reader.nodes(raw.get("reads", []), where, "reads"), solution=raw.get("solution", "").strip())
+
+
+def _objectives(reader: _Reader, ids: list, where: str) -> tuple[Objective, ...]:
+    """The study guide's objectives a task names by id: each known, demonstrable and named once."""
+    guide, found = study_guide(), []
+    example = 'objectives = ["3.3"]'
+    if not ids:
+        reader.fail(where, "names no objective", "Give the ids of the study guide's objectives it practises: "
+                    f"{example} ({OBJECTIVES_PATH.name} in dcalab/bank lists them).")
+    for objective_id in ids:
+        objective = guide.get(objective_id) if isinstance(objective_id, str) else None
+        if objective is None:
+            reader.fail(where, f"objectives names {objective_id!r}, which is not an objective of the DCA study guide",
+                        f"Use the ids of dcalab/bank/{OBJECTIVES_PATH.name}, domain.objective as text: {example}.")
+        if objective.knowledge_only:
+            reader.fail(where, f"objective {objective.id} ({objective.text}) cannot be practised on the lab nodes: "
+                        f"it is knowledge_only in {OBJECTIVES_PATH.name}",
+                        "Name the objectives the task practises on the nodes; only the question bank covers "
+                        f"{objective.id}.")
+        if objective.same_as:
+            reader.fail(where, f"objective {objective.id} repeats objective {objective.same_as} of the study guide",
+                        f"Name {objective.same_as} instead.")
+        if objective in found:
+            reader.fail(where, f"objectives names {objective.id} twice", "Name each objective once.")
+        found.append(objective)
+    return tuple(found)
 
 
 def _start(reader: _Reader, raw: dict, lab_id: str) -> Start:

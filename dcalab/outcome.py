@@ -12,7 +12,7 @@ from pathlib import Path
 from dcalab.errors import DcalabError, warn
 from dcalab.grading import TaskResult
 from dcalab.history import Item, record_run
-from dcalab.lab import Lab
+from dcalab.lab import Lab, Task
 from dcalab.settings import write_whole
 
 Report = tuple[Path, Callable[[], str]]  # where a report goes, and what makes its text
@@ -55,10 +55,15 @@ def save_run(kind: str, subject: str, mode: str, backend: str, items: list[Item]
     return record_run(kind, subject, mode, backend, items, history, started, best, pass_mark)
 
 
+def task_item(task: Task, status: str, score: int) -> Item:
+    """A graded task as the history keeps it, with the study guide's objectives it practises."""
+    return Item(task.id, status, score, task.points, task.domain, task.objective_words, None,
+                tuple(objective.id for objective in task.objectives))
+
+
 def save_grade(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, reports: Iterable[Report] = (),
                history: Path | None = None, started: float | None = None, best: int | None = None,
              pass_mark: float | None = None) -> int | None:
     """save_run for a grade of a lab (only the tasks that ran); a watch gives its start and best score."""
-    items = [Item(task_id, r.status, r.score, r.task.points, r.task.domain, r.task.objective)
-             for task_id, r in results.items()]
+    items = [task_item(r.task, r.status, r.score) for r in results.values()]
     return save_run("lab", lab.id, mode, backend, items, reports, history, started, best)

@@ -270,14 +270,15 @@ def test_quiz_and_exam_runs_show_in_the_history_with_the_weakest_objective() -> 
     exam_missed = answer(child, wrong).question
     answer(child, right)
     child.expect_exact("Study next (this exam's weakest objectives):")
-    child.expect(words(f"0/1  {exam_missed.domain_title}: {exam_missed.objective}"))
+    child.expect(words(f"0/1  {exam_missed.domain_title}: {exam_missed.objective_id} {exam_missed.objective}"))
     assert finish(child) == 0
     shown = dcalab_history()
     assert re.search(r"exam exam +done +- +1/2\n.*quiz quiz +done +- +0/1\n", shown), shown  # newest first
     assert re.search(rf"\n  {missed.id} +1  not yet +0/1  0/1 wrong\n", shown), shown
     study = shown.split("Study next (lowest share of points so far):")[1]
     for question in (missed, exam_missed):
-        assert plain(f"0/1  {question.domain_title}: {question.objective}") in plain(study), shown
+        studied = f"0/1  {question.domain_title}: {question.objective_id} {question.objective}"
+        assert plain(studied) in plain(study), shown
 
 
 @pytest.mark.cluster

@@ -24,7 +24,7 @@ id = "one"
 title = "One"
 nodes = ["master"]
 domain = "Orchestration"
-objective = "o"
+objectives = ["1.1"]
 goal = "g"
 instructions = "i"
   [[tasks.checks]]
@@ -37,7 +37,7 @@ title = "Two"
 nodes = ["worker1"]
 reads = ["master"]
 domain = "Networking"
-objective = "o"
+objectives = ["4.4", "4.5"]
 goal = "g"
 instructions = "i"
 depends = ["one"]
@@ -102,6 +102,19 @@ def test_a_report_names_the_registry_it_browses_and_where_its_credentials_are(tm
     (('[start]', '[[start.steps]]\nnode = "wroker1"\nrun = "true"\n[start]'), "node names 'wroker1'", "Use the nodes"),
     (('title = "One"', 'title = "One'), "is not valid TOML", "Correct the line"),
     (('goal = "g"\n', ''), "task 1 (one): has no goal", "Add goal"),
+    (('objectives = ["1.1"]\n', ''), "task 1 (one): has no objectives", "Add objectives"),
+    (('objectives = ["1.1"]', 'objective = "Set up a swarm"'),
+     "task 1 (one): objective 'Set up a swarm' is free text; a task names the study guide's objective ids",
+     'objectives = ["3.3"]'),
+    (('objectives = ["1.1"]', 'objectives = []'), "task 1 (one): names no objective", 'objectives = ["3.3"]'),
+    (('objectives = ["1.1"]', 'objectives = "1.1"'), "objectives must be a list", "Write objectives as a list"),
+    (('objectives = ["1.1"]', 'objectives = ["1.1", "1.19"]'),
+     "task 1 (one): objectives names '1.19', which is not an objective of the DCA study guide", "objectives.toml"),
+    (('objectives = ["1.1"]', 'objectives = [1.1]'), "objectives names 1.1, which is not an objective", "as text"),
+    (('objectives = ["4.4", "4.5"]', 'objectives = ["4.5", "4.13"]'),
+     "task 2 (two): objective 4.13 (Describe how to route traffic to Kubernetes pods using ClusterIP and NodePort "
+     "services.) cannot be practised on the lab nodes: it is knowledge_only", "only the question bank covers 4.13"),
+    (('objectives = ["1.1"]', 'objectives = ["1.1", "1.1"]'), "objectives names 1.1 twice", "once"),
     (('goal = "g"', 'goal = "web runs: docker service create --name web nginx"'),
      "task 1 (one): its goal contains a command line ('docker service')", "instructions"),
     (('goal = "g"', 'goal = """The registry answers:\nmaster$ curl registry:5000"""'),
@@ -168,6 +181,14 @@ def test_a_broken_lab_file_is_one_sentence_in_pytest_and_the_cli(tmp_path: Path)
     shown = subprocess.run([sys.executable, "-m", "dcalab", "lab", "show", "toy"], capture_output=True, text=True,
                            cwd=tmp_path, timeout=60, env={"DCALAB_LABS": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert shown.returncode == 1 and "check b has -1 points" in shown.stderr and "Traceback" not in shown.stderr
+
+
+def test_an_unknown_objective_is_one_sentence_in_the_cli(tmp_path: Path) -> None:
+    write_lab(tmp_path, GOOD.replace('objectives = ["1.1"]', 'objectives = ["3.12"]'))
+    shown = subprocess.run([sys.executable, "-m", "dcalab", "lab", "show", "toy"], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=60, env={"DCALAB_LABS": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert shown.returncode == 1 and "Traceback" not in shown.stderr
+    assert "objectives names '3.12', which is not an objective of the DCA study guide." in shown.stderr
 
 
 def test_lab_list_and_show_solution(tmp_path: Path, monkeypatch) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from dcalab.dca import CORRECT, UNANSWERED, WRONG
 from dcalab.history import Run
+from dcalab.objectives import OBJECTIVES_FILE
 from dcalab.quiz.bank import (
     BANK_DIR,
     CHOOSE,
@@ -33,7 +34,6 @@ from dcalab.quiz.bank import (
 from dcalab.quiz.drafts import DRAFTS_DIR, main, validate_drafts
 from dcalab.quiz.engine import Session, select, tally
 from dcalab.quiz.keys import Keys
-from dcalab.quiz.objectives import OBJECTIVES_FILE
 from dcalab.quiz.review import from_history, history_items, print_review, render_review_html
 from dcalab.quiz.stats import bank_stats
 from dcalab.quiz.terminal import Quiz

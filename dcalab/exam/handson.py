@@ -10,6 +10,7 @@ from dcalab.errors import DcalabError
 from dcalab.grading import ENV_ERROR
 from dcalab.history import Item
 from dcalab.lab import Lab
+from dcalab.outcome import task_item
 from dcalab.quiz.keys import Keys, TimeUp
 from dcalab.quiz.terminal import clock, key_name, stop_confirmed, wrap
 from dcalab.session import LabSession
@@ -70,7 +71,7 @@ def grade(lab: Lab, cluster: str) -> tuple[list[Item], str]:
     for task in lab.tasks:
         result = results.get(task.id)
         status, score = (result.status, result.score) if result else (ENV_ERROR, 0)
-        items.append(Item(task.id, status, score, task.points, task.domain, task.objective))
+        items.append(task_item(task, status, score))
     return items, problem
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from dcalab.dca import DOMAINS
 from dcalab.errors import DcalabError
-from dcalab.quiz.objectives import OBJECTIVES_FILE, Objective, read_objectives
+from dcalab.objectives import OBJECTIVES_FILE, Objective, read_objectives
 from dcalab.quiz.similar import SIMILAR, near_duplicates, shared_keys
 
 BANK_DIR = Path(__file__).resolve().parent.parent / "bank"

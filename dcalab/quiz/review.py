@@ -91,7 +91,8 @@ def history_items(items: Iterable[Item], results: Iterable[Result]) -> list[Hist
 
     `results` may be shorter than `items` (a stopped quiz): only the items with a result count."""
     return [HistoryItem(r.question_id, r.outcome, int(r.correct), 1, DOMAINS[r.domain][0], r.objective,
-                        answer_record(item, r)) for item, r in zip(items, results, strict=False)]
+                        answer_record(item, r), (item.question.objective_id,))
+            for item, r in zip(items, results, strict=False)]
 
 
 def summary(reviewed: list[Reviewed]) -> str:

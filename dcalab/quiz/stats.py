@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dcalab.dca import DOMAINS
+from dcalab.objectives import Objective
 from dcalab.quiz.bank import KINDS, Question
-from dcalab.quiz.objectives import Objective
 
 ENOUGH = 2  # issue 18: every study-guide objective is covered by at least two items
 LONG_KEY = 1.5  # an mcq key this many times as long as its longest distractor points at itself

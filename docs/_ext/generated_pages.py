@@ -74,7 +74,7 @@ def markdown_text(text: str) -> str:
 
 def lab_page(name: str) -> str:
     lab = find_lab(name)
-    rows = [f"| {number} | {task.title} | {', '.join(task.nodes)} | {task.domain} | {task.objective} | "
+    rows = [f"| {number} | {task.title} | {', '.join(task.nodes)} | {task.domain} | {task.objective_words} | "
             f"{task.points} |" for number, task in enumerate(lab.tasks, 1)]
     goals = [f"### {number}. {markdown_text(task.title)}\n\nOn {', '.join(task.nodes)}, {task.points} points. "
              f"{markdown_text(task.goal)}" for number, task in enumerate(lab.tasks, 1)]
