@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.class_cli import add_class_parser
 from dcalab.dca import CORRECT
 from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
@@ -32,7 +33,7 @@ from dcalab.watch import INTERVAL, watch
 
 HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
 T = TypeVar("T")
-INTERACTIVE = {"quiz", "exam", "watch", "shell"}  # the commands Ctrl-C stops
+INTERACTIVE = {"quiz", "exam", "watch", "shell", "class"}  # the commands Ctrl-C stops
 HTML_WIDTH = 100  # the result lines of a review page, as on a wide terminal
 
 
@@ -339,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_quiz_parser(commands)
     add_exam_parser(commands)
+    add_class_parser(commands)
     return parser
 
 

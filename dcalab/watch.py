@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from dcalab.grading import PASS, TaskResult
 from dcalab.outcome import save_grade
@@ -109,6 +109,12 @@ class Watch:
                            f"{self.best}/{maximum}, last {score}/{maximum}.{where}\n")
         self.out.flush()
 
+    def again(self) -> None:
+        self.session.again()
+
+    def close(self) -> None:
+        self.session.cluster.reconnect()
+
     def record(self, history: Path | None) -> int | None:
         """The watch's one history row: its start, best score and last grade."""
         return save_grade(self.session.lab, self.results, "watch", self.session.cluster.name, history=history,
@@ -135,12 +141,41 @@ def _handle(signums: tuple[int, ...], handler: Callable | int) -> dict[int, Call
     return {signum: signal.signal(signum, handler) for signum in signums}
 
 
+class Watching(Protocol):
+    """What keep_watching() draws again and again: one learner's lab (Watch) or a class (dcalab.classroom)."""
+
+    live: bool  # on a terminal: redrawn in place
+    out: TextIO
+    results: dict  # the last complete grade; empty when none finished
+
+    def grade(self) -> bool: ...  # grade once; True when a verdict or a score changed
+
+    def show(self, changed: bool) -> None: ...
+
+    @property
+    def all_pass(self) -> bool: ...
+
+    def again(self) -> None: ...  # ready the next grade
+
+    def close(self) -> None: ...  # close the shells
+
+    def record(self, history: Path | None) -> int | None: ...  # the history rows; None when none was saved
+
+    def say_end(self, saved: int | None) -> None: ...
+
+
 def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: float = INTERVAL,
           history: Path | None = None) -> int:
-    """Grade the session's lab again and again and show it: 0 once every task passes (with until_pass), 130 on
-    Ctrl-C, 128 + the signal on SIGTERM or SIGHUP (its terminal closed). Writes one history row (unless no grade
-    finished), however it ends, output gone included, and closes the session's shells."""
-    seen = Watch(session, out)
+    """Grade the session's lab again and again and show it (keep_watching)."""
+    return keep_watching(Watch(session, out), until_pass, interval, history)
+
+
+def keep_watching(seen: Watching, until_pass: bool = False, interval: float = INTERVAL,
+                  history: Path | None = None) -> int:
+    """Grade again and again and show it: 0 once every task passes (with until_pass), 130 on Ctrl-C, 128 + the signal
+    on SIGTERM or SIGHUP (its terminal closed). Writes the history (unless no grade finished), however it ends, output
+    gone included, and closes the shells."""
+    out = seen.out
     code, gone = 130, None
     before = _handle(STOPS, _stop)
     try:
@@ -154,7 +189,7 @@ def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: 
                     code = 0
                     break
                 time.sleep(max(interval - (time.monotonic() - began), 0))
-                session.again()
+                seen.again()
         except KeyboardInterrupt:
             pass
         except Stopped as stopped:
@@ -162,7 +197,7 @@ def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: 
         except OSError as error:  # the terminal or the pipe it writes to is gone: what it saw is still saved
             code, gone = 1, error
         _handle((signal.SIGINT, *STOPS), signal.SIG_IGN)  # nothing cuts the way out short
-        session.cluster.reconnect()  # close the shells
+        seen.close()
         saved = seen.record(history) if seen.results else None
         if gone is None:
             with contextlib.suppress(OSError):
