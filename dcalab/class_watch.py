@@ -44,7 +44,7 @@ class ClassWatch:
                                                    totals(seat.lab, seat.results)[0])
         if self.page is not None:
             try:
-                write_page(self.page, class_html(self.seats, self.hints, refresh=self.interval, watching=True))
+                write_page(self.page, class_html(self.seats, self.hints, refresh=max(self.interval, 1), watching=True))
             except DcalabError as error:
                 if not self.page_failed:
                     warn(f"the class's page is not written. {error}")
