@@ -276,6 +276,10 @@ def test_class_grade_writes_every_report_and_keeps_the_old_history_rows(tmp_path
     assert [(run.learner, run.score, run.backend) for run in runs[len(before):]] == [
         ("ann", 0, "ssh"), ("cy", 30, "ssh"), ("eli", 0, "ssh")]
     assert (tmp_path / "c.csv").read_text().startswith("learner,lab,swarm-join,swarm-join verdict,")
+    capsys.readouterr()
+    monkeypatch.setenv("DCALAB_HISTORY", str(kept))
+    assert main(["history", "--lab", "registry"]) == 0
+    assert re.search(r"(?m)^ .* registry grade +ssh +30/30  learner cy$", capsys.readouterr().out)
 
 
 def test_junit_xml_is_a_testcase_per_task_with_its_failure() -> None:
