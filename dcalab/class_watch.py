@@ -3,7 +3,6 @@ learner is on and for how long nothing changed for them; dcalab.watch's loop dra
 
 from __future__ import annotations
 
-import io
 import time
 from pathlib import Path
 from typing import TextIO
@@ -15,21 +14,19 @@ from dcalab.grading import PASS
 from dcalab.lab import CONCEPT
 from dcalab.outcome import save_grade, write_page
 from dcalab.report import totals
-from dcalab.watch import REDRAW, SHOW_CURSOR, clock
+from dcalab.watch import SHOW_CURSOR, Frames, clock
 
 CLASS_INTERVAL = 5.0  # seconds from the start of one grade of the class to the next
 
 
-class ClassWatch:
+class ClassWatch(Frames):
     """The grades of one class watch: each seat's last grade, when it last changed, and its best score."""
 
     def __init__(self, class_seats: list[Seat], plans: dict[str, Path | None], out: TextIO, page: Path | None = None,
                  hints: str = CONCEPT, interval: float = CLASS_INTERVAL) -> None:
-        from _pytest._io.terminalwriter import should_do_markup  # as dcalab.watch: only the watches need it
-
-        self.seats, self.plans, self.out, self.page, self.hints = class_seats, plans, out, page, hints
+        super().__init__(out)
+        self.seats, self.plans, self.page, self.hints = class_seats, plans, page, hints
         self.interval = interval
-        self.live, self.colour = out.isatty(), should_do_markup(out)
         self.started = time.time()
         self.results: dict[str, dict] = {}  # learner -> their last complete grade
         self.best: dict[str, int] = {}
@@ -58,22 +55,11 @@ class ClassWatch:
                                     for seat in graded)
 
     def frame(self) -> str:
-        from _pytest._io.terminalwriter import TerminalWriter  # the colours of the grade's own table
-
-        buffer = io.StringIO()
-        writer = TerminalWriter(buffer)
-        writer.hasmarkup = self.colour
+        buffer, writer = self.canvas()
         writer.write(f"Watching the class ({len(self.seats)} learners, read-only; Ctrl-C stops).\n")
         write_grid(writer, self.seats, watching=True)
         writer.write(f"Graded {clock(time.time())}, every {self.interval:g} s since {clock(self.started)}.\n")
         return buffer.getvalue()
-
-    def show(self, changed: bool) -> None:
-        if self.live:  # one write: the terminal never shows half a frame
-            self.out.write(REDRAW + self.frame())
-        elif changed:
-            self.out.write(self.frame() + "\n")
-        self.out.flush()
 
     def again(self) -> None:
         """Nothing to do: each seat's next grade starts its session's again()."""

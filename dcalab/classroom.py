@@ -17,7 +17,7 @@ from dcalab.backends import Cluster, get_cluster
 from dcalab.backends.base import in_parallel
 from dcalab.errors import DcalabError
 from dcalab.grade_plan import load_plan, plan_file, save_plan
-from dcalab.grading import ENV_ERROR, PASS, TaskResult
+from dcalab.grading import ENV_ERROR, PASS, TaskResult, verdicts
 from dcalab.lab import Lab
 from dcalab.roster import SSH, Learner
 from dcalab.session import LabSession
@@ -127,10 +127,6 @@ class Seat:
     def close(self) -> None:
         if self.session is not None:
             self.session.cluster.reconnect()
-
-
-def verdicts(results: dict[str, TaskResult]) -> dict[str, tuple[str, int]]:
-    return {task: (result.status, result.score) for task, result in results.items()}
 
 
 def seats(learners: Iterable[Learner], labs: dict[str, Lab], default_lab: str,
