@@ -38,7 +38,10 @@ def duration(seconds: float) -> str:
 
 
 def stuck(seat: Seat, now: float) -> str:
-    """Where the learner is: the first task left and for how long nothing changed, or that every task passes."""
+    """Where the learner is: the first task left and for how long nothing changed, or that every task passes; why
+    nothing could be graded, when their cluster was not reached (the harness did not see them stuck)."""
+    if _reason(seat):
+        return _reason(seat)
     left = seat.stuck_on
     if left is None:
         return "every task passes" if seat.results else ""

@@ -234,7 +234,11 @@ def test_the_table_csv_and_page_show_each_learners_verdicts(monkeypatch: pytest.
     assert {cell[0] for cell in cells} == {"FAIL", "BLOCKED"}
     assert "found" in cells[1][1] and "hint:" in cells[1][1]  # what its checks found, and the hint, on hover
     assert "pass mark 70 %" in page and "http-equiv" not in page
-    assert 'http-equiv="refresh" content="5"' in class_html(graded, refresh=4.2, watching=True)
+    watched = class_html(graded, refresh=4.2, watching=True)
+    assert 'http-equiv="refresh" content="5"' in watched
+    assert re.search(r'<tr id="learner-ann">.*?<td class="note">on swarm-join for \d+s</td>', watched, re.S)
+    assert re.search(r'<tr id="learner-eli">.*?<td class="note">The harness cannot reach the cluster of eli', watched,
+                     re.S)  # not seen stuck: not seen at all
 
 
 def test_a_learners_text_is_escaped_in_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
