@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from dcalab.class_view import class_csv, class_html, write_grid
 from dcalab.class_watch import CLASS_INTERVAL, ClassWatch
@@ -19,21 +20,16 @@ from dcalab.grading import ENV_ERROR
 from dcalab.history import default_path
 from dcalab.lab import CONCEPT, FULL, Lab, find_lab
 from dcalab.outcome import save_grade, write_page
+from dcalab.progress import say
 from dcalab.quiz.cli import positive
 from dcalab.report import junit_xml, report_json
 from dcalab.roster import EMBEDDED, SSH, Learner, Roster, load_labs, read_roster, ssh_lines
 from dcalab.start import start_lab
 
+T = TypeVar("T")
 ISOLATION = ("Embedded nodes are privileged containers: a learner who is root in a node can reach this server and "
              "every other learner's cluster. A class on one server is for learners who may share a machine; a class "
              "that needs isolation gives each learner VMs (Vagrant or cloud) in an SSH roster, graded the same way.")
-_printing = threading.Lock()  # the learners' progress lines come from their threads: one line at a time
-
-
-def say(line: str) -> None:
-    with _printing:
-        print(line, flush=True)
-
 
 def class_history(args: argparse.Namespace) -> Path:
     """The class's history: --history, else a file of its own beside the user's, so that the learners' grades never
@@ -112,10 +108,12 @@ def watch_command(args: argparse.Namespace) -> int:
     return keep_watching(view, interval=args.interval, history=class_history(args))
 
 
-def in_turn(args: argparse.Namespace, learners: tuple[Learner, ...], doing: str, work, done_line) -> int:
-    """`work` for each learner, `args.parallel` at a time, a line as each begins and ends: the learner named with the
-    reason when theirs failed, the others going on. 0 when every learner's work was done."""
-    def begin(learner: Learner):
+def in_turn(args: argparse.Namespace, learners: tuple[Learner, ...], doing: str, work: Callable[[Learner], T],
+            done_line: Callable[[Done[T]], str]) -> int:
+    """`work` for each learner, `args.parallel` at a time, a progress line (dcalab.progress, with the steps of their
+    work) as each begins and ends: the learner named with the reason when theirs failed, the others going on. 0 when
+    every learner's work was done."""
+    def begin(learner: Learner) -> T:
         say(f"{learner.name}: {doing} ...")
         return work(learner)
 

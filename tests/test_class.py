@@ -356,13 +356,15 @@ def test_class_start_says_what_embedded_nodes_share_and_names_the_learner_whose_
     path = roster(tmp_path, '[[learners]]\nname = "ann"\n[[learners]]\nname = "ben"\nssh_config = "alice.ssh"\n'
                             '[[learners]]\nname = "cy"\nssh_config = "alice.ssh"\n')
     assert main(["class", "start", "registry", "--roster", str(path), "--parallel", "3"]) == 1
-    said = capsys.readouterr().out
-    assert said.startswith(class_cli.ISOLATION) and "privileged containers" in said
+    printed = capsys.readouterr()
+    said = printed.err  # the progress lines, beside those of each learner's start
+    assert printed.out.startswith(class_cli.ISOLATION) and "privileged containers" in printed.out
+    assert "ben: starting ...\n" in said
     assert "ben: FAILED, The ssh cluster cannot reach master. Check that it runs." in said
     assert re.search(r"ann: the lab registry is ready, on nodes made anew \(\d+\.\d s\)", said)
     assert "cy: the lab registry is ready, on the nodes as they were; left from other labs (kept; --force removes " \
            "them): worker1: container old" in said
-    assert said.rstrip().endswith("Done for 2 of 3 learners; failed: ben.")
+    assert printed.out.rstrip().endswith("Done for 2 of 3 learners; failed: ben.")
     assert sorted(started) == [("ann", "registry", False), ("cy", "registry", False)]
     assert main(["class", "reset", "cy", "--roster", str(path), "--lab", "registry"]) == 0
     assert started[-1] == ("cy", "registry", True) and len(started) == 3  # cy alone, from a clean start

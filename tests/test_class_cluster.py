@@ -110,11 +110,11 @@ def test_class_start_and_reset_go_through_the_single_cluster_start(
     started = dcalab_class("start", "registry", "--roster", str(alone))
     assert started.returncode == 0, started.stdout + started.stderr
     assert "privileged containers" in started.stdout and "Done for 1 of 1 learners." in started.stdout
-    assert "local: the lab registry is ready, on nodes made anew" in started.stdout
+    assert "local: the lab registry is ready, on nodes made anew" in started.stderr
     assert not pristine_violations(pristine)
     run_lab("solve", "swarm_join or daemon_json")
     reset = dcalab_class("reset", "local", "--roster", str(alone), "--lab", "registry")
-    assert reset.returncode == 0 and "local: back at the start of the lab registry" in reset.stdout, reset.stdout
+    assert reset.returncode == 0 and "local: back at the start of the lab registry" in reset.stderr, reset.stderr
     assert not pristine_violations(pristine)
     stop = dcalab_class("stop", "remote", "--roster", str(roster(tmp_path, ssh_file)))
-    assert stop.returncode == 1 and "remote: FAILED, dcalab does not create or remove SSH hosts." in stop.stdout
+    assert stop.returncode == 1 and "remote: FAILED, dcalab does not create or remove SSH hosts." in stop.stderr
