@@ -24,7 +24,8 @@ from dcalab.progress import say
 from dcalab.quiz.cli import positive
 from dcalab.report import junit_xml, report_json
 from dcalab.roster import EMBEDDED, SSH, Learner, Roster, load_labs, read_roster, ssh_lines
-from dcalab.start import start_lab
+from dcalab.start import Started, start_lab
+from dcalab.watch import keep_watching
 
 T = TypeVar("T")
 ISOLATION = ("Embedded nodes are privileged containers: a learner who is root in a node can reach this server and "
@@ -100,8 +101,6 @@ def save_learners(class_seats: list[Seat], folder: Path, hints: str, history: Pa
 
 
 def watch_command(args: argparse.Namespace) -> int:
-    from dcalab.watch import keep_watching
-
     _, default, labs, learners = _class(args, args.lab)
     view = ClassWatch(seats(learners, labs, default, args.timeout), plan_files(labs.values()), sys.stdout,
                       Path(args.html) if args.html else None, args.hints, args.interval)
@@ -133,8 +132,16 @@ def start_command(args: argparse.Namespace) -> int:
     if any(learner.cluster == EMBEDDED for learner in learners):
         print(ISOLATION)
 
-    def start(learner: Learner):
-        return start_lab(learner_cluster(learner, read_only=False), labs[learner.lab_of(default)], force=args.force)
+    def start(learner: Learner) -> Started:
+        """The lab's start on the learner's cluster; never over their work since a start unless --force."""
+        worked_on = []
+        started = start_lab(learner_cluster(learner, read_only=False), labs[learner.lab_of(default)],
+                            force=args.force, go_on=lambda lab: worked_on.append(lab) or args.force)
+        if started is None:
+            raise DcalabError(f"The nodes of {learner.name} hold their work on the lab {worked_on[0]} since its "
+                              "start: nothing is changed.", f"Start them anew, removing it: dcalab class reset "
+                              f"{learner.name} --roster {args.roster} (or class start --force for everyone).")
+        return started
 
     def started(done: Done) -> str:
         how = "on nodes made anew" if done.value.recreated else "on the nodes as they were"
@@ -168,7 +175,7 @@ def stop_command(args: argparse.Namespace) -> int:
 def reset_command(args: argparse.Namespace) -> int:
     roster, default, labs, learners = _class(args, args.lab)
 
-    def reset(learner: Learner):
+    def reset(learner: Learner) -> Started:
         return start_lab(learner_cluster(learner, read_only=False), labs[learner.lab_of(default)], force=True)
 
     return in_turn(args, _chosen(roster, learners, args.learners), "back to the lab's start", reset,
@@ -240,7 +247,8 @@ def add_class_parser(commands: argparse._SubParsersAction) -> None:
     lab_argument(start)
     roster_option(start)
     parallel_option(start)
-    start.add_argument("--force", action="store_true", help="on SSH hosts: remove what other labs left first")
+    start.add_argument("--force", action="store_true", help="start clusters that hold a learner's work since a start "
+                       "too (removing it), and on SSH hosts remove what other labs left first")
     start.set_defaults(handler=start_command)
 
     stop = actions.add_parser("stop", help="remove these learners' embedded clusters, the others untouched")

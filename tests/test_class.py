@@ -345,16 +345,19 @@ def test_class_start_says_what_embedded_nodes_share_and_names_the_learner_whose_
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     started = []
 
-    def start_lab(cluster: str, lab, force: bool) -> Started:
+    def start_lab(cluster: str, lab, force: bool, go_on=None) -> Started | None:
         if cluster == "ben":
             raise DcalabError("The ssh cluster cannot reach master.", "Check that it runs.")
+        if cluster == "dot" and go_on is not None and not go_on("orchestration"):  # dot's work since a start
+            return None
         started.append((cluster, lab.id, force))
         return Started(lab.id, 1.0, cluster == "ann", {"worker1": ["container old"]} if cluster == "cy" else {})
 
     monkeypatch.setattr(class_cli, "start_lab", start_lab)
     monkeypatch.setattr(class_cli, "learner_cluster", lambda learner, read_only: learner.name)
     path = roster(tmp_path, '[[learners]]\nname = "ann"\n[[learners]]\nname = "ben"\nssh_config = "alice.ssh"\n'
-                            '[[learners]]\nname = "cy"\nssh_config = "alice.ssh"\n')
+                            '[[learners]]\nname = "cy"\nssh_config = "alice.ssh"\n'
+                            '[[learners]]\nname = "dot"\nssh_config = "alice.ssh"\n')
     assert main(["class", "start", "registry", "--roster", str(path), "--parallel", "3"]) == 1
     printed = capsys.readouterr()
     said = printed.err  # the progress lines, beside those of each learner's start
@@ -364,10 +367,13 @@ def test_class_start_says_what_embedded_nodes_share_and_names_the_learner_whose_
     assert re.search(r"ann: the lab registry is ready, on nodes made anew \(\d+\.\d s\)", said)
     assert "cy: the lab registry is ready, on the nodes as they were; left from other labs (kept; --force removes " \
            "them): worker1: container old" in said
-    assert printed.out.rstrip().endswith("Done for 2 of 3 learners; failed: ben.")
+    assert (f"dot: FAILED, The nodes of dot hold their work on the lab orchestration since its start: nothing is "
+            f"changed. Start them anew, removing it: dcalab class reset dot --roster {path} (or class start --force "
+            "for everyone).") in said
+    assert printed.out.rstrip().endswith("Done for 2 of 4 learners; failed: ben, dot.")
     assert sorted(started) == [("ann", "registry", False), ("cy", "registry", False)]
-    assert main(["class", "reset", "cy", "--roster", str(path), "--lab", "registry"]) == 0
-    assert started[-1] == ("cy", "registry", True) and len(started) == 3  # cy alone, from a clean start
+    assert main(["class", "reset", "dot", "--roster", str(path), "--lab", "registry"]) == 0
+    assert started[-1] == ("dot", "registry", True) and len(started) == 3  # dot alone, from a clean start
     with pytest.raises(DcalabError, match="has no learner called 'zoe'"):
         class_cli.reset_command(class_cli_args(path, "zoe"))
 
