@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from dcalab import history
 from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.class_cli import add_class_parser
 from dcalab.coverage import coverage, coverage_lines
 from dcalab.dca import CORRECT
 from dcalab.errors import DcalabError, HistoryError, warn
@@ -33,7 +34,7 @@ from dcalab.watch import INTERVAL, watch
 
 HISTORY_LIMIT = 20  # runs `dcalab history` lists unless told
 T = TypeVar("T")
-INTERACTIVE = {"quiz", "exam", "watch", "shell"}  # the commands Ctrl-C stops
+INTERACTIVE = {"quiz", "exam", "watch", "shell", "class"}  # the commands Ctrl-C stops
 HTML_WIDTH = 100  # the result lines of a review page, as on a wide terminal
 
 
@@ -212,8 +213,9 @@ def history_command(args: argparse.Namespace) -> int:
     for run in shown:
         since = run.started.removeprefix(run.finished[:11])  # the time alone on the day it finished
         watched = f"  best {run.best}, watched from {since}" if run.started else ""
+        learner = f"  learner {run.learner}" if run.learner else ""  # a class's grade (dcalab class)
         print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<{subject_width}} {run.mode:<11} "
-              f"{run.backend:<9} {run.score:>3}/{run.max_score}{watched}")
+              f"{run.backend:<9} {run.score:>3}/{run.max_score}{watched}{learner}")
     labs = {record.subject: record for record in lab_records(None, args.lab)}
     for subject in sorted({run.subject for run in shown}):
         head = f"{labs[subject].summary()}\n  task" if subject in labs else f"{subject}: item"
@@ -350,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_quiz_parser(commands)
     add_exam_parser(commands)
+    add_class_parser(commands)
     return parser
 
 

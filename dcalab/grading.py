@@ -70,6 +70,11 @@ class TaskResult:
         return "\n".join([head, *body])
 
 
+def verdicts(results: dict[str, TaskResult]) -> dict[str, tuple[str, int]]:
+    """Each task's verdict and points: what a watch compares from one grade to the next."""
+    return {task: (result.status, result.score) for task, result in results.items()}
+
+
 def grade_task(task: Task, results: dict[str, Verdict | dict[str, Verdict]], notes: list[str]) -> TaskResult:
     """Score a task from its sub-checks' verdicts; every declared sub-check must be graded, no other."""
     declared = [check.id for check in task.checks]

@@ -7,7 +7,6 @@ itself, with its verdict rule, is dcalab.session's: this plugin adapts it to pyt
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,7 +23,7 @@ from dcalab.grading import PASS, TaskResult
 from dcalab.lab import CONCEPT, FULL, LAB_FILE, NO_HINTS, Lab, Task, load_lab
 from dcalab.outcome import report_paths, save_grade
 from dcalab.registry_contents import read_contents
-from dcalab.report import print_summary, render_html, results_json
+from dcalab.report import print_summary, render_html, report_json
 from dcalab.session import LabSession
 from dcalab.settings import SSH_CONFIG_ENV
 
@@ -218,10 +217,6 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             print_summary(terminalreporter, lab, results, mode, hints)
 
 
-def _report_json(lab: Lab, results: dict[str, TaskResult], hints: str, elapsed: float) -> str:
-    return json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
-
-
 def _report_html(session: LabSession, mode: str, backend: str, hints: str) -> str:
     """The grade's page; only it shows the lab's registry, so only it pays for reading it."""
     lab = session.lab
@@ -243,7 +238,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
              for option in ("--lab-report-json", "--lab-report-html") if config.getoption(option)}
     history = config.getoption("--lab-history")
     for graded_lab in graded:
-        renders = {"--lab-report-json": partial(_report_json, graded_lab.lab, graded_lab.results, hints, elapsed),
+        renders = {"--lab-report-json": partial(report_json, graded_lab.lab, graded_lab.results, hints, elapsed),
                    "--lab-report-html": partial(_report_html, graded_lab, mode, backend, hints)}
         reports = [(where[graded_lab.lab.id], renders[option]) for option, where in paths.items()]
         save_grade(graded_lab.lab, graded_lab.results, mode, backend, reports, Path(history) if history else None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from functools import cache
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 from dcalab.grading import PASS, TaskResult
 from dcalab.lab import CONCEPT, Lab
@@ -60,6 +63,34 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: str = CONCEPT)
         for task in lab.tasks if task.id in results
     ]
     return {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
+
+
+def report_json(lab: Lab, results: dict[str, TaskResult], hints: str, elapsed: float) -> str:
+    """The text of a grade's JSON report (--lab-report-json): results_json with the grade's time."""
+    return json.dumps({**results_json(lab, results, hints), "execution_time": round(elapsed, 3)}, indent=2)
+
+
+def junit_xml(lab: Lab, results: dict[str, TaskResult], hints: str, elapsed: float) -> str:
+    """The grade as JUnit XML in the shape pytest's --junitxml gives `pytest labs/LAB` (a testcase per task, named
+    after its test function; a task that does not pass is a failure with what it found), for CI dashboards. Only the
+    suite has a time: a session grades its tasks on answers asked together, not one by one."""
+    failures = sum(result.status != PASS for result in results.values())
+    suite = ElementTree.Element("testsuite", name="pytest", errors="0", failures=str(failures), skipped="0",
+                                tests=str(len(results)), time=f"{elapsed:.3f}", hostname=socket.gethostname(),
+                                timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    for task in lab.tasks:
+        if task.id not in results:
+            continue
+        grader = lab.graders[task.id]
+        module = grader.__module__.rpartition(".")[2]
+        case = ElementTree.SubElement(suite, "testcase", classname=f"labs.{lab.id}.{module}", name=grader.__name__)
+        if results[task.id].status != PASS:
+            text = results[task.id].describe(hints)
+            failure = ElementTree.SubElement(case, "failure", message=f"Failed: {text.splitlines()[0]}")
+            failure.text = text
+    root = ElementTree.Element("testsuites", name="pytest tests")
+    root.append(suite)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
 
 
 @cache

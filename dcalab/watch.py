@@ -15,12 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from dcalab.grading import PASS, TaskResult
+from dcalab.grading import verdicts as graded_verdicts
 from dcalab.outcome import save_grade
 from dcalab.report import totals, write_table
 from dcalab.session import LabSession
+
+if TYPE_CHECKING:
+    from _pytest._io.terminalwriter import TerminalWriter
 
 INTERVAL = 1.0  # seconds from the start of one grade to the start of the next
 HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
@@ -34,15 +38,42 @@ def clock(timestamp: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(timestamp))
 
 
-class Watch:
+class Frames:
+    """How a watch draws: each frame written whole, in place on a terminal, else again when something changed."""
+
+    def __init__(self, out: TextIO) -> None:
+        from _pytest._io.terminalwriter import should_do_markup  # here only: every other dcalab command goes without
+
+        self.out = out
+        self.live = out.isatty()  # redraw in place; else print again on each change
+        self.colour = should_do_markup(out)
+
+    def canvas(self) -> tuple[io.StringIO, TerminalWriter]:
+        """A frame's buffer and the writer that draws on it, in the colours of the grade's own table."""
+        from _pytest._io.terminalwriter import TerminalWriter
+
+        buffer = io.StringIO()
+        writer = TerminalWriter(buffer)
+        writer.hasmarkup = self.colour
+        return buffer, writer
+
+    def frame(self) -> str:
+        raise NotImplementedError
+
+    def show(self, changed: bool) -> None:
+        if self.live:  # one write: the terminal never shows half a frame
+            self.out.write(REDRAW + self.frame())
+        elif changed:
+            self.out.write(self.frame() + "\n")
+        self.out.flush()
+
+
+class Watch(Frames):
     """The grades of one watch: what the last one found, what changed and when, the best score."""
 
     def __init__(self, session: LabSession, out: TextIO) -> None:
-        from _pytest._io.terminalwriter import should_do_markup  # here only: every other dcalab command goes without
-
-        self.session, self.out = session, out
-        self.live = out.isatty()  # redraw in place; else print again on each change
-        self.colour = should_do_markup(out)
+        super().__init__(out)
+        self.session = session
         self.started = time.time()
         self.results: dict[str, TaskResult] = {}  # the last complete grade
         self.verdicts: Verdicts = {}
@@ -52,7 +83,7 @@ class Watch:
     def grade(self) -> bool:
         """Grade the lab once; True when the verdicts or the points changed since the last grade."""
         results = dict(self.session.run_all())
-        verdicts = {task: (result.status, result.score) for task, result in results.items()}
+        verdicts = graded_verdicts(results)
         changed = verdicts != self.verdicts
         if changed and self.verdicts:
             lab = self.session.lab
@@ -71,11 +102,8 @@ class Watch:
     def frame(self) -> str:
         """The lab's table, when it was graded and what changed last, and the goal and first hint of the first task
         left."""
-        from _pytest._io.terminalwriter import TerminalWriter  # the colours of the grade's own table
-
-        lab, buffer = self.session.lab, io.StringIO()
-        writer = TerminalWriter(buffer)
-        writer.hasmarkup = self.colour
+        lab = self.session.lab
+        buffer, writer = self.canvas()
         writer.write(f"Watching lab {lab.id}: {lab.title}, on the {self.session.cluster.name} cluster "
                      "(read-only; Ctrl-C stops).\n")
         write_table(writer, lab, self.results, compact=True)
@@ -87,13 +115,6 @@ class Watch:
             writer.write(f"Goal of {left.task.id}: " + left.task.goal.replace("\n", "\n  ") + "\n")
         writer.write(f"Next, {left.task.id}: {left.hint}\n" if left else "Every task passes.\n")
         return buffer.getvalue()
-
-    def show(self, changed: bool) -> None:
-        if self.live:  # one write: the terminal never shows half a frame
-            self.out.write(REDRAW + self.frame())
-        elif changed:
-            self.out.write(self.frame() + "\n")
-        self.out.flush()
 
     def say_end(self, saved: int | None) -> None:
         """The cursor back, and the watch's last line: when, its best and last score, where it is saved."""
@@ -108,6 +129,12 @@ class Watch:
             self.out.write(f"Watched {lab.id} from {clock(self.started)} to {clock(time.time())}: best "
                            f"{self.best}/{maximum}, last {score}/{maximum}.{where}\n")
         self.out.flush()
+
+    def again(self) -> None:
+        self.session.again()
+
+    def close(self) -> None:
+        self.session.cluster.reconnect()
 
     def record(self, history: Path | None) -> int | None:
         """The watch's one history row: its start, best score and last grade."""
@@ -135,12 +162,41 @@ def _handle(signums: tuple[int, ...], handler: Callable | int) -> dict[int, Call
     return {signum: signal.signal(signum, handler) for signum in signums}
 
 
+class Watching(Protocol):
+    """What keep_watching() draws again and again: one learner's lab (Watch) or a class (dcalab.classroom)."""
+
+    live: bool  # on a terminal: redrawn in place
+    out: TextIO
+    results: dict  # the last complete grade; empty when none finished
+
+    def grade(self) -> bool: ...  # grade once; True when a verdict or a score changed
+
+    def show(self, changed: bool) -> None: ...
+
+    @property
+    def all_pass(self) -> bool: ...
+
+    def again(self) -> None: ...  # ready the next grade
+
+    def close(self) -> None: ...  # close the shells
+
+    def record(self, history: Path | None) -> int | None: ...  # the history rows; None when none was saved
+
+    def say_end(self, saved: int | None) -> None: ...
+
+
 def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: float = INTERVAL,
           history: Path | None = None) -> int:
-    """Grade the session's lab again and again and show it: 0 once every task passes (with until_pass), 130 on
-    Ctrl-C, 128 + the signal on SIGTERM or SIGHUP (its terminal closed). Writes one history row (unless no grade
-    finished), however it ends, output gone included, and closes the session's shells."""
-    seen = Watch(session, out)
+    """Grade the session's lab again and again and show it (keep_watching)."""
+    return keep_watching(Watch(session, out), until_pass, interval, history)
+
+
+def keep_watching(seen: Watching, until_pass: bool = False, interval: float = INTERVAL,
+                  history: Path | None = None) -> int:
+    """Grade again and again and show it: 0 once every task passes (with until_pass), 130 on Ctrl-C, 128 + the signal
+    on SIGTERM or SIGHUP (its terminal closed). Writes the history (unless no grade finished), however it ends, output
+    gone included, and closes the shells."""
+    out = seen.out
     code, gone = 130, None
     before = _handle(STOPS, _stop)
     try:
@@ -154,7 +210,7 @@ def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: 
                     code = 0
                     break
                 time.sleep(max(interval - (time.monotonic() - began), 0))
-                session.again()
+                seen.again()
         except KeyboardInterrupt:
             pass
         except Stopped as stopped:
@@ -162,7 +218,7 @@ def watch(session: LabSession, out: TextIO, until_pass: bool = False, interval: 
         except OSError as error:  # the terminal or the pipe it writes to is gone: what it saw is still saved
             code, gone = 1, error
         _handle((signal.SIGINT, *STOPS), signal.SIG_IGN)  # nothing cuts the way out short
-        session.cluster.reconnect()  # close the shells
+        seen.close()
         saved = seen.record(history) if seen.results else None
         if gone is None:
             with contextlib.suppress(OSError):

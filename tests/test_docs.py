@@ -22,7 +22,7 @@ from tests.test_reports import ARTIFACTS, chromium, headless  # noqa: F401 (chro
 
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
-PAGES = ["index", "learner", "trainer", "labs/index", "verdicts", "running", "writing-a-lab", "lab-toml",
+PAGES = ["index", "learner", "trainer", "class", "labs/index", "verdicts", "running", "writing-a-lab", "lab-toml",
          "architecture", "figures"]
 FRESH_MACHINE = [  # the README's two commands for a fresh machine: CI and the engineers run them as they are
     "python3 -m venv .venv && .venv/bin/pip install -q -e . && . .venv/bin/activate && dcalab lab start registry && "

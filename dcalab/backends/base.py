@@ -31,10 +31,11 @@ class NodeStatus:
         return not self.problems
 
 
-def in_parallel(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """function(item) for each item, at once (one thread per item, up to the lab's four nodes); results in order."""
+def in_parallel(function: Callable[[T], R], items: Iterable[T], most: int = 4) -> list[R]:
+    """function(item) for each item, at once (one thread per item, up to `most`: by default the lab's four nodes);
+    results in order."""
     items = list(items)
-    with ThreadPoolExecutor(max_workers=max(min(len(items), 4), 1)) as pool:
+    with ThreadPoolExecutor(max_workers=max(min(len(items), most), 1)) as pool:
         return list(pool.map(function, items))
 
 

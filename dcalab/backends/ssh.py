@@ -1,8 +1,9 @@
 """A lab cluster of hosts reached over SSH (cloud VMs, a class's machines, VMs made elsewhere).
 
 dcalab grades and solves them but does not create or remove them. The hosts are named in an ssh_config
-file (`Host master`, `Host worker1`, ...), given with --lab-ssh-config FILE or $DCALAB_SSH_CONFIG;
-`dcalab cluster ssh-config` prints one for the embedded cluster. Commands run as root through sudo.
+file (`Host master`, `Host worker1`, ...), given with --lab-ssh-config FILE or $DCALAB_SSH_CONFIG (a class's
+learners each with their own: the `ssh_config` option); `dcalab cluster ssh-config` prints one for the embedded
+cluster. Commands run as root through sudo.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from dcalab.topology import topology
 class SshCluster(OverSsh):
     name = "ssh"
 
-    def __init__(self, **options) -> None:  # see Cluster.__init__
+    def __init__(self, ssh_config: str | Path | None = None, **options) -> None:  # see Cluster.__init__
         super().__init__(**options)
-        path = os.environ.get(SSH_CONFIG_ENV)
+        path = str(ssh_config or os.environ.get(SSH_CONFIG_ENV) or "")
         if not path or not Path(path).is_file():
             raise DcalabError(
                 "The ssh cluster needs an ssh_config file with a Host entry for each lab node"
