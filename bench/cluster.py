@@ -3,6 +3,9 @@
     python bench/cluster.py            # from nothing (images rebuilt), cold up (images cached), reset, lab start
     python bench/cluster.py --cached   # skip the from-nothing run
 
+The cold up is measured twice: after `down --purge` (the lab hub filled again) and after `down` (its storage kept).
+A named cluster (--cluster-name) started beside the default one gives what one more learner's cluster costs.
+
 Peak memory is the sum over the cluster's containers of their cgroup's maximum usage, read after a
 pull and a run of alpine on every node.
 """
@@ -18,7 +21,7 @@ from dcalab.engine import ensure_engine
 from dcalab.images import ensure_hub_images
 from dcalab.images.build import OWNER_LABEL
 from dcalab.lab import find_lab
-from dcalab.labnet import CLUSTER_LABEL
+from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
 from dcalab.labrun import run_lab
 from dcalab.start import start_lab
 
@@ -42,8 +45,10 @@ def peak_bytes(container) -> int:
 
 
 def peak_memory_mib(cluster: EmbeddedCluster) -> float:
+    """The cluster's own containers (its nodes; the hub with the default cluster, which holds it)."""
     containers = cluster.client.containers.list(filters={"label": CLUSTER_LABEL})
-    return sum(peak_bytes(container) for container in containers) / 2**20
+    mine = [c for c in containers if c.labels.get(NAME_LABEL, "") == cluster.cluster_name]
+    return sum(peak_bytes(container) for container in mine) / 2**20
 
 
 def remove_images(cluster: EmbeddedCluster) -> None:
@@ -62,8 +67,10 @@ def main() -> None:
         cluster.down()
         remove_images(cluster)
         rows.append(("up from nothing (all images built)", timed(cluster.up), 180.0, "s"))
+    cluster.down(purge=True)
+    rows.append(("cold up after down --purge (hub filled)", timed(cluster.up), 30.0, "s"))
     cluster.down()
-    rows.append(("cold up, images cached", timed(cluster.up), 20.0, "s"))
+    rows.append(("cold up after down (hub storage kept)", timed(cluster.up), 20.0, "s"))
     cluster.host("worker2").check_output("docker pull -q alpine")
     rows.append(("reset of a used cluster (bare nodes)", timed(cluster.reset), 10.0, "s"))
     registry = find_lab("registry")
@@ -73,6 +80,14 @@ def main() -> None:
     for node in ("master", "worker1", "worker2", "registry"):  # some lab work before reading the peak
         cluster.host(node).check_output("docker pull -q alpine && docker run --rm alpine true")
     rows.append(("peak memory of the cluster", peak_memory_mib(cluster), 1536.0, "MiB"))
+    learner = EmbeddedCluster(cluster_name="bench-learner")
+    try:
+        rows.append(("a named cluster beside it: lab start registry", timed(lambda: start_lab(learner, registry)),
+                     20.0, "s"))
+        learner.host("worker2").check_output("docker pull -q alpine && docker run --rm alpine true")
+        rows.append(("peak memory of the named cluster", peak_memory_mib(learner), 1536.0, "MiB"))
+    finally:
+        learner.down()
     print(f"{'figure':<42} {'measured':>10} {'target':>10} {'ratio':>7}")
     for name, value, target, unit in rows:
         print(f"{name:<42} {value:>8.1f} {unit:<3} {target:>6.0f} {unit:<3} {value / target:>6.2f}")

@@ -1,6 +1,7 @@
 """Networks on a node, and what containers on them can resolve and reach (asked from inside the container).
 
->>> shaped(network(host("worker1"), "appnet"), "appnet", "bridge", "172.30.0.0/24", gateway="172.30.0.1").passed
+>>> shaped(network(host("worker1"), "appnet"), "appnet", "bridge", "172.30.0.0/24", "10.10.10.0/24",
+...        gateway="172.30.0.1").passed
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import re
 
 from checks import Verdict, verdict
 from checks.docker_cli import docker_json
-from dcalab.topology import topology
 
 REQUEST_SECONDS = 3  # a request from inside a container: an answer or a clear no, well within a grade's timeout
 # A new task's name reaches the other nodes' embedded DNS by gossip: measured up to about 40 s here after
@@ -26,9 +26,10 @@ def network(host, name: str) -> dict | None:
     return found[0] if found else None
 
 
-def shaped(info: dict | None, name: str, driver: str, subnet: str, gateway: str = "",
+def shaped(info: dict | None, name: str, driver: str, subnet: str, lab_subnet: str, gateway: str = "",
            attachable: bool = False) -> Verdict:
-    """The network has the driver, subnet (and gateway) asked for, and is attachable when that is asked."""
+    """The network has the driver, subnet (and gateway) asked for, and is attachable when that is asked; a subnet
+    found overlapping lab_subnet (the cluster's lab network) is said to."""
     wanted = ([f"attachable {driver}"] if attachable else [driver]) + [f"subnet {subnet}"] + (
         [f"gateway {gateway}"] if gateway else [])
     expected = f"{name}: {', '.join(wanted)}"
@@ -37,7 +38,7 @@ def shaped(info: dict | None, name: str, driver: str, subnet: str, gateway: str 
     pools = (info.get("IPAM") or {}).get("Config") or []
     found = ([f"attachable {info['Driver']}"] if info.get("Attachable") else [info["Driver"]]) + [
         f"subnet {pool.get('Subnet', '?')}" + (f", gateway {pool['Gateway']}" if pool.get("Gateway") else "")
-        + (f" (it overlaps the lab network {topology().subnet})" if overlaps_lab(pool.get("Subnet", "")) else "")
+        + (f" (it overlaps the lab network {lab_subnet})" if overlaps(pool.get("Subnet", ""), lab_subnet) else "")
         for pool in pools]
     right = (info["Driver"] == driver and (info.get("Attachable") or not attachable)
              and any(pool.get("Subnet") == subnet and (not gateway or pool.get("Gateway") == gateway)
@@ -45,10 +46,10 @@ def shaped(info: dict | None, name: str, driver: str, subnet: str, gateway: str 
     return verdict(right, expected, f"{name}: {', '.join(found)}")
 
 
-def overlaps_lab(subnet: str) -> bool:
+def overlaps(subnet: str, lab_subnet: str) -> bool:
     """The subnet shares addresses with the lab network the nodes talk over (their traffic may go astray)."""
     try:
-        return ipaddress.ip_network(subnet, strict=False).overlaps(ipaddress.ip_network(topology().subnet))
+        return ipaddress.ip_network(subnet, strict=False).overlaps(ipaddress.ip_network(lab_subnet))
     except ValueError:  # not an address range (an IPv6 one against the lab's IPv4 is simply False)
         return False
 

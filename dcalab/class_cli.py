@@ -192,8 +192,9 @@ def access_command(args: argparse.Namespace) -> int:
             for node, line in ssh_lines(learner.ssh_config).items():
                 print(f"  {node:<8} {line}")
         else:
-            print(f"{learner.name}: embedded nodes cannot be reached from outside this server yet: a port and a key "
-                  "per learner come with named clusters. On the server: dcalab shell master")
+            named = f" --cluster-name {learner.cluster_name}" if learner.cluster_name else ""
+            print(f"{learner.name}: on this server, dcalab shell NODE{named} (e.g. dcalab shell master{named}); "
+                  "from another machine not yet: dcalab gives no port or key per learner so far.")
     return 0
 
 

@@ -29,12 +29,9 @@ MOST_AT_ONCE = 32  # learners graded at once: a class of 30 in one round
 def learner_cluster(learner: Learner, read_only: bool, timeout: float | None = None) -> Cluster:
     """The cluster of a roster's learner: the one place a class turns an entry into a backend."""
     if learner.cluster == SSH:
-        return get_cluster("ssh", ssh_config=learner.ssh_config, read_only=read_only, timeout=timeout)
-    if learner.cluster_name:  # named embedded clusters are issue 29, item 1
-        raise DcalabError(f"The embedded cluster {learner.cluster_name} of {learner.name} needs named clusters, which "
-                          "this dcalab does not have yet.",
-                          "Give the learner the default embedded cluster (no cluster_name) or an ssh_config.")
-    return get_cluster("embedded", read_only=read_only, timeout=timeout)
+        return get_cluster("ssh", ssh_config=learner.ssh_config, read_only=read_only, timeout=timeout,
+                           cluster_name="")
+    return get_cluster("embedded", cluster_name=learner.cluster_name or "", read_only=read_only, timeout=timeout)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from dcalab import history
-from dcalab.backends import BACKENDS, NodeStatus, get_cluster
+from dcalab.backends import BACKENDS, Cluster, NodeStatus, get_cluster
 from dcalab.class_cli import add_class_parser
 from dcalab.coverage import coverage, coverage_lines
 from dcalab.dca import CORRECT
@@ -27,7 +27,7 @@ from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.quiz.terminal import wrap
 from dcalab.session import LabSession
-from dcalab.settings import VAGRANT_PROVIDERS
+from dcalab.settings import CLUSTER_ENV, VAGRANT_PROVIDERS, cluster_name
 from dcalab.shown import shown
 from dcalab.start import start_lab
 from dcalab.watch import INTERVAL, watch
@@ -55,7 +55,7 @@ def cluster_command(args: argparse.Namespace) -> int:
         if args.cluster != "vagrant":
             raise DcalabError("--provider chooses a Vagrant provider.", "Add --cluster vagrant.")
         os.environ["VAGRANT_DEFAULT_PROVIDER"] = args.provider  # Vagrant's own setting, read by the backend too
-    cluster = get_cluster(args.cluster)
+    cluster = _cluster(args)
     if args.action in ("up", "reset"):
         cluster.up() if args.action == "up" else cluster.reset()
         code = _print_status(cluster.status())
@@ -66,7 +66,10 @@ def cluster_command(args: argparse.Namespace) -> int:
     if args.action == "ssh-config":
         print(cluster.ssh_config(), end="")
         return 0
-    cluster.down()
+    if args.purge and args.cluster != "embedded":
+        raise DcalabError("--purge removes the embedded cluster's lab hub storage.", "Leave it out, or add "
+                          "--cluster embedded.")
+    cluster.down(purge=True) if args.purge else cluster.down()
     if args.engine:
         from dcalab import engine, libvirt_host  # here only: most commands need neither the Docker SDK nor libvirt
 
@@ -74,12 +77,12 @@ def cluster_command(args: argparse.Namespace) -> int:
             print("Stopped the Docker engine dcalab had started.")
         if libvirt_host.stop_libvirt():
             print("Stopped the libvirt daemons dcalab had started.")
-    print(f"The {cluster.name} cluster is removed.")
+    print(f"The {cluster.name} cluster{' ' + cluster.cluster_name if cluster.cluster_name else ''} is removed.")
     return 0
 
 
 def shell_command(args: argparse.Namespace) -> int:
-    command = get_cluster(args.cluster).shell_command(args.node)
+    command = _cluster(args).shell_command(args.node)
     os.execvp(command[0], command)
     return 1  # not reached: exec replaces this process
 
@@ -92,6 +95,8 @@ def lab_command(args: argparse.Namespace) -> int:
     lab = find_lab(args.lab)
     if args.action == "start":
         return _start_lab(lab, args)
+    if cluster_name(args.cluster_name):  # a named cluster's addresses, as its learner types them
+        lab = lab.localized(_cluster(args, read_only=True).topology)
     progress = {entry.item: entry for entry in _from_history(lambda: history.progress(lab.id), [], "progress")}
     print(f"Lab {lab.id}: {lab.title} ({lab.points} points, pass mark {lab.pass_mark} %)")
     print(f"Start it: dcalab lab start {lab.id}" + (f" (it starts where {lab.start.after_lab} ends)"
@@ -143,7 +148,7 @@ def _list_objectives() -> int:
 
 def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
     asking = sys.stdin.isatty() and not args.yes  # CI, scripts and the README's command go on as asked
-    started = start_lab(get_cluster(args.cluster), lab, force=args.force, go_on=_remove_work if asking else None)
+    started = start_lab(_cluster(args), lab, force=args.force, go_on=_remove_work if asking else None)
     if started is None:
         print(f"Nothing changed. Start it when you are done: dcalab lab start {lab.id}")
         return 1
@@ -168,7 +173,7 @@ def _remove_work(worked_on: str) -> bool:
 
 def watch_command(args: argparse.Namespace) -> int:
     lab = find_lab(args.lab or _last_graded_lab())
-    return watch(LabSession(lab, get_cluster(args.cluster, read_only=True)), sys.stdout, args.until_pass,
+    return watch(LabSession(lab, _cluster(args, read_only=True)), sys.stdout, args.until_pass,
                  args.interval)
 
 
@@ -283,6 +288,14 @@ def review_command(args: argparse.Namespace) -> int:
 def _cluster_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cluster", "--backend", dest="cluster", default="embedded", choices=sorted(BACKENDS),
                         help="the lab cluster (default embedded)")
+    parser.add_argument("--cluster-name", metavar="NAME", help=f"with --cluster embedded: one of many clusters on "
+                        f"this engine, its nodes dcalab-NAME-master and so on (default: ${CLUSTER_ENV}, else the "
+                        "unnamed cluster)")
+
+
+def _cluster(args: argparse.Namespace, **options) -> Cluster:
+    """The cluster the command line chose (--cluster, --cluster-name)."""
+    return get_cluster(args.cluster, cluster_name=args.cluster_name, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -297,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with down: also stop the Docker engine and libvirt daemons dcalab started (never others)",
     )
+    cluster.add_argument("--purge", action="store_true", help="with down: also remove the lab hub's images, "
+                         "which the next `up` then fills again (kept by default: a cold start is quicker)")
     cluster.add_argument("--provider", choices=VAGRANT_PROVIDERS, help="with --cluster vagrant: the Vagrant provider "
                          "(default: $VAGRANT_DEFAULT_PROVIDER or docker)")
     cluster.set_defaults(handler=cluster_command)

@@ -27,6 +27,9 @@ from dcalab.progress import step
 HUB_CONTAINER = "dcalab-hub"
 SEED_CONTAINER = "dcalab-hub-seed"
 HUB_VOLUME = "dcalab-hub-data"
+# made (empty) once HUB_VOLUME holds exactly what was pushed, labelled with the seed digest: the storage is kept
+# across `dcalab cluster down` (unless --purge) and serves the next hub without being filled again
+SEEDED_VOLUME = "dcalab-hub-seeded"
 ROLE_LABEL = "org.dcalab.role"
 SEEDED_LABEL = "org.dcalab.seeded"
 PLACEMENT_LABEL = "org.dcalab.hub-placement"  # the lab network, or the host address VMs reach it on
@@ -89,12 +92,13 @@ def check_seeded(pushed: dict[str, str], stored: dict[str, str]) -> None:
         )
 
 
-def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, str]) -> None:
+def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, str], digest: str) -> None:
     """Push every served image as library/<name>:<tag> into a new hub storage volume, then check that the
-    storage serves exactly those tags with the digests pushed."""
+    storage serves exactly those tags with the digests pushed; then mark it seeded with `digest`."""
     _remove_container(client, SEED_CONTAINER)
-    with contextlib.suppress(NotFound):
-        client.volumes.get(HUB_VOLUME).remove(force=True)
+    for volume in (SEEDED_VOLUME, HUB_VOLUME):  # the marker first: a seed cut short leaves no storage called seeded
+        with contextlib.suppress(NotFound):
+            client.volumes.get(volume).remove(force=True)
     client.volumes.create(HUB_VOLUME, labels={**labels, ROLE_LABEL: "hub-data"})  # `cluster down` removes it
     seeder = client.containers.run(
         REGISTRY_TAG,
@@ -121,8 +125,18 @@ def seed(client: docker.DockerClient, served: list[HubImage], labels: dict[str, 
         seeder.stop(timeout=5)  # nothing can write to the storage from here on
         archive, _ = seeder.get_archive(TAGS_IN_STORAGE)
         check_seeded(pushed, tags_in_storage(b"".join(archive)))
+        client.volumes.create(SEEDED_VOLUME, labels={**labels, ROLE_LABEL: "hub-seeded", SEEDED_LABEL: digest})
     finally:
         seeder.remove(force=True)
+
+
+def kept_seed(client: docker.DockerClient) -> str:
+    """The seed digest of a hub storage filled whole and kept (across `cluster down`); "" when there is none."""
+    try:
+        client.volumes.get(HUB_VOLUME)
+        return client.volumes.get(SEEDED_VOLUME).attrs.get("Labels", {}).get(SEEDED_LABEL, "")
+    except NotFound:
+        return ""
 
 
 def _remove_container(client: docker.DockerClient, name: str) -> None:

@@ -11,15 +11,17 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from dcalab.dca import DOMAINS
 from dcalab.errors import DcalabError, LabFileError
 from dcalab.objectives import OBJECTIVES_PATH, Objective, study_guide
-from dcalab.topology import topology
+from dcalab.topology import Topology, topology
 
+T = TypeVar("T")
 LAB_FILE = "lab.toml"
 # On master: the labs whose start dcalab applied to these nodes, one per line (a lab that starts where another
 # ends lists both); `dcalab cluster up` makes nodes without it.
@@ -119,6 +121,11 @@ class Lab:
     folder: Path = field(compare=False)
     start: Start = Start((), ())
     report: ReportRegistry | None = None  # lab.toml's [report]: the registry the HTML report browses
+
+    def localized(self, topo: Topology) -> Lab:
+        """The lab as a cluster's learner reads and runs it: the default cluster's addresses in its text, hints,
+        settings and start steps written as the cluster's (a named cluster has a lab network of its own)."""
+        return self if topo.subnet == topology().subnet else _localized(self, topo.localize)
 
     def task(self, task_id: str) -> Task:
         for task in self.tasks:
@@ -245,6 +252,22 @@ COMMAND_LINE = re.compile(
     r"|(?<![\w./-])--?[A-Za-z][\w-]*"  # an option: --publish, -p
 )
 REGISTRY_ADDRESS = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?")  # host or host:port, no scheme
+
+
+def _localized(item: T, text: Callable[[str], str]) -> T:
+    """A frozen dataclass with `text` applied to every string in it, its dataclasses, tuples and dicts."""
+    def convert(value):
+        if isinstance(value, str):
+            return text(value)
+        if is_dataclass(value):
+            return _localized(value, text)
+        if isinstance(value, tuple):
+            return tuple(convert(part) for part in value)
+        if isinstance(value, dict):
+            return {key: convert(part) for key, part in value.items()}
+        return value
+
+    return replace(item, **{part.name: convert(getattr(item, part.name)) for part in fields(item) if part.init})
 
 
 def command_line(text: str) -> str:

@@ -6,6 +6,7 @@ Everything it creates carries the label org.dcalab.cluster=embedded, so `dcalab 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from pathlib import Path
 
@@ -21,10 +22,21 @@ from dcalab.images import ensure_hub_images, ensure_node_image
 from dcalab.pki import LabPki, ensure_lab_pki, ensure_lab_ssh_key
 from dcalab.progress import step
 from dcalab.settings import image_source
-from dcalab.topology import topology
+from dcalab.topology import Topology, topology
 
 CLUSTER_LABEL = "org.dcalab.cluster"
+NAME_LABEL = "org.dcalab.cluster-name"  # a named embedded cluster's name (absent on the default cluster's parts)
 LABELS = {CLUSTER_LABEL: "embedded", "org.dcalab.owner": "dcalab"}
+NAMED_SUBNETS = (f"10.10.{third}.0/24" for third in range(11, 255))  # a named cluster's lab network: the first free
+
+
+def named_labels(name: str) -> dict[str, str]:
+    """The labels of what dcalab makes for a cluster: the named cluster's name on it too."""
+    return {**LABELS, NAME_LABEL: name} if name else LABELS
+
+
+def network_name(name: str) -> str:
+    return f"dcalab-{name}-lab" if name else topology().network
 
 
 class LabNetwork:
@@ -80,20 +92,26 @@ class LabNetwork:
                     f"Remove or rename it (docker network rm {topo.network}), then: dcalab cluster up",
                 )
             return
-        wanted = ipaddress.ip_network(topo.subnet)
+        user = self.subnet_user(topo.subnet)
+        if user:
+            raise DcalabError(f"The lab's address range {topo.subnet} is already used by the Docker network {user}.",
+                              f"Remove that network (docker network rm {user}), then run: dcalab cluster up")
+        self._create_network(topo, LABELS)
+
+    def subnet_user(self, subnet: str) -> str:
+        """The Docker network whose addresses overlap `subnet`, or ""."""
+        wanted = ipaddress.ip_network(subnet)
         for other in self.client.networks.list():
             for pool in (other.attrs.get("IPAM") or {}).get("Config") or []:
-                subnet = pool.get("Subnet", "")
-                if ":" not in subnet and subnet and ipaddress.ip_network(subnet).overlaps(wanted):
-                    raise DcalabError(
-                        f"The lab's address range {topo.subnet} is already used by the Docker network {other.name}.",
-                        f"Remove that network (docker network rm {other.name}), then run: dcalab cluster up",
-                    )
+                used = pool.get("Subnet", "")
+                if ":" not in used and used and ipaddress.ip_network(used).overlaps(wanted):
+                    return other.name
+        return ""
+
+    def _create_network(self, topo: Topology, labels: dict[str, str]) -> None:
         try:
             self.client.networks.create(
-                topo.network,
-                driver="bridge",
-                labels=LABELS,
+                topo.network, driver="bridge", labels=labels,
                 ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=topo.subnet, gateway=topo.gateway)]),
             )
         except APIError as error:
@@ -101,6 +119,39 @@ class LabNetwork:
                 f"Docker could not create the lab network {topo.subnet}: {error.explanation}",
                 "Free that address range on this machine, then run: dcalab cluster up",
             ) from error
+
+    # -- named clusters -----------------------------------------------------------------------
+    def named_topology(self, name: str) -> Topology | None:
+        """A named cluster's nodes and addresses, read from its lab network; None when it has none yet."""
+        try:
+            network = self.client.networks.get(network_name(name))
+        except NotFound:
+            return None
+        pools = (network.attrs.get("IPAM") or {}).get("Config") or [{}]
+        return topology().renumbered(network.name, pools[0].get("Subnet", ""))
+
+    def ensure_named_network(self, name: str) -> Topology:
+        """A named cluster's own lab network, on the first free 10.10.K.0/24 (K from 11), with the hub on it."""
+        found = self.named_topology(name)
+        if found is None:
+            subnet = next((subnet for subnet in NAMED_SUBNETS if not self.subnet_user(subnet)), None)
+            if subnet is None:
+                raise DcalabError("Every address range dcalab gives named clusters (10.10.11.0/24 to 10.10.254.0/24) "
+                                  "is taken on this machine.", "Remove a cluster: dcalab cluster down --cluster-name "
+                                  "NAME")
+            found = topology().renumbered(network_name(name), subnet)
+            self._create_network(found, named_labels(name))
+        if image_source() == "offline":
+            self.connect_hub(found)
+        return found
+
+    def connect_hub(self, topo: Topology) -> None:
+        """The lab hub on a named cluster's network too, at that network's hub address under the same names."""
+        current = hub.hub_container(self.client)
+        if current is None or topo.network in current.attrs["NetworkSettings"]["Networks"]:
+            return
+        self.client.api.connect_container_to_network(current.id, topo.network, ipv4_address=topo.hub_ip,
+                                                     aliases=[topo.hub_fqdn, *topo.hub_aliases])
 
     # -- hub ------------------------------------------------------------------------------------
     def ensure_hub(self, pki: LabPki, host_address: str = "") -> None:
@@ -116,14 +167,28 @@ class LabNetwork:
                 with step("Starting the lab hub"):
                     current.start()
             return
-        seeded = current is not None and current.labels.get(hub.SEEDED_LABEL) == wanted[hub.SEEDED_LABEL]
+        seeded = hub.kept_seed(self.client) == wanted[hub.SEEDED_LABEL]
+        named = []  # the named clusters' networks the hub was on: the new hub joins them again
         if current is not None:
+            named = [self.named_topology(name) for name in self._named_clusters_on(current)]
             current.remove(force=True)
         if not seeded:
-            hub.seed(self.client, served, LABELS)
+            hub.seed(self.client, served, LABELS, wanted[hub.SEEDED_LABEL])
         with step("Starting the lab hub"):
             hub.create_hub(self.client, pki, {**LABELS, hub.ROLE_LABEL: "hub", **wanted}, topo.network, topo.hub_ip,
                            [topo.hub_fqdn, *topo.hub_aliases], host_address)
+            for named_topo in named:
+                if named_topo is not None:
+                    self.connect_hub(named_topo)
+
+    def _named_clusters_on(self, container) -> list[str]:
+        """The named clusters whose lab networks a container (the hub) is on."""
+        found = []
+        for endpoint in container.attrs["NetworkSettings"]["Networks"].values():
+            with contextlib.suppress(NotFound):
+                labels = self.client.networks.get(endpoint["NetworkID"]).attrs.get("Labels") or {}
+                found += [labels[NAME_LABEL]] if labels.get(NAME_LABEL) else []
+        return found
 
     def hub_ca_for_vms(self) -> Path:
         """Before VMs are made: the engine, a free lab address range and the lab CA the VMs will trust."""

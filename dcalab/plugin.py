@@ -25,7 +25,7 @@ from dcalab.outcome import report_paths, save_grade
 from dcalab.registry_contents import read_contents
 from dcalab.report import print_summary, render_html, report_json
 from dcalab.session import LabSession
-from dcalab.settings import SSH_CONFIG_ENV
+from dcalab.settings import CLUSTER_ENV, SSH_CONFIG_ENV
 
 SESSIONS = pytest.StashKey[dict]()  # lab id -> LabSession
 LABS = pytest.StashKey[dict]()  # folder -> Lab
@@ -37,6 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dcalab")
     group.addoption("--cluster", default="embedded", choices=sorted(BACKENDS),
                     help="the lab cluster to grade or solve on (default: embedded)")
+    group.addoption("--cluster-name", metavar="NAME", help=f"with --cluster=embedded: the named cluster to grade or "
+                    f"solve on (default: ${CLUSTER_ENV}, else the unnamed cluster)")
     group.addoption("--lab-mode", default="grade", choices=["grade", "solve"],
                     help="grade (read-only, default) or solve each task, then grade it")
     group.addoption("--lab-report-json", metavar="PATH", help="write the grade as JSON (Gradescope results.json shape)")
@@ -89,7 +91,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         cluster = _cluster(config)
     except DcalabError:  # the fixture reports it
         return
-    plan = plan_file(cluster.name, labs, cluster.user)
+    plan = plan_file(cluster.identity, labs, cluster.user)
     pool = ThreadPoolExecutor(max_workers=1)
     config.stash[EARLY] = cluster, plan, pool.submit(cluster.prefetch, load_plan(plan))
     pool.shutdown(wait=False)  # its thread ends with the prefetch; the fixture takes the result (or the error)
@@ -99,7 +101,7 @@ def _cluster(config: pytest.Config) -> Cluster:
     """The cluster chosen on the command line: read-only unless solving."""
     return get_cluster(config.getoption("--cluster"), transport=config.getoption("--lab-transport"),
                        read_only=config.getoption("--lab-mode") != "solve", timeout=config.getoption("--lab-timeout"),
-                       user=config.getoption("--lab-user"))
+                       user=config.getoption("--lab-user"), cluster_name=config.getoption("--cluster-name"))
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +120,7 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
     else:
         cluster = _cluster(config)
     selected = _selected_tasks(request.session)
-    plan = plan_file(cluster.name, {lab.id for lab, _ in selected}, cluster.user)
+    plan = plan_file(cluster.identity, {lab.id for lab, _ in selected}, cluster.user)
     if solving and any(task.read_nodes for _, task in selected):
         try:
             cluster.up()

@@ -29,12 +29,12 @@ from pathlib import Path
 
 from dcalab.errors import DcalabError
 from dcalab.lab import Lab, find_lab
-from dcalab.settings import state_dir, write_whole
+from dcalab.settings import CLUSTER_NAME, state_dir, write_whole
 from dcalab.topology import topology
 
 EMBEDDED, SSH = "embedded", "ssh"
 # What docker accepts in a container's name (dcalab-NAME-master); a learner's name also names their files.
-VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+VALID_NAME = CLUSTER_NAME
 LEARNER_KEYS = {"name", "cluster", "cluster_name", "ssh_config", "lab"}
 # Ansible's connection variables and the ssh_config keyword each becomes
 INVENTORY_KEYS = {"ansible_host": "HostName", "ansible_user": "User", "ansible_port": "Port",

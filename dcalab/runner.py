@@ -10,7 +10,7 @@ from dcalab.backends.base import Cluster, in_parallel
 from dcalab.errors import GraderDefect
 from dcalab.grading import TaskResult, grade_task
 from dcalab.lab import Lab, Task
-from dcalab.topology import topology
+from dcalab.topology import Topology
 
 SETTLE_INTERVAL = 0.5  # seconds between two looks at something that settles
 
@@ -31,15 +31,19 @@ class TaskRun:
                                f"Add {node!r} to the task's nodes or reads in {self.lab.folder}/lab.toml.")
         return self.cluster.host(node)
 
-    @staticmethod
-    def fqdn(node: str) -> str:
-        return topology().node(node).fqdn
+    def fqdn(self, node: str) -> str:
+        return self.topology.node(node).fqdn
+
+    @property
+    def topology(self) -> Topology:
+        """The cluster's node names and addresses (a named cluster has its own lab network)."""
+        return self.cluster.topology
 
     @property
     def manager_address(self) -> str:
         """Where the lab's swarm leader listens (its first manager in [start])."""
         leader = self.lab.start.managers[0] if self.lab.start.managers else "master"
-        return f"{topology().node(leader).ip}:{topology().swarm_port}"
+        return f"{self.topology.node(leader).ip}:{self.topology.swarm_port}"
 
     def each(self, action: Callable) -> dict:
         """Run action(host) on every node of the task in parallel; results by node."""

@@ -36,7 +36,8 @@ class LabSession:
     """A lab graded (or solved, then graded) on a cluster; the cluster's shells stay open between runs."""
 
     def __init__(self, lab: Lab, cluster: Cluster, solving: bool = False, debug: bool = False) -> None:
-        self.lab, self.cluster, self.solving, self.debug = lab, cluster, solving, debug
+        # the lab as this cluster's learner reads it: a named cluster's addresses in its text and hints
+        self.lab, self.cluster, self.solving, self.debug = lab.localized(cluster.topology), cluster, solving, debug
         self.results: dict[str, TaskResult] = {}  # the tasks run, in the order they ran
         self._quiet: dict[str, TaskResult] = {}  # prerequisites graded only to decide BLOCKED
         self._reachable: dict[str, str] = {}  # node -> "" or why the harness cannot reach it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shlex
 import tempfile
 from pathlib import Path
@@ -14,6 +15,8 @@ IMAGE_SOURCES = ("offline", "dockerhub")
 NODE_SUITES = ("bookworm", "trixie")  # Debian releases the node image can be built on; the first by default
 SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"  # the ssh_config naming the nodes, for --cluster=ssh
 VAGRANT_PROVIDERS = ("docker", "libvirt", "virtualbox")  # the providers the Vagrantfile knows
+CLUSTER_ENV = "DCALAB_CLUSTER"  # the named cluster to use when --cluster-name is not given
+CLUSTER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")  # what a container name may hold, kept short
 
 
 def state_dir() -> Path:
@@ -54,6 +57,16 @@ def _choice(variable: str, choices: tuple[str, ...], what: str) -> str:
     if value not in choices:
         raise DcalabError(f"{variable}={value!r} is not {what} dcalab knows.", f"Use one of: {', '.join(choices)}.")
     return value
+
+
+def cluster_name(given: str | None = None) -> str:
+    """The named cluster chosen (--cluster-name, else $DCALAB_CLUSTER); "" is the default, unnamed cluster."""
+    name = os.environ.get(CLUSTER_ENV, "") if given is None else given
+    if name and not CLUSTER_NAME.fullmatch(name):
+        raise DcalabError(f"{name!r} cannot name a cluster: its containers are called dcalab-NAME-master and so on.",
+                          "Use letters, digits, '-', '_' or '.', starting with a letter or digit, at most 40 "
+                          "characters (e.g. --cluster-name alice).")
+    return name
 
 
 def image_source() -> str:

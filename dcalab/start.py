@@ -16,7 +16,6 @@ from dcalab.grading import PASS
 from dcalab.lab import START_STATE, STARTED_LABS, Lab, Start, find_lab
 from dcalab.progress import step
 from dcalab.session import LabSession
-from dcalab.topology import topology
 
 # What a lab may leave on a node, one line each, and how --force removes it (with the swarm itself: secrets,
 # node labels, autolock and CA settings live there, and the start forms a new one).
@@ -52,13 +51,13 @@ def form_swarm(cluster: Cluster, start: Start) -> None:
     in_parallel(lambda node: swarm.ensure_outside(cluster.host(node)), start.outside)
     if not start.managers:
         return
-    leader = topology().node(start.managers[0])
+    leader = cluster.topology.node(start.managers[0])
     manager = cluster.host(leader.name)
     swarm.ensure_leader(manager, leader.ip)
-    address = f"{leader.ip}:{topology().swarm_port}"
+    address = f"{leader.ip}:{cluster.topology.swarm_port}"
 
     def join(node: str, role: str) -> None:
-        swarm.ensure_member(manager, address, cluster.host(node), topology().node(node).fqdn, role)
+        swarm.ensure_member(manager, address, cluster.host(node), cluster.topology.node(node).fqdn, role)
 
     for node in start.managers[1:]:  # one manager at a time: raft adds members one by one
         join(node, "manager")
@@ -84,7 +83,7 @@ def apply_start(cluster: Cluster, lab: Lab, _after: tuple[str, ...] = ()) -> Non
     if lab.start.managers or not lab.start.after_lab:
         with step(f"Forming the swarm {lab.id} starts with"):
             form_swarm(cluster, lab.start)
-    for setup in lab.start.steps:
+    for setup in lab.localized(cluster.topology).start.steps:  # a named cluster's addresses in them
         result = cluster.host(setup.node).run(setup.run)
         if result.rc != 0:
             said = (result.stderr or result.stdout).strip()[-300:]
@@ -97,8 +96,9 @@ def apply_start(cluster: Cluster, lab: Lab, _after: tuple[str, ...] = ()) -> Non
 
 def leftovers(cluster: Cluster) -> dict[str, list[str]]:
     """What is on each node that a lab's start does not make: containers, volumes, images, services, daemon.json."""
-    found = in_parallel(lambda node: run_or_raise(cluster.host(node.name), LEFTOVERS).split("\n"), topology().nodes)
-    return {node.name: [line for line in lines if line] for node, lines in zip(topology().nodes, found, strict=True)}
+    nodes = cluster.topology.nodes
+    found = in_parallel(lambda node: run_or_raise(cluster.host(node.name), LEFTOVERS).split("\n"), nodes)
+    return {node.name: [line for line in lines if line] for node, lines in zip(nodes, found, strict=True)}
 
 
 # What docker makes by itself a while after a node joins a swarm: no one's work
@@ -108,8 +108,8 @@ BY_DOCKER = {"network docker_gwbridge", "network ingress"}
 def state_digest(cluster: Cluster) -> str:
     """One digest of what every node holds that a lab's work changes (containers, volumes, images, services,
     networks, daemon.json)."""
-    found = in_parallel(lambda node: run_or_raise(cluster.host(node.name), LEFTOVERS), topology().nodes)
-    kept = [f"{node.name} {line}" for node, lines in zip(topology().nodes, found, strict=True)
+    found = in_parallel(lambda node: run_or_raise(cluster.host(node.name), LEFTOVERS), cluster.topology.nodes)
+    kept = [f"{node.name} {line}" for node, lines in zip(cluster.topology.nodes, found, strict=True)
             for line in lines.split("\n") if line and line not in BY_DOCKER]
     return hashlib.sha256("\n".join(kept).encode()).hexdigest()
 
@@ -141,7 +141,7 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False, go_on: Callable[[
         left = {node: items for node, items in leftovers(cluster).items() if items}
         if force:
             with step("Removing what other labs left on the nodes, and their swarm"):
-                in_parallel(lambda node: run_or_raise(cluster.host(node.name), CLEAN), topology().nodes)
+                in_parallel(lambda node: run_or_raise(cluster.host(node.name), CLEAN), cluster.topology.nodes)
             left = {}
         run_or_raise(cluster.host("master"), "rm -f %s", STARTED_LABS)  # the start applied below is the one now
     apply_start(cluster, lab)

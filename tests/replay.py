@@ -19,6 +19,7 @@ from testinfra.host import Host
 from dcalab.grading import TaskResult
 from dcalab.lab import Lab
 from dcalab.session import LabSession
+from dcalab.topology import topology
 
 RECORDINGS = Path(__file__).parent / "recorded"
 AWAY = "away"  # in a mix of recordings: the node does not answer, as a stopped node
@@ -48,7 +49,7 @@ class ReplayBackend(BaseBackend):
 class ReplayCluster:
     """What LabSession and TaskRun need of a cluster, answered from a recording."""
 
-    name = "replay"
+    name, topology = "replay", topology()  # the recordings were made on the default cluster
 
     def __init__(self, recording: dict[str, dict[str, list] | None]) -> None:
         self.answer_from(recording)

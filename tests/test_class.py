@@ -384,13 +384,14 @@ def class_cli_args(path: Path, *learners: str):
     return build_parser().parse_args(["class", "reset", *learners, "--roster", str(path), "--lab", "registry"])
 
 
-def test_access_hands_out_each_ssh_line_and_says_embedded_nodes_need_named_clusters(tmp_path: Path,
-                                                                                     capsys) -> None:
-    path = roster(tmp_path, '[[learners]]\nname = "alice"\nssh_config = "alice.ssh"\n[[learners]]\nname = "bob"\n')
+def test_access_hands_out_each_ssh_line_and_the_shell_of_each_embedded_cluster(tmp_path: Path, capsys) -> None:
+    path = roster(tmp_path, '[[learners]]\nname = "alice"\nssh_config = "alice.ssh"\n[[learners]]\nname = "bob"\n'
+                            '[[learners]]\nname = "carol"\ncluster_name = "carol"\n')
     assert main(["class", "access", "--roster", str(path)]) == 0
     said = capsys.readouterr().out
     assert f"alice (or: ssh -F {tmp_path}/alice.ssh NODE):\n  master   ssh trainer@192.0.2.10\n" in said
-    assert "bob: embedded nodes cannot be reached from outside this server yet" in said
+    assert "bob: on this server, dcalab shell NODE (e.g. dcalab shell master); from another machine not yet" in said
+    assert "carol: on this server, dcalab shell NODE --cluster-name carol" in said
 
 
 def test_the_class_page_in_headless_chromium(chromium: str, tmp_path: Path,  # noqa: F811 (the fixture)

@@ -111,10 +111,19 @@ def test_shell_opens_a_root_shell_on_a_node(embedded: EmbeddedCluster) -> None:
     shell.expect(pexpect.EOF)
 
 
-def test_down_leaves_nothing_and_a_foreign_network_is_refused(embedded: EmbeddedCluster) -> None:
+def test_down_keeps_only_the_hubs_filled_storage_and_purge_leaves_nothing(embedded: EmbeddedCluster) -> None:
     client = embedded.client
-    embedded.down()
     mine = {"label": f"{CLUSTER_LABEL}=embedded"}
+    filled = client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"]
+    embedded.down()
+    assert client.containers.list(all=True, filters=mine) == []
+    assert client.networks.list(filters=mine) == []
+    assert {volume.name for volume in client.volumes.list(filters=mine)} == {hub.HUB_VOLUME, hub.SEEDED_VOLUME}
+    start_registry(embedded)  # a cold start: the hub comes back on the storage it had, not filled again
+    assert client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"] == filled
+    assert embedded.host("worker1").run("docker pull -q busybox").rc == 0
+    purged = dcalab("cluster", "down", "--purge")
+    assert purged.returncode == 0, purged.stderr
     assert client.containers.list(all=True, filters=mine) == []
     assert client.volumes.list(filters=mine) == []
     assert hub.HUB_VOLUME not in {volume.name for volume in client.volumes.list()}

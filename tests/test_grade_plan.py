@@ -75,7 +75,8 @@ def test_a_corrupt_plan_does_not_stop_a_grade(pytester, tmp_path, monkeypatch) -
 class PlanningCluster:
     """A cluster as the plugin sees it after a grade whose commands went to a node."""
 
-    name, user = "stub", ""
+    name = identity = "stub"
+    user, topology = "", topology()
 
     def prefetch(self, plan: dict[str, list[str]]) -> None:
         pass

@@ -49,6 +49,7 @@ def test_a_tag_another_writer_pushes_while_seeding_is_refused(embedded: Embedded
     client = embedded.client
     monkeypatch.setattr(hub, "HUB_VOLUME", "dcalab-test-hub-data")  # not the running hub's storage
     monkeypatch.setattr(hub, "SEED_CONTAINER", "dcalab-test-hub-seed")
+    monkeypatch.setattr(hub, "SEEDED_VOLUME", "dcalab-test-hub-seeded")
     busybox = HubImage("busybox", ("latest",), BUSYBOX_TAG)
     push = hub._push
 
@@ -65,12 +66,15 @@ def test_a_tag_another_writer_pushes_while_seeding_is_refused(embedded: Embedded
     try:
         monkeypatch.setattr(hub, "_push", push_and_intrude)
         with pytest.raises(DcalabError, match=r"library/ubuntu:latest.*something else wrote"):
-            hub.seed(client, [busybox], LABELS)
+            hub.seed(client, [busybox], LABELS, "digest-1")
+        assert hub.kept_seed(client) == ""  # refused storage is never marked seeded
         monkeypatch.setattr(hub, "_push", push)
-        hub.seed(client, [busybox], LABELS)  # a new volume: the intruder's tag is gone
+        hub.seed(client, [busybox], LABELS, "digest-2")  # a new volume: the intruder's tag is gone
         volume = client.volumes.get("dcalab-test-hub-data")
         assert volume.attrs["Labels"]["org.dcalab.cluster"] == "embedded"
+        assert hub.kept_seed(client) == "digest-2"
     finally:
-        with contextlib.suppress(NotFound):
-            client.volumes.get("dcalab-test-hub-data").remove(force=True)
+        for name in ("dcalab-test-hub-data", "dcalab-test-hub-seeded"):
+            with contextlib.suppress(NotFound):
+                client.volumes.get(name).remove(force=True)
     assert client.containers.list(all=True, filters={"name": "dcalab-test-hub-seed"}) == []

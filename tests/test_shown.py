@@ -32,7 +32,7 @@ def test_an_error_hides_credentials_and_shows_controls_in_every_part() -> None:
 
 
 def test_the_clis_stderr_hides_an_unlock_key(monkeypatch, capsys) -> None:
-    def locked(name: str) -> None:
+    def locked(name: str, **options) -> None:
         raise DcalabError(f"The manager is locked; `docker swarm unlock` takes {KEY}.", f"Or run: echo {KEY}")
 
     monkeypatch.setattr(cli, "get_cluster", locked)

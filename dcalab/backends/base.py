@@ -13,6 +13,9 @@ from testinfra.host import Host
 
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT, ShellBackend, exec_host, shell_host
 from dcalab.errors import DcalabError, EnvironmentFault
+from dcalab.settings import CLUSTER_ENV
+from dcalab.settings import cluster_name as cluster_name_setting
+from dcalab.topology import Topology, topology
 
 T, R = TypeVar("T"), TypeVar("R")
 
@@ -63,15 +66,30 @@ class Cluster(ABC):
     """A lab cluster: master, worker1, worker2 and registry, each running docker."""
 
     name: str
+    named_clusters = False  # only the embedded backend makes many clusters side by side (--cluster-name)
 
     def __init__(self, transport: str = "shell", read_only: bool = False, timeout: float | None = None,
-                 user: str = "") -> None:
+                 user: str = "", cluster_name: str | None = None) -> None:
+        self.cluster_name = cluster_name_setting(cluster_name)  # "" for the default cluster
+        if self.cluster_name and not self.named_clusters:
+            raise DcalabError(f"The {self.name} cluster has no named clusters (--cluster-name, ${CLUSTER_ENV}): its "
+                              "nodes are the hosts it is given.", f"Unset {CLUSTER_ENV}, or use --cluster embedded.")
         self.transport = transport  # "shell": one persistent shell per node; "exec": one process per command
         self.read_only = read_only  # while grading: a command repeated on a node is answered once
         self.timeout = timeout or (GRADE_TIMEOUT if read_only else SOLVE_TIMEOUT)  # per command
         self.user = user  # run node commands as this user instead of root
         self._hosts: dict[str, Host] = {}
         self._fresh = False  # inside fresh(): commands ask the nodes again
+
+    @property
+    def identity(self) -> str:
+        """The backend and, for a named cluster, its name: what keeps one cluster's state from another's."""
+        return f"{self.name}-{self.cluster_name}" if self.cluster_name else self.name
+
+    @property
+    def topology(self) -> Topology:
+        """The nodes' names and addresses in this cluster."""
+        return topology()
 
     @abstractmethod
     def up(self) -> None:

@@ -23,7 +23,7 @@ from dcalab.backends.nsenter import enter_command
 from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.progress import step
 from dcalab.settings import image_source
-from dcalab.topology import Node, topology
+from dcalab.topology import Node, Topology, topology
 
 if TYPE_CHECKING:
     import docker
@@ -44,6 +44,18 @@ def docker_cli() -> str:
 
 class EmbeddedCluster(Cluster):
     name = "embedded"
+    named_clusters = True  # --cluster-name NAME: nodes dcalab-NAME-<node> on their own lab network
+
+    @cached_property
+    def topology(self) -> Topology:
+        """The default cluster's topology, or a named cluster's: read from its lab network (`up` makes it)."""
+        if not self.cluster_name:
+            return topology()
+        found = self.net.named_topology(self.cluster_name)
+        if found is None:
+            raise DcalabError(f"There is no cluster named {self.cluster_name} on this engine.",
+                              f"Make it: dcalab cluster up --cluster-name {self.cluster_name}")
+        return found
 
     @cached_property
     def net(self) -> LabNetwork:
@@ -53,13 +65,21 @@ class EmbeddedCluster(Cluster):
         return LabNetwork()
 
     # -- names -------------------------------------------------------------------------------
-    @staticmethod
-    def container_name(node: str) -> str:
-        return f"dcalab-{topology().node(node).name}"
+    @property
+    def _prefix(self) -> str:
+        return f"dcalab-{self.cluster_name}-" if self.cluster_name else "dcalab-"
 
-    @staticmethod
-    def volume_name(node: str) -> str:
-        return f"dcalab-{node}-docker"
+    def container_name(self, node: str) -> str:
+        return f"{self._prefix}{topology().node(node).name}"
+
+    def volume_name(self, node: str) -> str:
+        return f"{self._prefix}{node}-docker"
+
+    def _ours(self, labels: dict[str, str]) -> bool:
+        """Made by dcalab for this cluster (a named cluster's name on it, or none for the default cluster)."""
+        from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
+
+        return labels.get(CLUSTER_LABEL) == self.name and labels.get(NAME_LABEL, "") == self.cluster_name
 
     def host_spec(self, node: str) -> str:
         return f"docker://{self.user + '@' if self.user else ''}{self.container_name(node)}"
@@ -72,7 +92,7 @@ class EmbeddedCluster(Cluster):
         return "".join(
             f"Host {node.name} {node.fqdn}\n  HostName {node.ip}\n  User root\n  IdentityFile {key}\n"
             "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
-            for node in topology().nodes
+            for node in self.topology.nodes
         )
 
     def pipe_command(self, node: str) -> list[str]:
@@ -140,15 +160,18 @@ class EmbeddedCluster(Cluster):
         self._make_nodes()
 
     def _prepare(self) -> None:
-        """Everything the nodes need but themselves (net.prepare), and the lab's addresses free of Vagrant's."""
+        """Everything the nodes need but themselves (net.prepare; a named cluster's own lab network, with the hub
+        on it), and the lab's addresses free of Vagrant's."""
         self.net.prepare()
         if self.net.nodes_of("vagrant"):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
+        if self.cluster_name:
+            self.__dict__["topology"] = self.net.ensure_named_network(self.cluster_name)
 
     def _make_nodes(self) -> None:
         self.reconnect()  # shells to nodes that were down or recreated start afresh
-        in_parallel(self._ensure_node, topology().nodes)
+        in_parallel(self._ensure_node, self.topology.nodes)
 
     def recreate_nodes(self) -> bool:
         self.reset()
@@ -157,30 +180,46 @@ class EmbeddedCluster(Cluster):
     def remove_nodes(self) -> None:
         """Remove the node containers and their docker volumes; the network and the hub stay."""
         with step("Removing the lab nodes"):
-            in_parallel(self._remove_node, topology().nodes)
+            in_parallel(self._remove_node, self.topology.nodes)
 
-    def down(self) -> None:
+    def down(self, purge: bool = False) -> None:
+        """This cluster's nodes, their volumes and (a named cluster's) lab network. What every cluster shares (the
+        lab hub, the default lab network it is on) goes with the last cluster; the hub's filled storage stays for
+        the next `up` unless `purge`."""
+        from docker.errors import DockerException
+
         from dcalab.engine import answering_client
-        from dcalab.labnet import CLUSTER_LABEL
+        from dcalab.hub import HUB_CONTAINER, HUB_VOLUME, SEEDED_VOLUME
+        from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
 
         client = answering_client()
         if client is None:
             return
-        mine = {"label": f"{CLUSTER_LABEL}={self.name}"}
-        with step("Removing the embedded cluster"):
-            in_parallel(lambda c: c.remove(force=True), client.containers.list(all=True, filters=mine))
-            for volume in client.volumes.list(filters=mine):
-                volume.remove(force=True)
-            for network in client.networks.list(filters=mine):
-                network.remove()
+        embedded = {"label": f"{CLUSTER_LABEL}={self.name}"}
+        containers = client.containers.list(all=True, filters=embedded)
+        last = all(self._ours(c.labels) for c in containers if c.labels.get("org.dcalab.role") == "node")
+        with step(f"Removing the embedded cluster{' ' + self.cluster_name if self.cluster_name else ''}"):
+            in_parallel(lambda c: c.remove(force=True), [
+                c for c in containers if last or (self._ours(c.labels) and c.labels.get("org.dcalab.role") == "node")])
+            hub_storage = (HUB_VOLUME, SEEDED_VOLUME)
+            for volume in client.volumes.list(filters=embedded):
+                if volume.name in hub_storage and not (last and purge):
+                    continue
+                if last or self._ours(volume.attrs.get("Labels") or {}):
+                    volume.remove(force=True)
+            for network in client.networks.list(filters=embedded):
+                labels = network.attrs.get("Labels") or {}
+                if last or (self._ours(labels) and labels.get(NAME_LABEL)):
+                    if not last:  # the hub stays for the other clusters: off this one's network first
+                        with contextlib.suppress(DockerException):
+                            network.disconnect(HUB_CONTAINER, force=True)
+                    network.remove()
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:
         """Create, start or unpause the node (a progress step each); True when its docker answers."""
-        from dcalab.labnet import CLUSTER_LABEL
-
         container = self._container(node)
-        if container is not None and container.labels.get(CLUSTER_LABEL) != self.name:
+        if container is not None and not self._ours(container.labels):
             raise DcalabError(
                 f"A container named {container.name} exists and was not made by dcalab.",
                 f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up",
@@ -213,17 +252,18 @@ class EmbeddedCluster(Cluster):
 
     def _create_node(self, node: Node) -> None:
         from dcalab.images import node_tag
-        from dcalab.labnet import LABELS
+        from dcalab.labnet import named_labels
 
-        topo = topology()
+        topo, labels = self.topology, named_labels(self.cluster_name)
+        node = topo.node(node.name)  # at this cluster's address
         api = self.client.api
         volume = self.volume_name(node.name)
-        self.client.volumes.create(volume, labels=LABELS)
+        self.client.volumes.create(volume, labels=labels)
         container = api.create_container(
             node_tag(),
             name=self.container_name(node.name),
             hostname=node.fqdn,
-            labels={**LABELS, "org.dcalab.role": "node", "org.dcalab.node": node.name},
+            labels={**labels, "org.dcalab.role": "node", "org.dcalab.node": node.name},
             host_config=api.create_host_config(
                 privileged=True,
                 tmpfs={"/run": "", "/run/lock": ""},

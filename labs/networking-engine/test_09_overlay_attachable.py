@@ -8,14 +8,15 @@ NETWORK = "docker network create -d overlay --attachable --subnet 10.20.0.0/24 b
 SERVICE = "docker service create -d -q --name whoami --network backbone --endpoint-mode dnsrr nginx:1.25"
 
 
-def shape(backbone: dict | None) -> Verdict:
-    return networks.shaped(backbone, "backbone", "overlay", "10.20.0.0/24", attachable=True)
+def shape(backbone: dict | None, lab_subnet: str) -> Verdict:
+    return networks.shaped(backbone, "backbone", "overlay", "10.20.0.0/24", lab_subnet, attachable=True)
 
 
 def test_overlay_attachable(task) -> None:
     master, worker2 = task.host("master"), task.host("worker2")
+    lab_subnet = task.topology.subnet
     if task.solving:
-        if not shape(networks.network(master, "backbone")).passed:  # made anew, without what uses it
+        if not shape(networks.network(master, "backbone"), lab_subnet).passed:  # made anew, without what uses it
             run_or_raise(worker2, "docker rm -f probe >/dev/null 2>&1; true")
             # a network removed a moment ago is still there for a while
             run_or_raise(master, "docker service rm whoami >/dev/null 2>&1; docker network rm backbone >/dev/null "
@@ -34,6 +35,6 @@ def test_overlay_attachable(task) -> None:
     settling = (services.endpoint_mode(whoami, "dnsrr").passed and services.running(tasks)
                 and probe is not None and probe["State"]["Running"])
     task.grade({
-        "attachable-overlay": shape(networks.network(master, "backbone")),
+        "attachable-overlay": shape(networks.network(master, "backbone"), lab_subnet),
         "probe-reaches-service": task.until(reaches, networks.GOSSIP_SECONDS) if settling else reaches(),
     })

@@ -5,7 +5,7 @@ from checks import containers, daemon, registry_api, run_or_raise
 
 TASK = "pull-through-cache"
 RUN = ("docker run -d --restart=always --name mirror -p 5001:5000 "
-       "-e REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io --add-host registry-1.docker.io:10.10.10.2 "
+       "-e REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io --add-host registry-1.docker.io:{hub_ip} "
        "-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro registry:2")
 
 
@@ -13,7 +13,7 @@ def test_pull_through_cache(task) -> None:
     registry, worker1, mirror = task.host("registry"), task.host("worker1"), task.settings["mirror"]
     catalog_url = "http://localhost:5001/v2/_catalog"
     if task.solving:
-        containers.ensure(registry, "mirror", RUN)
+        containers.ensure(registry, "mirror", RUN.format(hub_ip=task.topology.hub_ip))
         if daemon.ensure_settings(worker1, {"registry-mirrors": [mirror]})[0]:
             run_or_raise(worker1, "systemctl reload docker && sleep 1")
         if not registry_api.lists_repository(registry_api.get(registry, catalog_url), "library/nginx").passed:
