@@ -20,10 +20,10 @@ from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentatio
 from dcalab.lab import load_lab
 from dcalab.quiz.engine import Session, one_per_fact
 from tests import test_quiz_cli as quiz
+from tests.bank import BANK
 from tests.labrun import LAB
 from tests.test_exam_draw import QUOTAS
 from tests.test_quiz_cli import (
-    BANK,
     CHOICE_PROMPT,
     DOMC_PROMPT,
     HEADER,
