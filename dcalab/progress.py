@@ -104,8 +104,8 @@ def _tick(signum: int, frame: object) -> None:
                 _show(entry)
         if _live():
             _draw()
-    except (OSError, RuntimeError):  # RuntimeError: the tick came inside a write to the same stream; the next draws
-        pass
+    except (OSError, RuntimeError, ValueError):  # inside a write to the same stream (RuntimeError), or a stream
+        pass  # closed meanwhile (ValueError): never an error in whatever the main thread was doing; the next tick draws
     finally:
         _lines.release()
 
