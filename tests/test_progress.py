@@ -27,6 +27,7 @@ from dcalab.session import SAY_SOLVING_AFTER, LabSession
 from dcalab.topology import topology
 from tests import terminal
 from tests.replay import ReplayCluster, mix
+from tests.test_new_lab import LAB_TOML
 
 REGISTRY_LAB = find_lab("registry")
 
@@ -311,3 +312,39 @@ def test_a_program_timing_itself_with_sigalrm_keeps_its_timer_and_the_step_still
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert steps(terminal.getvalue().split(progress.CLEAR)[-1]) == ["Building something: done in N.N s"]
+
+
+SLOW_SOLVE = """
+import time
+from checks import verdict
+TASK = "{task}"
+def test_{task}(task):
+    if task.solving:
+        time.sleep(1.8)
+    task.grade({{"{check}": verdict(True, "done", "done")}})
+"""
+
+
+def test_a_solve_in_pytest_on_a_terminal_ticks_below_the_dots_and_ends_with_its_line(tmp_path) -> None:
+    """The whole way, in a real pseudo-terminal: the plugin's solve with pytest's own output, its capture and the
+    line's ticks in one process (a toy lab of two slow tasks on no node)."""
+    lab = tmp_path / "toy"
+    lab.mkdir()
+    (lab / "lab.toml").write_text(LAB_TOML)
+    (lab / "test_01_say.py").write_text(SLOW_SOLVE.format(task="say", check="said"))
+    (lab / "test_02_break.py").write_text(SLOW_SOLVE.format(task="break", check="never"))
+    child = terminal.spawn(sys.executable, ["-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider",
+                                            "--lab-mode=solve", "toy"],
+                           cwd=str(tmp_path), encoding="utf-8", dimensions=(24, 100), timeout=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    out = child.before
+    for task in ("say", "break"):
+        seconds = ticks(out, f"Solving task {task}")
+        assert len(set(seconds)) >= 3 and seconds == sorted(seconds) and seconds[0] >= SAY_SOLVING_AFTER, out
+    kept = [line.split(progress.CLEAR)[-1] for line in out.split("\r\n")]  # what the screen keeps of each line
+    assert re.fullmatch(r"Solving task say: done in 1\.\d s", kept[0]), out
+    assert kept[1] == "."  # the first task's dot, its line ended before the second task's progress line
+    assert re.fullmatch(r"Solving task break: done in 1\.\d s", kept[2]), out
+    assert kept[3].startswith(".") and kept[3].endswith("[100%]"), out
+    assert " 1 say    2/2  PASS" in out and " 2 break  1/1  PASS" in out and "Traceback" not in out
