@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from dcalab.backends.embedded import EmbeddedCluster
@@ -14,10 +16,28 @@ CLUSTER_FIXTURES = {"embedded", "pristine", "solved", "machines", "vms", "starte
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses the real cluster is marked `cluster`: `pytest -m "not cluster"` is the fast subset."""
+    """A test that uses the real cluster is marked `cluster`: `pytest -m "not cluster"` is the fast subset. The
+    cluster tests share the one cluster, each leaving it at the registry lab's start, so pytest-xdist's workers
+    (`-n`) skip them: each worker would bring it up and change it under the other's feet."""
+    parallel = bool(os.environ.get("PYTEST_XDIST_WORKER"))
     for item in items:
         if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.cluster)
+            if parallel:
+                item.add_marker(pytest.mark.skip(reason="the cluster tests run in one process: pytest -m cluster, "
+                                                        "without -n"))
+
+
+@pytest.fixture(autouse=True)
+def own_state(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test records into a history of its own, never the learner's; a test off the cluster also keeps its
+    dcalab state (plans, CA, daemon records) in a folder of its own, so that pytest-xdist's workers share none.
+    A cluster test keeps the real state folder, where the engine and the lab CA it started are recorded."""
+    folder = tmp_path_factory.mktemp("dcalab")
+    monkeypatch.setenv("DCALAB_HISTORY", str(folder / "history.sqlite3"))
+    if not request.node.get_closest_marker("cluster"):
+        monkeypatch.setenv("DCALAB_STATE", str(folder / "state"))
 
 
 @pytest.fixture(scope="session")

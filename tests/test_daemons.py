@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -75,9 +74,8 @@ def test_a_daemon_that_ignores_sigterm_is_killed_after_the_timeout(state, monkey
     try:
         stubborn.stdout.readline()  # its SIGTERM handler is set
         daemons.record("libvirtd", stubborn.pid)
-        started = time.monotonic()
         assert daemons.stop_recorded("libvirtd", "Stopping it")
-        assert stubborn.wait(timeout=5) == -9 and time.monotonic() - started < 3
+        assert stubborn.wait(timeout=5) == -9  # it ignored SIGTERM and was killed (how soon: bench/timeouts.py)
     finally:
         stubborn.kill()
         stubborn.wait()

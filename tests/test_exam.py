@@ -20,10 +20,10 @@ from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentatio
 from dcalab.lab import load_lab
 from dcalab.quiz.engine import Session, one_per_fact
 from tests import test_quiz_cli as quiz
+from tests.bank import BANK
 from tests.labrun import LAB
 from tests.test_exam_draw import QUOTAS
 from tests.test_quiz_cli import (
-    BANK,
     CHOICE_PROMPT,
     DOMC_PROMPT,
     HEADER,
@@ -305,13 +305,13 @@ def test_the_hands_on_part_is_graded_on_the_cluster_without_hints(embedded: Embe
 
 
 def test_the_clock_starts_when_a_key_is_pressed_after_the_instructions() -> None:
-    child = spawn("--lab", "none", "--questions", "2", "--seed", "1", "--minutes", "0.1", command="exam")  # 6 s
+    child = spawn("--lab", "none", "--questions", "2", "--seed", "1", "--minutes", "0.05", command="exam")  # 3 s
     child.expect(words(START))
-    time.sleep(7)  # longer than the exam: reading the instructions takes none of its time
+    time.sleep(3.5)  # longer than the exam: reading the instructions takes none of its time
     child.send(" ")
     child.expect(HEADER)
     child.expect(r"(\d+:\d\d) left")
-    assert child.match.group(1) in ("0:04", "0:05", "0:06")
+    assert child.match.group(1) in ("0:01", "0:02")  # whole seconds left: up to 2 s from the key to the question
 
 
 def test_an_exam_larger_than_the_bank_says_so_in_one_line_and_asks_all() -> None:

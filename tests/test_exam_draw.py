@@ -9,10 +9,10 @@ import pytest
 
 from dcalab.dca import CORRECT, DOMAINS, WRONG
 from dcalab.exam.draw import EXAM_DOMC, EXAM_ITEMS, domc_count, pick_questions, presentations, shares
-from dcalab.quiz.bank import Option, Question, load_bank
+from dcalab.quiz.bank import Option, Question
 from dcalab.quiz.engine import Session, one_per_fact, select, shown_kind, shown_stem
+from tests.bank import BANK, QUESTIONS
 
-BANK = {q.id: q for q in load_bank()}
 QUOTAS = {"orchestration": 14, "image-registry": 11, "installation-configuration": 8, "networking": 8,
           "security": 8, "storage-volumes": 6}
 
@@ -30,7 +30,7 @@ def bank(per_domain: dict[str, int]) -> list[Question]:
 def test_the_real_exam_shares_55_items_by_the_domains_weights() -> None:
     assert shares(EXAM_ITEMS) == QUOTAS
     assert (domc_count(EXAM_ITEMS), EXAM_ITEMS - domc_count(EXAM_ITEMS)) == (EXAM_DOMC, 13)
-    picked, notes = pick_questions(load_bank(), EXAM_ITEMS, random.Random(1))
+    picked, notes = pick_questions(QUESTIONS, EXAM_ITEMS, random.Random(1))
     assert Counter(q.domain for q in picked) == QUOTAS and notes == []
 
 

@@ -4,9 +4,12 @@ engine, the images and the nodes are fakes: only the steps are real."""
 
 from __future__ import annotations
 
+import io
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +18,7 @@ import pexpect
 import pytest
 from docker.errors import ImageNotFound
 
-from dcalab import engine, labnet, progress
+from dcalab import engine, labnet, progress, session
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.images.build import build
 from dcalab.lab import find_lab
@@ -24,6 +27,7 @@ from dcalab.session import SAY_SOLVING_AFTER, LabSession
 from dcalab.topology import topology
 from tests import terminal
 from tests.replay import ReplayCluster, mix
+from tests.test_new_lab import LAB_TOML
 
 REGISTRY_LAB = find_lab("registry")
 
@@ -217,3 +221,130 @@ def test_a_solve_says_which_task_it_is_on_when_the_task_takes_over_a_second(caps
     assert session.run("catalog", grader=slow).status == "PASS"
     assert session.run("catalog").status == "PASS"  # quick: no line
     assert steps(capsys.readouterr().err) == ["Solving task catalog ...", "Solving task catalog: done in N.N s"]
+
+
+class FakeTerminal(io.StringIO):
+    """stderr on a terminal (80 columns: it has no file descriptor), remembering the thread that wrote each piece."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces: list[tuple[str, str]] = []  # (thread, text) of each write
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.pieces.append((threading.current_thread().name, text))
+        return super().write(text)
+
+
+def ticks(drawn: str, title: str) -> list[float]:
+    return [float(seconds) for seconds in re.findall(rf"{title} \.\.\. (\d+\.\d) s", drawn)]
+
+
+def busy_until_ticked(terminal: FakeTerminal, title: str, times: int = 3) -> None:
+    """Work (a sleep, as a command waits for a node) until the live line showed `times` different seconds: however
+    loaded the machine, the test waits for the ticks rather than asserting how many came in a given time."""
+    deadline = time.monotonic() + 30
+    while len(set(ticks(terminal.getvalue(), title))) < times and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_solves_progress_line_ticks_while_the_task_runs_and_only_the_main_thread_writes_it(monkeypatch) -> None:
+    """pytest writes its dots and reports from the main thread: a line drawn from another thread could cut into
+    them. The main thread here is busy in a grader that sleeps, as a solve waits for a node's command."""
+    terminal, fresh_lines = FakeTerminal(), []
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(session, "SAY_SOLVING_AFTER", 0.2)
+
+    def slow(task) -> None:
+        busy_until_ticked(terminal, "Solving task catalog")
+        REGISTRY_LAB.graders["catalog"](task)
+
+    solving = LabSession(REGISTRY_LAB, ReplayCluster(mix(REGISTRY_LAB, "solved")), solving=False)
+    solving.solving, solving.fresh_line = True, lambda: fresh_lines.append(threading.current_thread().name)
+    assert solving.run("catalog", grader=slow).status == "PASS"
+    drawn = terminal.getvalue()
+    seconds = ticks(drawn, "Solving task catalog")
+    assert len(set(seconds)) >= 3 and seconds == sorted(seconds) and seconds[0] >= 0.2  # quiet at first, then ticking
+    assert re.search(r"Solving task catalog: done in \d+\.\d s\n$", drawn) and drawn.count("\n") == 1
+    assert {thread for thread, _ in terminal.pieces} == {"MainThread"} and fresh_lines == ["MainThread"]
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_steps_other_threads_run_tick_on_the_line_the_main_thread_draws_while_it_waits(monkeypatch) -> None:
+    """As nodes are made in parallel: each thread writes its own line when its step ends, never the live line."""
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    def make(node: str) -> None:
+        with progress.step(f"Making the node {node}"):
+            busy_until_ticked(terminal, f"Making the node {node}")
+
+    with progress.drawn_for_threads():
+        workers = [threading.Thread(target=make, args=(node,), name=node) for node in ("master", "worker1")]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    drawn = terminal.getvalue()
+    assert all(len(set(ticks(drawn, f"Making the node {node}"))) >= 3 for node in ("master", "worker1"))
+    assert {thread for thread, text in terminal.pieces if "\n" not in text} == {"MainThread"}  # the live line
+    assert sorted(steps(line.split(progress.CLEAR)[-1])[0] for line in drawn.split("\n")[:2]) == [
+        "Making the node master: done in N.N s", "Making the node worker1: done in N.N s"]
+
+
+def test_a_program_timing_itself_with_sigalrm_keeps_its_timer_and_the_step_still_says_its_lines(monkeypatch) -> None:
+    terminal, alarms = FakeTerminal(), []
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    def alarm(signum: int, frame: object) -> None:
+        alarms.append(signum)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with progress.step("Building something"):
+            time.sleep(0.4)
+        assert alarms == [signal.SIGALRM]  # its own alarm, once, not the live line's ticks
+        assert signal.getsignal(signal.SIGALRM) is alarm
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert steps(terminal.getvalue().split(progress.CLEAR)[-1]) == ["Building something: done in N.N s"]
+
+
+SLOW_SOLVE = """
+import time
+from checks import verdict
+TASK = "{task}"
+def test_{task}(task):
+    if task.solving:
+        time.sleep(1.8)
+    task.grade({{"{check}": verdict(True, "done", "done")}})
+"""
+
+
+def test_a_solve_in_pytest_on_a_terminal_ticks_below_the_dots_and_ends_with_its_line(tmp_path) -> None:
+    """The whole way, in a real pseudo-terminal: the plugin's solve with pytest's own output, its capture and the
+    line's ticks in one process (a toy lab of two slow tasks on no node)."""
+    lab = tmp_path / "toy"
+    lab.mkdir()
+    (lab / "lab.toml").write_text(LAB_TOML)
+    (lab / "test_01_say.py").write_text(SLOW_SOLVE.format(task="say", check="said"))
+    (lab / "test_02_break.py").write_text(SLOW_SOLVE.format(task="break", check="never"))
+    child = terminal.spawn(sys.executable, ["-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider",
+                                            "--lab-mode=solve", "toy"],
+                           cwd=str(tmp_path), encoding="utf-8", dimensions=(24, 100), timeout=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    out = child.before
+    for task in ("say", "break"):
+        seconds = ticks(out, f"Solving task {task}")
+        assert len(set(seconds)) >= 3 and seconds == sorted(seconds) and seconds[0] >= SAY_SOLVING_AFTER, out
+    kept = [line.split(progress.CLEAR)[-1] for line in out.split("\r\n")]  # what the screen keeps of each line
+    assert re.fullmatch(r"Solving task say: done in 1\.\d s", kept[0]), out
+    assert kept[1] == "."  # the first task's dot, its line ended before the second task's progress line
+    assert re.fullmatch(r"Solving task break: done in 1\.\d s", kept[2]), out
+    assert kept[3].startswith(".") and kept[3].endswith("[100%]"), out
+    assert " 1 say    2/2  PASS" in out and " 2 break  1/1  PASS" in out and "Traceback" not in out

@@ -37,9 +37,9 @@ from dcalab.quiz.keys import Keys
 from dcalab.quiz.review import from_history, history_items, print_review, render_review_html
 from dcalab.quiz.stats import bank_stats
 from dcalab.quiz.terminal import Quiz
+from tests.bank import QUESTIONS
 
 MINIMUM = {domain: 10 for domain in DOMAINS} | {"image-registry": 40}
-QUESTIONS = load_bank()
 
 
 def test_every_question_validates() -> None:

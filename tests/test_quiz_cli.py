@@ -19,13 +19,13 @@ import pytest
 from pexpect.popen_spawn import PopenSpawn
 
 from dcalab import history
-from dcalab.quiz.bank import Question, load_bank
+from dcalab.quiz.bank import Question
 from dcalab.quiz.engine import select
 from dcalab.quiz.terminal import ANSWER_RULE, key_name
 from tests import terminal
+from tests.bank import BANK
 
 ROOT = Path(__file__).resolve().parent.parent
-BANK = {q.id: q for q in load_bank()}
 HEADER = re.compile(r"Question (\d+) of (\d+)\s+\[[^\]]*,\s+([a-z]{3}-\d{3})\]")  # wrapped on a narrow terminal
 CHOICE_PROMPT = re.compile(r"Your answer(s)? \[a-[a-h]\]: ")
 DOMC_PROMPT = re.compile(r"Correct\? \[y/n\] ")

@@ -13,11 +13,11 @@ from statistics import mean
 import pytest
 
 from dcalab.exam.draw import EXAM_ITEMS, domc_count, pick_questions, presentations
-from dcalab.quiz.bank import Option, Question, load_bank
+from dcalab.quiz.bank import Option, Question
 from dcalab.quiz.engine import Item, Session
 from dcalab.quiz.stats import LONG_KEY, cues
+from tests.bank import QUESTIONS
 
-QUESTIONS = load_bank()
 CHANCE_BOUND = 0.30  # a test-wise learner scores under this share (chance on four options is 25 %)
 EXAMS = 300  # practice exams per learner: about 16,000 items, enough for a stable mean
 

