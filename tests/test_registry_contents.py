@@ -24,6 +24,7 @@ from dcalab.grade_plan import load_plan, plan_file
 from dcalab.lab import ReportRegistry, load_lab
 from dcalab.registry_contents import RegistryContents, Tag, parse_contents, read_contents
 from dcalab.report import render_html
+from dcalab.topology import topology
 from tests.labrun import LAB
 from tests.replay import RECORDINGS
 from tests.test_new_lab import make_lab
@@ -202,7 +203,8 @@ def fake_registry(answers: dict[str, str], password: str = "", delay: float = 0.
 class LocalCluster:
     """A cluster whose nodes are local shells: all the plugin and the read ask of one; each node keeps what it ran."""
 
-    name, user = "local", ""
+    name = identity = "local"
+    user, topology = "", topology()
 
     def __init__(self, timeout: float = GRADE_TIMEOUT) -> None:
         self.timeout, self.hosts = timeout, {}
