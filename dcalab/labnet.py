@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import threading
 from pathlib import Path
 
 import docker
@@ -27,7 +28,8 @@ from dcalab.topology import Topology, topology
 CLUSTER_LABEL = "org.dcalab.cluster"
 NAME_LABEL = "org.dcalab.cluster-name"  # a named embedded cluster's name (absent on the default cluster's parts)
 LABELS = {CLUSTER_LABEL: "embedded", "org.dcalab.owner": "dcalab"}
-NAMED_SUBNETS = (f"10.10.{third}.0/24" for third in range(11, 255))  # a named cluster's lab network: the first free
+NAMED_SUBNETS = tuple(f"10.10.{third}.0/24" for third in range(11, 255))  # a named cluster's network: the first free
+PREPARING = threading.Lock()  # what every cluster on the engine shares is made by one thread at a time
 
 
 def named_labels(name: str) -> dict[str, str]:
@@ -63,13 +65,15 @@ class LabNetwork:
         return self._client
 
     def prepare(self) -> None:
-        """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it."""
-        self.start_engine()
-        pki = ensure_lab_pki()
-        ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
-        self.ensure_network()
-        if image_source() == "offline":
-            self.ensure_hub(pki)
+        """Everything but the nodes: the engine, the node image, the lab network and the lab hub on it. One thread
+        at a time: a class's clusters started at once share all of it."""
+        with PREPARING:
+            self.start_engine()
+            pki = ensure_lab_pki()
+            ensure_node_image(self.client, pki.ca_cert, ensure_lab_ssh_key().with_suffix(".pub"))
+            self.ensure_network()
+            if image_source() == "offline":
+                self.ensure_hub(pki)
 
     def nodes_of(self, cluster: str) -> list:
         """The node containers a cluster ("embedded" or "vagrant") has on the lab network, running or not."""
@@ -132,15 +136,27 @@ class LabNetwork:
 
     def ensure_named_network(self, name: str) -> Topology:
         """A named cluster's own lab network, on the first free 10.10.K.0/24 (K from 11), with the hub on it."""
+        with PREPARING:
+            return self._ensure_named_network(name)
+
+    def _ensure_named_network(self, name: str) -> Topology:
         found = self.named_topology(name)
+        for subnet in NAMED_SUBNETS if found is None else ():
+            if self.subnet_user(subnet):
+                continue
+            try:  # another cluster made at the same moment may take the range first: the next one then
+                found = topology().renumbered(network_name(name), subnet)
+                self._create_network(found, named_labels(name))
+                break
+            except DcalabError as error:
+                found = self.named_topology(name)  # made by a start of the same cluster meanwhile, or None
+                if found is not None:
+                    break
+                if "overlaps" not in str(error):
+                    raise
         if found is None:
-            subnet = next((subnet for subnet in NAMED_SUBNETS if not self.subnet_user(subnet)), None)
-            if subnet is None:
-                raise DcalabError("Every address range dcalab gives named clusters (10.10.11.0/24 to 10.10.254.0/24) "
-                                  "is taken on this machine.", "Remove a cluster: dcalab cluster down --cluster-name "
-                                  "NAME")
-            found = topology().renumbered(network_name(name), subnet)
-            self._create_network(found, named_labels(name))
+            raise DcalabError("Every address range dcalab gives named clusters (10.10.11.0/24 to 10.10.254.0/24) "
+                              "is taken on this machine.", "Remove a cluster: dcalab cluster down --cluster-name NAME")
         if image_source() == "offline":
             self.connect_hub(found)
         return found

@@ -170,7 +170,14 @@ class EmbeddedCluster(Cluster):
             self.__dict__["topology"] = self.net.ensure_named_network(self.cluster_name)
 
     def _make_nodes(self) -> None:
+        from dcalab.endpoint import resolve_endpoint
+        from dcalab.host_limits import ensure_room_for_nodes
+
         self.reconnect()  # shells to nodes that were down or recreated start afresh
+        if resolve_endpoint().local_socket:  # an engine on this machine's kernel: its limits are ours to check
+            starting = [node for node in self.topology.nodes
+                        if (container := self._container(node)) is None or container.status != "running"]
+            ensure_room_for_nodes(len(starting))
         with drawn_for_threads():  # each node's step, ticking on the one live line
             in_parallel(self._ensure_node, self.topology.nodes)
 
