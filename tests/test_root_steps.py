@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from docker.errors import ImageNotFound
 
+from dcalab import host_limits
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError, as_root
 from dcalab.images import bases
@@ -62,6 +63,8 @@ def test_a_lab_start_whose_images_fail_removes_no_node(monkeypatch) -> None:
     removed = []
     monkeypatch.setattr(EmbeddedCluster, "_remove_node", lambda self, node: removed.append(node.name))
     monkeypatch.setattr(EmbeddedCluster, "_ensure_node", lambda self, node: True)
+    monkeypatch.setattr(EmbeddedCluster, "_container", lambda self, node: None)
+    monkeypatch.setattr(host_limits, "ensure_room_for_nodes", lambda count: None)  # no host limit changed here
     cluster = EmbeddedCluster()
     cluster.__dict__["net"] = BrokenBuild()  # the cached property, as made
     with pytest.raises(DcalabError, match="needs debootstrap"):
