@@ -15,7 +15,7 @@ from dcalab import hub
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.lab import find_lab
-from dcalab.labnet import CLUSTER_LABEL
+from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
 from dcalab.start import start_lab
 from dcalab.topology import topology
 from tests import terminal
@@ -112,29 +112,38 @@ def test_shell_opens_a_root_shell_on_a_node(embedded: EmbeddedCluster) -> None:
 
 
 def test_down_keeps_only_the_hubs_filled_storage_and_purge_leaves_nothing(embedded: EmbeddedCluster) -> None:
+    """The last cluster's down (the default cluster alone here; named clusters of others on a shared engine keep
+    the shared parts, and then only the default cluster's own must go)."""
     client = embedded.client
-    mine = {"label": f"{CLUSTER_LABEL}=embedded"}
+
+    def left() -> tuple[set[str], set[str], set[str]]:
+        """The embedded containers, volumes and networks of the default cluster, and what all clusters share."""
+        def ours(labels: dict) -> bool:
+            return labels.get(CLUSTER_LABEL) == "embedded" and not labels.get(NAME_LABEL)
+        return ({c.name for c in client.containers.list(all=True) if ours(c.labels)},
+                {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
+                {n.name for n in client.networks.list() if ours(n.attrs.get("Labels") or {})})
+
+    others = {c.labels.get(NAME_LABEL) for c in client.containers.list(all=True, filters={"label": NAME_LABEL})}
+    shared = ({hub.HUB_CONTAINER}, {hub.HUB_VOLUME, hub.SEEDED_VOLUME}, {topology().network}) if others else (
+        set(), {hub.HUB_VOLUME, hub.SEEDED_VOLUME}, set())
     filled = client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"]
     embedded.down()
-    assert client.containers.list(all=True, filters=mine) == []
-    assert client.networks.list(filters=mine) == []
-    assert {volume.name for volume in client.volumes.list(filters=mine)} == {hub.HUB_VOLUME, hub.SEEDED_VOLUME}
+    assert left() == shared, others
     start_registry(embedded)  # a cold start: the hub comes back on the storage it had, not filled again
     assert client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"] == filled
     assert embedded.host("worker1").run("docker pull -q busybox").rc == 0
     purged = dcalab("cluster", "down", "--purge")
     assert purged.returncode == 0, purged.stderr
-    assert client.containers.list(all=True, filters=mine) == []
-    assert client.volumes.list(filters=mine) == []
-    assert hub.HUB_VOLUME not in {volume.name for volume in client.volumes.list()}
-    assert client.networks.list(filters=mine) == []
-
-    foreign = client.networks.create("not-dcalab-test", ipam={"Config": [{"Subnet": topology().subnet}]})
-    try:
-        with pytest.raises(DcalabError, match="already used by the Docker network not-dcalab-test"):
-            embedded.up()
-    finally:
-        foreign.remove()
+    assert left() == (shared if others else (set(), set(), set())), others
+    if not others:  # the lab's range free again: a network of someone else's there is refused, named
+        assert hub.HUB_VOLUME not in {volume.name for volume in client.volumes.list()}
+        foreign = client.networks.create("not-dcalab-test", ipam={"Config": [{"Subnet": topology().subnet}]})
+        try:
+            with pytest.raises(DcalabError, match="already used by the Docker network not-dcalab-test"):
+                embedded.up()
+        finally:
+            foreign.remove()
     start_registry(embedded)
     assert pristine_violations(embedded) == []
 
