@@ -64,9 +64,12 @@ def test_a_lab_start_whose_base_image_fails_leaves_the_nodes_as_they_were(pristi
     ours = {"label": f"{CLUSTER_LABEL}=embedded"}
     before = {c.name: c.id for c in pristine.client.containers.list(all=True, filters=ours)}
     nowhere = "http://127.0.0.1:9/debian"
-    monkeypatch.setenv("DCALAB_DEBIAN_MIRROR", nowhere)  # a new base to make, from a mirror that does not answer
-    with pytest.raises(DcalabError, match=re.escape(f"debootstrap of Debian bookworm from {nowhere} failed")):
-        start_lab(pristine, find_lab("registry"))
+    # undone at the end of the block: the fixture's own teardown (the registry lab's start) runs before the
+    # test's monkeypatch is undone (an autouse fixture made that monkeypatch first)
+    with monkeypatch.context() as patched:
+        patched.setenv("DCALAB_DEBIAN_MIRROR", nowhere)  # a new base to make, from a mirror that does not answer
+        with pytest.raises(DcalabError, match=re.escape(f"debootstrap of Debian bookworm from {nowhere} failed")):
+            start_lab(pristine, find_lab("registry"))
     assert {c.name: c.id for c in pristine.client.containers.list(all=True, filters=ours)} == before
     assert pristine.host("master").check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
 
