@@ -3,13 +3,14 @@ docker running again with worker2 a manager, and a daily systemd timer whose ser
 
 import time
 
-from checks import Verdict, daemon, run_or_raise, swarm, swarm_backup, systemd, verdict
+from checks import Verdict, daemon, run_or_raise, services, swarm, swarm_backup, systemd, verdict
 
 TASK = "swarm-backup"
 ARCHIVE = "/root/backups/swarm.tar.gz"
 SCRIPT = "/usr/local/sbin/swarm-backup"
 TIMER, SERVICE = "swarm-backup.timer", "swarm-backup.service"
 REJOIN_SECONDS = 30  # a manager whose docker restarted takes part in the raft again within seconds
+RESTART_SETTLE = 60  # seconds the swarm tasks of a restarted docker take to run again
 BACKUP = (f"mkdir -p /root/backups && systemctl stop docker && {{ tar -czf {ARCHIVE} -C / var/lib/docker/swarm; "
           "s=$?; systemctl start docker; exit $s; }")
 UNITS = {  # the job as the task's instructions write it
@@ -67,17 +68,23 @@ def ensure_job(host) -> None:
 
 def test_swarm_backup(task) -> None:
     worker2 = task.host("worker2")
+    stopped_docker = False
     if task.solving:
         if not schedule(worker2).passed:
             ensure_job(worker2)
             run_or_raise(worker2, f"systemctl reset-failed docker.service; systemctl start {SERVICE}")
+            stopped_docker = True
         archive = swarm_backup.holds_swarm_state(swarm_backup.members(worker2, ARCHIVE), ARCHIVE)
         if not (archive.passed and taken_while_stopped(worker2).passed):
             run_or_raise(worker2, "systemctl reset-failed docker.service; " + BACKUP)
+            stopped_docker = True
         if not running(worker2):
             daemon.restart_docker(worker2)
+            stopped_docker = True
     if running(worker2) and swarm_backup.written_at(worker2, ARCHIVE) is not None:  # a manager whose docker just
         task.until(lambda: manager_back(worker2), REJOIN_SECONDS)                     # came back rejoins the raft
+        if stopped_docker:  # and starts its swarm tasks again: judged once they run
+            task.until(lambda: services.tasks_running_on(worker2, worker2), RESTART_SETTLE)
     task.grade({
         "archive-content": swarm_backup.holds_swarm_state(swarm_backup.members(worker2, ARCHIVE), ARCHIVE),
         "taken-while-stopped": taken_while_stopped(worker2),

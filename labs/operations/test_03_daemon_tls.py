@@ -1,7 +1,7 @@
 """Task daemon-tls: master's docker listens on tcp://0.0.0.0:2376 with tlsverify beside its unix socket; a server
 certificate of the lab's own CA with master's names; worker1's client certificate gets in, no certificate does not."""
 
-from checks import Verdict, certificates, daemon, daemon_tls, run_or_raise, verdict
+from checks import Verdict, certificates, daemon, daemon_tls, run_or_raise, services, verdict
 from checks.docker_cli import api_json
 
 TASK = "daemon-tls"
@@ -17,6 +17,7 @@ DROP_IN = "/etc/systemd/system/docker.service.d/tls.conf"
 # Debian's unit without its -H fd://, which clashes with daemon.json's hosts
 UNIT_OVERRIDE = "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n"
 CLIENT_FILES = ("ca.pem", "cert.pem", "key.pem")
+RESTART_SETTLE = 60  # seconds the swarm tasks of a restarted docker take to run again
 # The CA, master's server certificate (for master's address: {ip}) and a client certificate, as the instructions make
 # them.
 MAKE = (f"mkdir -p {FOLDER} && cd {FOLDER} && openssl req -x509 -newkey rsa:2048 -nodes -days 365 "
@@ -38,9 +39,9 @@ def both_sockets(master) -> Verdict:
                    f"{tcp.found}; the unix socket {'answers' if local else 'does not answer'}")
 
 
-def ensure_daemon(master) -> None:
+def ensure_daemon(task, master) -> None:
     """daemon.json's TLS settings (the learner's other keys kept), the unit's -H fd:// replaced, docker restarted
-    when it does not listen with them yet."""
+    when it does not listen with them yet (and its swarm tasks running again)."""
     changed, _ = daemon.ensure_settings(master, SETTINGS)
     if "fd://" in run_or_raise(master, "systemctl show docker.service -p ExecStart --value"):
         run_or_raise(master, "mkdir -p %s && printf %s > %s && systemctl daemon-reload", DROP_IN.rpartition("/")[0],
@@ -48,6 +49,7 @@ def ensure_daemon(master) -> None:
         changed = True
     if changed or not daemon_tls.listens_on(master, PORT).passed:
         daemon.restart_docker(master)
+        task.until(lambda: services.tasks_running_on(master, master), RESTART_SETTLE)
 
 
 def ensure_client(master, worker1) -> None:
@@ -73,7 +75,7 @@ def test_daemon_tls(task) -> None:
         if not (certificate().passed and client_made):  # the learner's files kept aside
             run_or_raise(master, f"[ ! -e {FOLDER} ] || mv {FOLDER} {FOLDER}.before-solve-$(date +%Y%m%d-%H%M%S); "
                                  + MAKE.replace("{ip}", address))
-        ensure_daemon(master)
+        ensure_daemon(task, master)
         if not daemon_tls.accepts_client(worker1, ADDRESS).passed:
             ensure_client(master, worker1)
     task.grade({
