@@ -8,11 +8,14 @@ services asks the manager twice (and a read-only grade's cache answers the rest)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from urllib.parse import quote
 
 from checks import EnvironmentFault, Verdict, run_or_raise, verdict
 from checks.docker_cli import api_json, docker_json, node_of, raise_unless_answering
-from checks.swarm import nodes, not_managing, ready
+from checks.swarm import local_swarm, nodes, not_managing, ready
+from dcalab.errors import NodeRefused
 
 SETTLING = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
 ALIVE = SETTLING | {"running"}  # a task in one of these states still holds (or is about to hold) a container
@@ -310,3 +313,22 @@ def ensure(manager, name: str, create: str, update: str = "", right: Callable[[d
         run_or_raise(manager, create)
     elif update and not right(found):
         run_or_raise(manager, update)
+
+
+def tasks_running_on(manager, node) -> Verdict:
+    """Every task the swarm wants running on `node` runs there in a running container, and so does a task of each
+    global service: after docker restarts on a node the swarm gives it new tasks, and the node is judged once they
+    run (right after the restart the manager may not have assigned them yet)."""
+    expected = f"every task the swarm wants on {node_of(node)} running there"
+    node_id = local_swarm(node).get("NodeID")
+    try:
+        listed, named = task_list(manager), services(manager)
+    except NodeRefused:  # a manager whose docker just restarted answers swarm commands again within seconds
+        return verdict(False, expected, f"{node_of(manager)} does not list the swarm's tasks yet")
+    wanted = {entry["ID"] for entry in listed if entry.get("NodeID") == node_id and entry["DesiredState"] == "running"}
+    labelled = quote(json.dumps({"label": ["com.docker.swarm.task.id"]}))
+    labels = [found.get("Labels") or {} for found in api_json(node, f"/containers/json?filters={labelled}") or []]
+    waiting = len(wanted - {label.get("com.docker.swarm.task.id") for label in labels})
+    global_ids = {entry["ID"] for entry in named.values() if "Global" in (entry["Spec"].get("Mode") or {})}
+    waiting += len(global_ids - {label.get("com.docker.swarm.service.id") for label in labels})
+    return verdict(not waiting, expected, f"{waiting} task(s) not running yet" if waiting else "they run")

@@ -31,13 +31,14 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
     for node in topology().nodes:
         host = cluster.host(node.name)
         state[node.name] = host.check_output(
-            "cat /etc/docker/daemon.json 2>/dev/null; systemctl show docker -p ActiveEnterTimestamp; "
+            "cat /etc/docker/daemon.json 2>/dev/null; systemctl show docker -p ActiveEnterTimestamp -p UnitFileState; "
             "docker ps -a --no-trunc --format '{{.ID}} {{.Image}} {{.Names}} {{.State}}'; "
             "docker image ls -a --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' | sort; "
             "docker volume ls -q; docker network ls --filter type=custom --format '{{.ID}} {{.Name}}' | "
             "grep -v -e ' docker_gwbridge$' -e ' ingress$' | sort; id -nG alice 2>/dev/null; "  # docker makes those 2
             "cat /root/answers/* /root/proxy/* /root/certs/* /root/auth/* /etc/docker/certs.d/*/* "
-            "/root/.docker/config.json 2>/dev/null | sha256sum; "
+            "/root/.docker/config.json /root/.docker/*.pem /root/tls/* /root/backups/* /etc/systemd/system/*.timer "
+            "2>/dev/null | sha256sum; "
             "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}' || true"  # docker may not run
         )
     master = cluster.host("master")

@@ -93,6 +93,15 @@ REQUIRED = {
         "delete-gc": ["wordpress", "latest", "alpine", "blobs"],
         "pull-through-cache": ["5001", "http://registry.docker-dca.example:5001", "library/nginx", "worker1"],
     },
+    "operations": {
+        "start-on-boot": ["docker.service", "enabled", "active"],
+        "swarm-backup": ["/root/backups/swarm.tar.gz", "/var/lib/docker/swarm", "swarm-root-ca.crt", "swarm-node.crt",
+                         "swarm-node.key", "raft/", "certificates/", "docker.service", "worker2", "swarm-backup.timer",
+                         "swarm-backup.service", "24 h", "a manager"],
+        "daemon-tls": ["/root/tls", "ca.pem", "server-cert.pem", "server-key.pem", "DNS:master.docker-dca.example",
+                       "DNS:master", "/root/.docker", "cert.pem", "key.pem", "tlsverify",
+                       "master.docker-dca.example:2376", "0.0.0.0:2376", "/var/run/docker.sock"],
+    },
 }
 CHECKS = "".join(path.read_text() for path in sorted((ROOT / "checks").glob("*.py")))
 

@@ -15,6 +15,8 @@ import pytest
 
 from checks import Verdict, redact, retried, verdict
 from checks.docker_cli import api_json
+from checks.swarm_backup import holds_swarm_state
+from checks.systemd import daily_timer, within_a_span
 from dcalab import engine, runc_wrapper, runner, settings
 from dcalab.backends.vagrant import VagrantCluster
 from dcalab.endpoint import resolve_endpoint
@@ -344,3 +346,39 @@ def test_the_engine_api_answers_json_none_when_absent_and_a_fault_when_curl_cann
     no_curl = ScriptedHost({"curl": (127, "", "sh: 1: curl: not found"), "docker version": (0, "20.10.24\n", "")})
     with pytest.raises(EnvironmentFault, match=r"curl on worker1 could not ask docker \(sh: 1: curl: not found"):
         api_json(no_curl, "/info")
+
+
+def test_a_swarm_archive_needs_certificates_and_a_raft_log_beside_them_wherever_tar_started() -> None:
+    certificates = ["certificates/swarm-root-ca.crt", "certificates/swarm-node.crt", "certificates/swarm-node.key"]
+    log = "raft/wal-v3-encrypted/0000000000000000-0000000000000000.wal"
+    for root in ("var/lib/docker/swarm/", "swarm/", ""):
+        assert holds_swarm_state(([f"{root}{name}" for name in [*certificates, log]], ""), "a.tar").passed
+    without_log = holds_swarm_state(([f"swarm/{name}" for name in certificates], ""), "a.tar")
+    assert not without_log.passed and "raft log" in without_log.found
+    assert "lacks certificates/swarm-node.key" not in without_log.found
+    without_key = holds_swarm_state(([f"swarm/{name}" for name in [*certificates[:2], log]], ""), "a.tar")
+    assert not without_key.passed and "swarm-node.key" in without_key.found
+    assert not holds_swarm_state((None, "there is no file a.tar"), "a.tar").passed
+
+
+def test_a_daily_timer_is_enabled_active_due_within_a_day_and_its_service_has_succeeded() -> None:
+    names, now = ("b.timer", "b.service"), 1_000_000.0
+    timer = {"LoadState": "loaded", "UnitFileState": "enabled", "ActiveState": "active", "Unit": "b.service"}
+    service, due = {"LoadState": "loaded"}, now + 3600
+    assert daily_timer(timer, due, service, "done", names, now).passed
+    weekly = daily_timer(timer, now + 5 * 86400, service, "done", names, now)
+    assert not weekly.passed and "in 120 h" in weekly.found
+    assert "the timer is disabled" in daily_timer({**timer, "UnitFileState": "disabled"}, due, service, "done",
+                                                  names, now).found
+    assert "has not run yet" in daily_timer(timer, due, service, "", names, now).found
+    failed = daily_timer(timer, due, service, "failed", names, now)
+    assert not failed.passed and "last run ended failed" in failed.found
+    assert "there is no b.timer" in daily_timer({"LoadState": "not-found"}, due, service, "done", names, now).found
+
+
+def test_a_file_written_while_a_unit_was_stopped_is_within_one_of_its_stopped_spans() -> None:
+    spans = [(100.0, 110.0), (200.0, 205.0)]
+    assert within_a_span(203.5, spans, "a.tar", "docker.service").passed
+    running = within_a_span(150.0, spans, "a.tar", "docker.service")
+    assert not running.passed and "not then" in running.found
+    assert "records no stop" in within_a_span(150.0, [], "a.tar", "docker.service").found
