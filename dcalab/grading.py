@@ -10,6 +10,12 @@ from dcalab.lab import CONCEPT, SubCheck, Task
 from dcalab.shown import shown
 
 PASS, FAIL, BLOCKED, ENV_ERROR = "PASS", "FAIL", "BLOCKED", "ENV-ERROR"
+REBOOT_MODE = "reboot"  # a grade after pytest --lab-reboot restarted the nodes: its reports' and history's mode
+# What every FAIL and BLOCKED of such a grade adds to its hint: the reboot may be what undid the learner's work.
+AFTER_REBOOT = ("This grade restarted the nodes first: what you set up must survive a reboot — a container needs a "
+                "restart policy (docker run --restart always), daemon settings belong in /etc/docker/daemon.json, "
+                "docker must be enabled (systemctl enable docker), and an autolocked swarm needs its unlock key "
+                "(docker swarm unlock).")
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class TaskResult:
     checks: list[CheckResult] = field(default_factory=list)
     reason: str = ""  # for BLOCKED, ENV-ERROR and a FAIL without checks: why, with the fix
     notes: list[str] = field(default_factory=list)
+    rebooted: bool = False  # graded after pytest --lab-reboot restarted the nodes
 
     def __post_init__(self) -> None:
         self.reason = shown(self.reason)
@@ -56,10 +63,18 @@ class TaskResult:
     def hint(self) -> str:
         return self.hint_at(CONCEPT)
 
+    @property
+    def reboot_hint(self) -> str:
+        """AFTER_REBOOT for a FAIL or BLOCKED graded after a reboot, else "": shown even without hints, as it says
+        why work that passed before may fail now."""
+        return AFTER_REBOOT if self.rebooted and self.status in (FAIL, BLOCKED) else ""
+
     def hint_at(self, tier: str) -> str:
-        """The first failing check's hint of that tier; a BLOCKED task's (or a FAIL without checks) reason."""
+        """The first failing check's hint of that tier; a BLOCKED task's (or a FAIL without checks) reason; then
+        the reboot's sentence when there is one."""
         failing = next((check for check in self.checks if not check.passed), None)
-        return failing.check.hint_at(tier) if failing and self.status != BLOCKED else self.reason
+        hint = failing.check.hint_at(tier) if failing and self.status != BLOCKED else self.reason
+        return " ".join(filter(None, [hint, self.reboot_hint]))
 
     def describe(self, hints: str = CONCEPT) -> str:
         head = f"{self.status} {self.task.id}: {self.task.title} ({self.score}/{self.task.points} points)"
@@ -67,6 +82,8 @@ class TaskResult:
         if self.reason:  # why it was blocked or could not be graded: always shown, even without hints
             body.append(f"  {self.reason}")
         body += [f"  note: {note}" for note in self.notes]
+        if self.reboot_hint:
+            body.append(f"  {self.reboot_hint}")
         return "\n".join([head, *body])
 
 

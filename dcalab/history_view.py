@@ -13,6 +13,7 @@ from typing import NamedTuple
 from dcalab import history
 from dcalab.errors import DcalabError
 from dcalab.exam.readiness import TITLE_WEIGHTS, by_day
+from dcalab.grading import REBOOT_MODE
 from dcalab.history import Item, Run
 from dcalab.lab import Lab, find_lab
 from dcalab.report import pages
@@ -20,7 +21,7 @@ from dcalab.report import pages
 CHART_HEIGHT, CHART_STEP, CHART_MARGIN = 100, 24, 34  # the chart's units: 1 per percent, a run every 24
 DOMAIN_HEIGHT, DOMAIN_STEP, DOMAIN_MARGIN = 50, 24, 6  # a domain's chart, in pixels: 2 % each, a day every 24
 DOMAIN_DAYS_SEEN = 5  # a domain's chart is at least as wide as five days
-LEARNER_MODES = ("grade", "watch")  # the grade after a solve is dcalab's work, not the learner's
+LEARNER_MODES = ("grade", "watch", REBOOT_MODE)  # the grade after a solve is dcalab's work, not the learner's
 TREND = 10  # scores a trend in the terminal lists
 
 

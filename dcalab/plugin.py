@@ -14,14 +14,17 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from _pytest.junitxml import xml_key
 
 from dcalab.backends import BACKENDS, Cluster, get_cluster
+from dcalab.backends.reboot import REBOOT_TIMEOUT
 from dcalab.backends.shell import GRADE_TIMEOUT, SOLVE_TIMEOUT
 from dcalab.errors import DcalabError
 from dcalab.grade_plan import load_plan, plan_file, save_plan
-from dcalab.grading import PASS, TaskResult
+from dcalab.grading import PASS, REBOOT_MODE, TaskResult
 from dcalab.lab import CONCEPT, FULL, LAB_FILE, NO_HINTS, Lab, Task, load_lab
 from dcalab.outcome import report_paths, save_grade
+from dcalab.progress import step
 from dcalab.registry_contents import read_contents
 from dcalab.report import print_summary, render_html, report_json
 from dcalab.session import LabSession
@@ -41,6 +44,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     f"solve on (default: ${CLUSTER_ENV}, else the unnamed cluster)")
     group.addoption("--lab-mode", default="grade", choices=["grade", "solve"],
                     help="grade (read-only, default) or solve each task, then grade it")
+    group.addoption("--lab-reboot", action="store_true",
+                    help="restart every node the lab reads first (waiting at most "
+                    f"{REBOOT_TIMEOUT} s for each to come back), then grade: what does not survive a reboot fails. "
+                    "The one grade that changes the nodes")
     group.addoption("--lab-report-json", metavar="PATH", help="write the grade as JSON (Gradescope results.json shape)")
     group.addoption("--lab-report-html", metavar="PATH", help="write the grade as one self-contained HTML page")
     group.addoption("--lab-transport", default="shell", choices=["shell", "exec"],
@@ -63,6 +70,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STARTED] = time.monotonic()
     if config.getoption("--lab-ssh-config"):
         os.environ[SSH_CONFIG_ENV] = config.getoption("--lab-ssh-config")
+    if _rebooting(config) and config.getoption("--lab-mode") == "solve":
+        raise pytest.UsageError("--lab-reboot restarts the nodes before a grade, not a solve: solve first "
+                                "(pytest labs/LAB --lab-mode=solve), then grade with pytest labs/LAB --lab-reboot.")
+
+
+def _rebooting(config: pytest.Config) -> bool:
+    return bool(config.getoption("--lab-reboot"))
+
+
+def _mode(config: pytest.Config) -> str:
+    """The run's mode as its reports and history record it: grade, solve, or a grade after a reboot."""
+    return REBOOT_MODE if _rebooting(config) else config.getoption("--lab-mode")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -77,8 +96,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """A grade of the labs named on the command line starts asking the nodes their last plan while pytest
     collects the tests (the shells open and the answers come on another core): the grade then waits less."""
     config = session.config
-    if config.getoption("--lab-mode") == "solve" or config.getoption("collectonly"):
-        return
+    xml = config.stash.get(xml_key, None)
+    if xml is not None and _rebooting(config):  # the JUnit report (--junitxml) says it too
+        xml.add_global_property("dcalab_mode", REBOOT_MODE)
+    if config.getoption("--lab-mode") == "solve" or config.getoption("collectonly") or _rebooting(config):
+        return  # (answers asked before a reboot would be stale)
     labs = set()
     for argument in config.args:
         folder = _lab_folder(config.invocation_params.dir / argument.split("::")[0])
@@ -101,7 +123,8 @@ def _cluster(config: pytest.Config) -> Cluster:
     """The cluster chosen on the command line: read-only unless solving."""
     return get_cluster(config.getoption("--cluster"), transport=config.getoption("--lab-transport"),
                        read_only=config.getoption("--lab-mode") != "solve", timeout=config.getoption("--lab-timeout"),
-                       user=config.getoption("--lab-user"), cluster_name=config.getoption("--cluster-name"))
+                       user=config.getoption("--lab-user"), cluster_name=config.getoption("--cluster-name"),
+                       restarts=_rebooting(config))
 
 
 @pytest.fixture(scope="session")
@@ -126,11 +149,32 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
             cluster.up()
         except DcalabError as error:
             pytest.fail(f"ENV-ERROR: the cluster could not be brought up: {error}", pytrace=False)
+    elif _rebooting(config):
+        read = {node for _, task in selected for node in task.read_nodes}
+        _restart(config, cluster, [node.name for node in cluster.topology.nodes if node.name in read])
+        cluster.prefetch(load_plan(plan))
     elif not solving and plan != early_plan:  # a selection narrower than the command line's labs has its own plan
         cluster.prefetch(load_plan(plan))  # an empty plan when there is none to trust
     yield cluster
     if not solving and cluster.asked():
         save_plan(plan, cluster.asked())
+
+
+def _restart(config: pytest.Config, cluster: Cluster, nodes: list[str]) -> None:
+    """Say that this grade restarts the nodes, then restart them (the backend's way) and wait until they are back."""
+    if not nodes:
+        return
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        if reporter is not None:
+            reporter.write_line(f"\n--lab-reboot: this grade first restarts {', '.join(nodes)} (what runs on them "
+                                "stops, and only what survives a reboot comes back), then grades.")
+        try:
+            with step(f"Restarting {', '.join(nodes)} and waiting until they are back"):
+                cluster.restart_nodes(nodes)
+        except DcalabError as error:
+            pytest.fail(f"ENV-ERROR: the nodes could not be restarted: {error}", pytrace=False)
 
 
 def _selected_tasks(session: pytest.Session) -> list[tuple[Lab, Task]]:
@@ -176,7 +220,7 @@ def task(request: pytest.FixtureRequest, lab_cluster: Cluster) -> LabSession:
     sessions = config.stash[SESSIONS]
     if lab.id not in sessions:
         sessions[lab.id] = LabSession(lab, lab_cluster, solving=config.getoption("--lab-mode") == "solve",
-                                      debug=config.getoption("--lab-debug"))
+                                      debug=config.getoption("--lab-debug"), rebooted=_rebooting(config))
         reporter = config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:  # a solve's progress line starts below pytest's dots (`-q` leaves them mid-line)
             sessions[lab.id].fresh_line = lambda: reporter.write("\n") if reporter._tw.width_of_current_line else None
@@ -209,7 +253,7 @@ def _results(config: pytest.Config, lab: Lab) -> dict[str, TaskResult]:
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    mode, hints = config.getoption("--lab-mode"), _hints(config)
+    mode, hints = _mode(config), _hints(config)
     for lab in config.stash[LABS].values():
         results = _results(config, lab)
         if results:
@@ -232,7 +276,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         return
-    mode, backend = config.getoption("--lab-mode"), config.getoption("--cluster")
+    mode, backend = _mode(config), config.getoption("--cluster")
     hints = _hints(config)
     elapsed = time.monotonic() - config.stash[STARTED]
     graded = [config.stash[SESSIONS][lab.id] for lab in config.stash[LABS].values() if _results(config, lab)]

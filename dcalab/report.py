@@ -9,7 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from dcalab.grading import PASS, TaskResult
+from dcalab.grading import PASS, REBOOT_MODE, TaskResult
 from dcalab.lab import CONCEPT, Lab
 
 if TYPE_CHECKING:  # jinja2 comes with the first page; the history page need not import the transports
@@ -62,7 +62,10 @@ def results_json(lab: Lab, results: dict[str, TaskResult], hints: str = CONCEPT)
         }
         for task in lab.tasks if task.id in results
     ]
-    return {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
+    graded = {"score": score, "max_score": maximum, "lab": lab.id, "tests": tests}
+    if any(result.rebooted for result in results.values()):  # Gradescope shows the top-level output above the tests
+        graded.update(mode=REBOOT_MODE, output="This grade restarted the lab's nodes first (pytest --lab-reboot).")
+    return graded
 
 
 def report_json(lab: Lab, results: dict[str, TaskResult], hints: str, elapsed: float) -> str:

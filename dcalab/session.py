@@ -35,9 +35,11 @@ SAY_SOLVING_AFTER = 1.0  # seconds: a task solved sooner goes without a progress
 class LabSession:
     """A lab graded (or solved, then graded) on a cluster; the cluster's shells stay open between runs."""
 
-    def __init__(self, lab: Lab, cluster: Cluster, solving: bool = False, debug: bool = False) -> None:
+    def __init__(self, lab: Lab, cluster: Cluster, solving: bool = False, debug: bool = False,
+                 rebooted: bool = False) -> None:
         # the lab as this cluster's learner reads it: a named cluster's addresses in its text and hints
         self.lab, self.cluster, self.solving, self.debug = lab.localized(cluster.topology), cluster, solving, debug
+        self.rebooted = rebooted  # the nodes were restarted before this grade (pytest --lab-reboot): results say so
         self.results: dict[str, TaskResult] = {}  # the tasks run, in the order they ran
         self._quiet: dict[str, TaskResult] = {}  # prerequisites graded only to decide BLOCKED
         self._reachable: dict[str, str] = {}  # node -> "" or why the harness cannot reach it
@@ -50,6 +52,8 @@ class LabSession:
         saying = step(f"Solving task {task_id}", SAY_SOLVING_AFTER, self.fresh_line) if self.solving else nullcontext()
         with saying:
             result = self._decide(self._grade(task_id, self.solving, grader))
+        if self.rebooted:  # the one place a grade after a reboot marks its results (their hints then say so)
+            result = replace(result, rebooted=True)
         self.results[task_id] = result
         return result
 

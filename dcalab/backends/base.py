@@ -69,7 +69,7 @@ class Cluster(ABC):
     named_clusters = False  # only the embedded backend makes many clusters side by side (--cluster-name)
 
     def __init__(self, transport: str = "shell", read_only: bool = False, timeout: float | None = None,
-                 user: str = "", cluster_name: str | None = None) -> None:
+                 user: str = "", cluster_name: str | None = None, restarts: bool = False) -> None:
         self.cluster_name = cluster_name_setting(cluster_name)  # "" for the default cluster
         if self.cluster_name and not self.named_clusters:
             raise DcalabError(f"The {self.name} cluster has no named clusters (--cluster-name, ${CLUSTER_ENV}): its "
@@ -78,6 +78,7 @@ class Cluster(ABC):
         self.read_only = read_only  # while grading: a command repeated on a node is answered once
         self.timeout = timeout or (GRADE_TIMEOUT if read_only else SOLVE_TIMEOUT)  # per command
         self.user = user  # run node commands as this user instead of root
+        self.restarts = restarts  # may restart the nodes: only a grade after a reboot (pytest --lab-reboot) does
         self._hosts: dict[str, Host] = {}
         self._fresh = False  # inside fresh(): commands ask the nodes again
 
@@ -127,6 +128,20 @@ class Cluster(ABC):
     def pipe_command(self, node: str) -> list[str]:
         """The command that runs a non-interactive root shell on a node, reading stdin; asked each time one
         of the node's shells starts."""
+
+    def restart_nodes(self, nodes: list[str]) -> None:
+        """Restart these nodes as a power cycle would and wait, bounded, until they are back (dcalab.backends.reboot):
+        for a grade after a reboot, the one grade that changes the nodes. Any other session is refused."""
+        if not self.restarts:
+            raise DcalabError("This session grades without changing the nodes, so it does not restart them.",
+                              "Grade after a reboot with: pytest labs/LAB --lab-reboot")
+        from dcalab.backends.reboot import restart_and_wait
+
+        restart_and_wait(self, nodes)
+
+    def restart_node(self, node: str, deadline: float) -> None:
+        """Restart one node and return once it runs again (its shell answers), or at the deadline (time.monotonic)."""
+        raise DcalabError(f"The {self.name} cluster cannot restart its nodes.", "Grade without --lab-reboot.")
 
     def start_hint(self, node: str) -> str:
         """What to do when the harness cannot reach a node (a sentence with the command)."""

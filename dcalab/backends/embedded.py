@@ -185,6 +185,14 @@ class EmbeddedCluster(Cluster):
         self.reset()
         return True
 
+    def restart_node(self, node: str, deadline: float) -> None:
+        """`docker restart` of the node's container: its systemd shuts down (the image's stop signal) and boots
+        again; its disk (the container's and the /var/lib/docker volume) stays, /run starts empty."""
+        container = self._container(topology().node(node))
+        if container is None:
+            raise DcalabError(f"The node {node} is missing, so it cannot be restarted.", "Make it: dcalab cluster up")
+        container.restart(timeout=max(int(deadline - time.monotonic()), 1))  # then killed, as a power cut would
+
     def remove_nodes(self) -> None:
         """Remove the node containers and their docker volumes; the network and the hub stay."""
         with step("Removing the lab nodes"):

@@ -5,11 +5,15 @@ Each node gets one persistent `ssh -F CONFIG NODE sudo -n /bin/sh` for a whole g
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes
 from dcalab.errors import EnvironmentFault
 from dcalab.topology import Node, topology
+
+BOOT_ID = "cat /proc/sys/kernel/random/boot_id"  # changes at every boot of a host
 
 
 class OverSsh(Cluster):
@@ -27,6 +31,16 @@ class OverSsh(Cluster):
 
     def start_hint(self, node: str) -> str:
         return f"Check that it runs and answers: ssh -F {self.config_file} {self.ssh_host(node)} true"
+
+    def restart_node(self, node: str, deadline: float) -> None:
+        """`systemctl reboot` over SSH, then until the node answers from a new boot (its boot id changed)."""
+        from dcalab.backends.reboot import POLL, ask
+
+        sudo = "" if self.user else "sudo -n "
+        booted = ask(self, node, BOOT_ID, 10)
+        subprocess.run([*self._ssh(node), f"{sudo}systemctl reboot"], capture_output=True, timeout=30, check=False)
+        while time.monotonic() < deadline and ask(self, node, BOOT_ID, 10) in ("", booted):
+            time.sleep(POLL)
 
     def pipe_command(self, node: str) -> list[str]:
         return [*self._ssh(node), "/bin/sh" if self.user else "sudo -n /bin/sh"]

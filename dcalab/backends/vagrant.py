@@ -231,6 +231,16 @@ class VagrantCluster(OverSsh):
         self.reset()
         return True
 
+    def restart_node(self, node: str, deadline: float) -> None:
+        """A VM reboots (`systemctl reboot`); the docker provider's node is a container whose init ends with a
+        reboot, so Vagrant restarts it (`vagrant reload`, one machine at a time: Vagrant locks its machines)."""
+        self.states()  # the providers of the machines made
+        if (self._made_with or {self.provider}) != {"docker"}:
+            super().restart_node(node, deadline)
+            return
+        with self._lock:
+            self._vagrant("reload", vm_name=self.machines[node])
+
     def status(self) -> list[NodeStatus]:
         reports = []
         for node in topology().nodes:
