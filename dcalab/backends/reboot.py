@@ -51,17 +51,18 @@ def swarm_state(cluster: Cluster, node: str, deadline: float) -> tuple[str, str,
 
 def restart_and_wait(cluster: Cluster, nodes: list[str], timeout: float = REBOOT_TIMEOUT) -> None:
     """Restart the nodes at once, then wait (until `timeout` s after the restart) for each to boot and for every
-    node that was in a swarm to be in it again, Ready on a manager."""
+    node that was in a swarm to be in it again, Ready on a manager (one restarted with them, or one that was not)."""
+    everyone = [node.name for node in cluster.topology.nodes]
     soon = time.monotonic() + 5  # running nodes answer at once
-    before = dict(zip(nodes, in_parallel(lambda node: swarm_state(cluster, node, soon), nodes), strict=True))
+    before = dict(zip(everyone, in_parallel(lambda node: swarm_state(cluster, node, soon), everyone), strict=True))
     deadline = time.monotonic() + timeout
     in_parallel(lambda node: cluster.restart_node(node, deadline), nodes)
     cluster.reconnect()  # the old shells went with the old boot
-    members = [node for node, (_, swarm, _, _) in before.items() if swarm == "active"]
-    after = dict(zip(nodes, in_parallel(lambda node: _settled(cluster, node, deadline), nodes), strict=True))
-    back = [node for node in members if after[node][1] == "active"]
-    manager = next((node for node in back if after[node][3]), None)
-    if manager is not None:
+    after = {**before, **dict(zip(nodes, in_parallel(lambda node: _settled(cluster, node, deadline), nodes),
+                                  strict=True))}
+    back = [node for node in nodes if before[node][1] == after[node][1] == "active"]
+    manager = next((node for node in everyone if after[node][1] == "active" and after[node][3]), None)
+    if back and manager is not None:
         _wait_ready(cluster, manager, [after[node][2] for node in back], deadline)
 
 
