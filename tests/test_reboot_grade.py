@@ -1,0 +1,112 @@
+"""The grade after a reboot (pytest LAB --lab-reboot): the nodes the lab reads are restarted and waited for, then
+graded; what does not survive a reboot fails, and every FAIL and BLOCKED says the nodes were restarted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dcalab import history
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.errors import DcalabError
+from dcalab.grading import AFTER_REBOOT, BLOCKED, ENV_ERROR, FAIL, PASS, REBOOT_MODE, grade_task
+from dcalab.lab import CONCEPT, NO_HINTS, find_lab
+from dcalab.report import results_json
+from tests.labrun import ROOT, check_lines, run_lab, sh
+from tests.test_new_lab import make_lab
+
+LAB = ROOT / "labs" / "operations"  # the `started` fixture's lab
+REGISTRY = ROOT / "labs" / "registry"
+
+UNSAID = """
+from checks import verdict
+TASK = "say"
+def test_say(task):
+    task.grade({"said": verdict(False, "hello", "nothing said")})
+"""
+
+
+# -- off the cluster --------------------------------------------------------------------------------------------
+def test_a_fail_or_blocked_after_a_reboot_says_so_once_in_its_hint_and_output() -> None:
+    lab = find_lab("registry")
+    task = lab.task("registry-running")
+    failed = grade_task(task, {check.id: _verdict(check.id != "running") for check in task.checks}, [])
+    assert failed.status == FAIL and AFTER_REBOOT not in failed.describe()  # a plain grade does not say it
+    rebooted = replace(failed, rebooted=True)
+    assert rebooted.hint_at(CONCEPT).endswith(AFTER_REBOOT) and rebooted.hint_at(CONCEPT).count(AFTER_REBOOT) == 1
+    assert rebooted.describe().count(AFTER_REBOOT) == 1
+    assert rebooted.describe(NO_HINTS).count(AFTER_REBOOT) == 1  # why it may fail now, even without hints
+    blocked = replace(rebooted, status=BLOCKED, reason="Blocked: it needs task daemon-json, which is FAIL.")
+    assert blocked.hint_at(CONCEPT) == f"{blocked.reason} {AFTER_REBOOT}"
+    for status in (PASS, ENV_ERROR):  # a pass needs no excuse; a node the harness cannot reach is not the learner's
+        assert AFTER_REBOOT not in replace(rebooted, status=status, checks=[]).describe()
+    assert results_json(lab, {task.id: rebooted})["mode"] == REBOOT_MODE
+    assert "mode" not in results_json(lab, {task.id: failed})
+
+
+def _verdict(passed: bool):
+    from checks import verdict
+
+    return verdict(passed, "it", "it" if passed else "not it")
+
+
+def test_only_a_grade_after_a_reboot_may_restart_nodes() -> None:
+    """A watch's or a class's read-only grade makes its cluster without `restarts`: restarting is refused there."""
+    with pytest.raises(DcalabError, match="--lab-reboot"):
+        EmbeddedCluster(read_only=True).restart_nodes(["master"])
+
+
+def test_lab_reboot_is_refused_with_a_solve_and_recorded_in_every_report(pytester, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_HISTORY", str(tmp_path / "history.sqlite3"))
+    monkeypatch.delenv("DCALAB_CLUSTER", raising=False)
+    make_lab(pytester, test_01_say=UNSAID)
+    refused = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-reboot", "--lab-mode=solve")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--lab-reboot restarts the nodes before a grade, not a solve" in refused.stderr.str()
+
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    graded = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-reboot", "-k", "say",
+                                           f"--lab-report-json={report}", f"--junitxml={junit}")
+    graded.assert_outcomes(failed=1)
+    assert "lab toy: A toy lab (reboot)" in graded.stdout.str()
+    assert "--lab-reboot: this grade first restarts" not in graded.stdout.str()  # it reads no node: none restarted
+    said = json.loads(report.read_text())
+    assert said["mode"] == REBOOT_MODE and AFTER_REBOOT in said["tests"][0]["output"]
+    assert 'name="dcalab_mode" value="reboot"' in junit.read_text()
+    assert [run.mode for run in history.runs("toy", tmp_path / "history.sqlite3")] == [REBOOT_MODE]
+
+
+# -- on the cluster ---------------------------------------------------------------------------------------------
+def test_after_solve_a_reboot_grade_passes_and_a_container_without_restart_policy_fails(
+        pristine: EmbeddedCluster, tmp_path: Path) -> None:
+    solved = run_lab("solve", lab=REGISTRY)
+    assert {task["verdict"] for task in solved.values()} == {PASS}
+    # only the registry node is read by this task, so only it is restarted
+    graded = run_lab("grade", "registry_running", "--lab-reboot", history=tmp_path / "history.sqlite3")
+    assert graded["registry-running"]["verdict"] == PASS, graded["registry-running"]["output"]
+    assert [run.mode for run in history.runs("registry", tmp_path / "history.sqlite3")] == [REBOOT_MODE]
+
+    sh(pristine, "registry", "docker update --restart=no registry")  # the same container, no restart policy
+    after = run_lab("grade", "registry_running", "--lab-reboot")["registry-running"]
+    assert after["verdict"] == FAIL, after["output"]
+    assert "registry is exited" in check_lines(after["output"], "running")
+    assert "restart policy: no" in after["output"] and AFTER_REBOOT in after["output"]
+
+
+def test_docker_started_but_not_enabled_fails_start_on_boot_plain_and_after_a_reboot(
+        started: EmbeddedCluster) -> None:
+    """The plain grade already reads `enabled`; after a reboot the disabled docker is not running either. The
+    reboot's wait is bounded: a docker that never comes back is graded, not waited for."""
+    sh(started, "registry", "systemctl start docker")  # the start disabled and stopped it: started, not enabled
+    plain = run_lab("grade", "start_on_boot", lab=LAB)["start-on-boot"]
+    assert plain["verdict"] == FAIL and "docker.service is disabled" in check_lines(plain["output"], "enabled")
+    assert "  running (" not in plain["output"] and AFTER_REBOOT not in plain["output"]  # docker runs now
+
+    rebooted = run_lab("grade", "start_on_boot", "--lab-reboot", lab=LAB)["start-on-boot"]
+    assert rebooted["verdict"] == FAIL, rebooted["output"]
+    assert "docker.service is disabled" in check_lines(rebooted["output"], "enabled")
+    assert "docker.service is inactive" in check_lines(rebooted["output"], "running")
+    assert AFTER_REBOOT in rebooted["output"]
