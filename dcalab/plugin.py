@@ -173,8 +173,10 @@ def _restart(config: pytest.Config, cluster: Cluster, nodes: list[str]) -> None:
         try:
             with step(f"Restarting {', '.join(nodes)} and waiting until they are back"):
                 cluster.restart_nodes(nodes)
+            return
         except DcalabError as error:
-            pytest.fail(f"ENV-ERROR: the nodes could not be restarted: {error}", pytrace=False)
+            problem = str(error)
+    pytest.fail(f"ENV-ERROR: the nodes could not be restarted: {problem}", pytrace=False)  # one sentence, no chain
 
 
 def _selected_tasks(session: pytest.Session) -> list[tuple[Lab, Task]]:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dcalab import history
+from checks import retried
+from dcalab import history, labrun
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.grading import AFTER_REBOOT, BLOCKED, ENV_ERROR, FAIL, PASS, REBOOT_MODE, grade_task
@@ -67,15 +68,17 @@ def test_lab_reboot_is_refused_with_a_solve_and_recorded_in_every_report(pyteste
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     assert "--lab-reboot restarts the nodes before a grade, not a solve" in refused.stderr.str()
 
-    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    report, junit, page = tmp_path / "report.json", tmp_path / "junit.xml", tmp_path / "report.html"
     graded = pytester.runpytest_subprocess("toy", "-p", "no:cacheprovider", "--lab-reboot", "-k", "say",
-                                           f"--lab-report-json={report}", f"--junitxml={junit}")
+                                           f"--lab-report-json={report}", f"--junitxml={junit}",
+                                           f"--lab-report-html={page}")
     graded.assert_outcomes(failed=1)
     assert "lab toy: A toy lab (reboot)" in graded.stdout.str()
     assert "--lab-reboot: this grade first restarts" not in graded.stdout.str()  # it reads no node: none restarted
     said = json.loads(report.read_text())
     assert said["mode"] == REBOOT_MODE and AFTER_REBOOT in said["tests"][0]["output"]
     assert 'name="dcalab_mode" value="reboot"' in junit.read_text()
+    assert "grade after restarting the nodes" in page.read_text() and "what you set up must survive" in page.read_text()
     assert [run.mode for run in history.runs("toy", tmp_path / "history.sqlite3")] == [REBOOT_MODE]
 
 
@@ -110,3 +113,17 @@ def test_docker_started_but_not_enabled_fails_start_on_boot_plain_and_after_a_re
     assert "docker.service is disabled" in check_lines(rebooted["output"], "enabled")
     assert "docker.service is inactive" in check_lines(rebooted["output"], "running")
     assert AFTER_REBOOT in rebooted["output"]
+
+
+def test_an_ssh_host_that_is_a_container_is_not_rebooted_but_refused(embedded: EmbeddedCluster, tmp_path,
+                                                                      monkeypatch) -> None:
+    """`systemctl reboot` in a node container (the embedded nodes over SSH) would stop it for good."""
+    embedded.host("registry").check_output(retried("systemctl is-active -q ssh", 120, pause=0.5))
+    config = tmp_path / "lab.ssh"
+    config.write_text(embedded.ssh_config())
+    monkeypatch.delenv("DCALAB_CLUSTER", raising=False)  # SSH hosts have no named clusters: the config names them
+    run = labrun.run_lab(REGISTRY, "-k", "registry_running", "--cluster=ssh", f"--lab-ssh-config={config}",
+                         "--lab-reboot")
+    assert "ENV-ERROR: the nodes could not be restarted: The node registry is a docker container" in run.output
+    assert "--cluster embedded" in run.output and "Traceback" not in run.output
+    assert embedded.host("registry").run("systemctl is-system-running").stdout.strip() == "running"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes
-from dcalab.errors import EnvironmentFault
+from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.topology import Node, topology
 
 BOOT_ID = "cat /proc/sys/kernel/random/boot_id"  # changes at every boot of a host
@@ -33,9 +33,15 @@ class OverSsh(Cluster):
         return f"Check that it runs and answers: ssh -F {self.config_file} {self.ssh_host(node)} true"
 
     def restart_node(self, node: str, deadline: float) -> None:
-        """`systemctl reboot` over SSH, then until the node answers from a new boot (its boot id changed)."""
+        """`systemctl reboot` over SSH, then until the node answers from a new boot (its boot id changed). A host that
+        is a container is refused: its init ending stops it for good (its own backend restarts it)."""
         from dcalab.backends.reboot import POLL, ask
 
+        inside = ask(self, node, "systemd-detect-virt --container || true", 10)
+        if inside not in ("", "none"):
+            raise DcalabError(f"The node {node} is a {inside} container: systemctl reboot would stop it, not restart "
+                              "it.", "Grade after a reboot through the backend that made it: --cluster embedded, or "
+                              "--cluster vagrant.")
         sudo = "" if self.user else "sudo -n "
         booted = ask(self, node, BOOT_ID, 10)
         subprocess.run([*self._ssh(node), f"{sudo}systemctl reboot"], capture_output=True, timeout=30, check=False)
