@@ -4,6 +4,7 @@ graded; what does not survive a reboot fails, and every FAIL and BLOCKED says th
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pytest
 from checks import retried
 from dcalab import history, labrun
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.backends.reboot import restart_and_wait
 from dcalab.errors import DcalabError
 from dcalab.grading import AFTER_REBOOT, BLOCKED, ENV_ERROR, FAIL, PASS, REBOOT_MODE, grade_task
 from dcalab.lab import CONCEPT, NO_HINTS, find_lab
 from dcalab.report import results_json
+from dcalab.topology import topology
 from tests.labrun import ROOT, check_lines, run_lab, sh
 from tests.test_new_lab import make_lab
 
@@ -127,3 +130,37 @@ def test_an_ssh_host_that_is_a_container_is_not_rebooted_but_refused(embedded: E
     assert "ENV-ERROR: the nodes could not be restarted: The node registry is a docker container" in run.output
     assert "--cluster embedded" in run.output and "Traceback" not in run.output
     assert embedded.host("registry").run("systemctl is-system-running").stdout.strip() == "running"
+
+
+class ScriptedNodes:
+    """A stand-in cluster for the reboot's wait: each node's shell prints its fixed answer to BOOTED (a fake host for
+    the waiting logic alone; the real restart is tested on the cluster above). Counts how often each was asked."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers, self.asked, self.restarted = answers, dict.fromkeys(answers, 0), []
+        self.topology = topology()
+
+    def pipe_command(self, node: str) -> list[str]:
+        self.asked[node] += 1
+        return ["sh", "-c", f"cat >/dev/null; printf '%s' {shlex.quote(self.answers[node])}"]
+
+    def restart_node(self, node: str, deadline: float) -> None:
+        self.restarted.append(node)
+
+    def reconnect(self) -> None:
+        pass
+
+
+def test_the_reboot_does_not_wait_for_workers_whose_managers_are_all_locked() -> None:
+    nodes = ScriptedNodes({"master": "running\nlocked  false", **dict.fromkeys(
+        ("worker1", "worker2", "registry"), "running\npending abc false")})
+    restart_and_wait(nodes, ["master", "worker1", "registry"], timeout=60)
+    assert sorted(nodes.restarted) == ["master", "registry", "worker1"]
+    assert nodes.asked == {"master": 2, "worker1": 2, "worker2": 1, "registry": 2}  # before, and once after
+
+
+def test_the_reboot_waits_for_a_pending_worker_of_an_active_manager_but_not_forever() -> None:
+    nodes = ScriptedNodes({"master": "running\nactive m1 true", "worker1": "running\npending w1 false",
+                           "worker2": "running\nactive w2 false", "registry": "degraded\n"})
+    restart_and_wait(nodes, ["worker1", "registry"], timeout=1.5)  # worker1 never settles: the deadline ends it
+    assert nodes.asked["worker1"] > 2 and nodes.asked["registry"] == 2  # registry booted, its docker stays down

@@ -45,7 +45,7 @@ def swarm_state(cluster: Cluster, node: str, deadline: float) -> tuple[str, str,
     run, all empty when the node does not answer."""
     wait = max(int(deadline - time.monotonic()), 1)
     system, _, swarm = ask(cluster, node, BOOTED.format(wait=wait), wait + 5).partition("\n")
-    fields = swarm.split()
+    fields = swarm.split(" ")  # a locked manager's NodeID is empty
     return (system, fields[0], fields[1], fields[2] == "true") if len(fields) == 3 else (system, "", "", False)
 
 
@@ -58,20 +58,28 @@ def restart_and_wait(cluster: Cluster, nodes: list[str], timeout: float = REBOOT
     deadline = time.monotonic() + timeout
     in_parallel(lambda node: cluster.restart_node(node, deadline), nodes)
     cluster.reconnect()  # the old shells went with the old boot
-    after = {**before, **dict(zip(nodes, in_parallel(lambda node: _settled(cluster, node, deadline), nodes),
-                                  strict=True))}
-    back = [node for node in nodes if before[node][1] == after[node][1] == "active"]
+    after = dict(before)
+    managers = [node for node in nodes if before[node][3]]  # first: a worker joins its swarm through them
+    after.update(zip(managers, in_parallel(lambda node: _settled(cluster, node, deadline, deadline), managers),
+                     strict=True))
     manager = next((node for node in everyone if after[node][1] == "active" and after[node][3]), None)
+    # without a manager (all locked or down) a worker stays pending: no waiting for that
+    joined_by = deadline if manager is not None else 0
+    workers = [node for node in nodes if node not in managers]
+    after.update(zip(workers, in_parallel(lambda node: _settled(cluster, node, deadline, joined_by), workers),
+                     strict=True))
+    back = [node for node in nodes if before[node][1] == after[node][1] == "active"]
     if back and manager is not None:
         _wait_ready(cluster, manager, [after[node][2] for node in back], deadline)
 
 
-def _settled(cluster: Cluster, node: str, deadline: float) -> tuple[str, str, str, bool]:
-    """The node's state (swarm_state) once it has booted and its swarm membership is not settling, or at the
-    deadline."""
+def _settled(cluster: Cluster, node: str, booted_by: float, joined_by: float) -> tuple[str, str, str, bool]:
+    """The node's state (swarm_state) once it has booted (or at `booted_by`) and its swarm membership is not
+    settling (or at `joined_by`)."""
     while True:
-        state = swarm_state(cluster, node, deadline)
-        if (state[0] not in BOOTING and state[1] not in SETTLING) or time.monotonic() > deadline:
+        state = swarm_state(cluster, node, booted_by)
+        now = time.monotonic()
+        if now > booted_by or (state[0] not in BOOTING and (state[1] not in SETTLING or now > joined_by)):
             return state
         time.sleep(POLL)
 
