@@ -14,6 +14,7 @@ from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.topology import Node, topology
 
 BOOT_ID = "cat /proc/sys/kernel/random/boot_id"  # changes at every boot of a host
+SSH_FAILED = 255  # ssh's exit status when the connection fails or drops (as a reboot drops it)
 
 
 class OverSsh(Cluster):
@@ -44,9 +45,20 @@ class OverSsh(Cluster):
                               "--cluster vagrant.")
         sudo = "" if self.user else "sudo -n "
         booted = ask(self, node, BOOT_ID, 10)
-        subprocess.run([*self._ssh(node), f"{sudo}systemctl reboot"], capture_output=True, timeout=30, check=False)
-        while time.monotonic() < deadline and ask(self, node, BOOT_ID, 10) in ("", booted):
+        try:
+            done = subprocess.run([*self._ssh(node), f"{sudo}systemctl reboot"], capture_output=True, text=True,
+                                  timeout=30, check=False)
+        except subprocess.TimeoutExpired:  # the connection hung as the node went down
+            done = None
+        if done is not None and done.returncode not in (0, SSH_FAILED):  # refused: a grading user without the right
+            raise DcalabError(f"The node {node} refused to reboot: {done.stderr.strip()[:200]}",
+                              "Grade after a reboot as root (without --lab-user).")
+        now = booted
+        while time.monotonic() < deadline and (now := ask(self, node, BOOT_ID, 10)) in ("", booted):
             time.sleep(POLL)
+        if booted and now == booted:  # a node that does not answer is left to the grade, which says so
+            raise DcalabError(f"The node {node} still runs its old boot after systemctl reboot.",
+                              f"Look at it: ssh -F {self.config_file} {self.ssh_host(node)}")
 
     def pipe_command(self, node: str) -> list[str]:
         return [*self._ssh(node), "/bin/sh" if self.user else "sudo -n /bin/sh"]
