@@ -86,9 +86,9 @@ class EmbeddedCluster(Cluster):
 
     def ssh_config(self) -> str:
         """An ssh_config naming every node, for the ssh backend or a learner's own ssh (like `vagrant ssh-config`)."""
-        from dcalab.pki import ensure_lab_ssh_key
+        from dcalab.pki import cluster_ssh_key
 
-        key = ensure_lab_ssh_key()
+        key = cluster_ssh_key(self.cluster_name)
         return "".join(
             f"Host {node.name} {node.fqdn}\n  HostName {node.ip}\n  User root\n  IdentityFile {key}\n"
             "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
@@ -167,6 +167,9 @@ class EmbeddedCluster(Cluster):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
         if self.cluster_name:
+            from dcalab.pki import cluster_ssh_key
+
+            cluster_ssh_key(self.cluster_name)  # the cluster's own SSH key, which its nodes take as they are made
             self.__dict__["topology"] = self.net.ensure_named_network(self.cluster_name)
 
     def _make_nodes(self) -> None:
@@ -282,7 +285,17 @@ class EmbeddedCluster(Cluster):
                 {topo.network: api.create_endpoint_config(ipv4_address=node.ip, aliases=[node.fqdn, node.name])}
             ),
         )
+        if self.cluster_name:  # its own key in place of the lab's, before sshd starts
+            api.put_archive(container["Id"], "/root/.ssh", self._authorized_keys())
         api.start(container["Id"])
+
+    def _authorized_keys(self) -> bytes:
+        """A tar of root's authorized_keys holding this cluster's public key alone (dcalab.pki.cluster_ssh_key)."""
+        from dcalab.images.build import files_archive
+        from dcalab.pki import cluster_ssh_key
+
+        public = cluster_ssh_key(self.cluster_name).with_suffix(".pub").read_bytes()
+        return files_archive({"authorized_keys": public}, mode=0o600)
 
     def _remove_node(self, node: Node) -> None:
         from docker.errors import NotFound
