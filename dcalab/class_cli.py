@@ -96,7 +96,7 @@ def save_learners(class_seats: list[Seat], folder: Path, hints: str, history: Pa
         reports = [(folder / f"{name}.json", partial(report_json, lab, seat.results, hints, seat.seconds)),
                    (folder / f"{name}.xml", partial(junit_xml, lab, seat.results, hints, seat.seconds))]
         saved += save_grade(lab, seat.results, "grade", seat.learner.cluster, reports, history,
-                            learner=name) is not None
+                            learner=name, cluster_name=seat.learner.cluster_name) is not None
     return saved
 
 
