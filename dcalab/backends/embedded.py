@@ -66,16 +66,16 @@ class EmbeddedCluster(Cluster):
 
     # -- names -------------------------------------------------------------------------------
     @property
-    def _prefix(self) -> str:
+    def prefix(self) -> str:
         return f"dcalab-{self.cluster_name}-" if self.cluster_name else "dcalab-"
 
     def container_name(self, node: str) -> str:
-        return f"{self._prefix}{topology().node(node).name}"
+        return f"{self.prefix}{topology().node(node).name}"
 
     def volume_name(self, node: str) -> str:
-        return f"{self._prefix}{node}-docker"
+        return f"{self.prefix}{node}-docker"
 
-    def _ours(self, labels: dict[str, str]) -> bool:
+    def owns(self, labels: dict[str, str]) -> bool:
         """Made by dcalab for this cluster (a named cluster's name on it, or none for the default cluster)."""
         from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
 
@@ -194,11 +194,12 @@ class EmbeddedCluster(Cluster):
             in_parallel(self._remove_node, self.topology.nodes)
 
     def down(self, purge: bool = False) -> None:
-        """This cluster's nodes, their volumes and (a named cluster's) lab network. What every cluster shares (the
-        lab hub, the default lab network it is on) goes with the last cluster; the hub's filled storage stays for
-        the next `up` unless `purge`."""
+        """This cluster's nodes, their volumes, its learners' SSH forwarder (dcalab.access) and (a named cluster's)
+        lab network. What every cluster shares (the lab hub, the default lab network it is on) goes with the last
+        cluster; the hub's filled storage stays for the next `up` unless `purge`."""
         from docker.errors import DockerException
 
+        from dcalab.access import ROLE, close_access
         from dcalab.engine import answering_client
         from dcalab.hub import HUB_CONTAINER, HUB_VOLUME, SEEDED_VOLUME
         from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
@@ -208,19 +209,20 @@ class EmbeddedCluster(Cluster):
             return
         embedded = {"label": f"{CLUSTER_LABEL}={self.name}"}
         containers = client.containers.list(all=True, filters=embedded)
-        last = all(self._ours(c.labels) for c in containers if c.labels.get("org.dcalab.role") == "node")
+        last = all(self.owns(c.labels) for c in containers if c.labels.get("org.dcalab.role") == "node")
         with step(f"Removing the embedded cluster{' ' + self.cluster_name if self.cluster_name else ''}"):
-            in_parallel(lambda c: c.remove(force=True), [
-                c for c in containers if last or (self._ours(c.labels) and c.labels.get("org.dcalab.role") == "node")])
+            in_parallel(lambda c: c.remove(force=True), [c for c in containers if last or (
+                self.owns(c.labels) and c.labels.get("org.dcalab.role") in ("node", ROLE))])
+            close_access(self)
             hub_storage = (HUB_VOLUME, SEEDED_VOLUME)
             for volume in client.volumes.list(filters=embedded):
                 if volume.name in hub_storage and not (last and purge):
                     continue
-                if last or self._ours(volume.attrs.get("Labels") or {}):
+                if last or self.owns(volume.attrs.get("Labels") or {}):
                     volume.remove(force=True)
             for network in client.networks.list(filters=embedded):
                 labels = network.attrs.get("Labels") or {}
-                if last or (self._ours(labels) and labels.get(NAME_LABEL)):
+                if last or (self.owns(labels) and labels.get(NAME_LABEL)):
                     if not last:  # the hub stays for the other clusters: off this one's network first
                         with contextlib.suppress(DockerException):
                             network.disconnect(HUB_CONTAINER, force=True)
@@ -230,7 +232,7 @@ class EmbeddedCluster(Cluster):
     def _ensure_node(self, node: Node) -> bool:
         """Create, start or unpause the node (a progress step each); True when its docker answers."""
         container = self._container(node)
-        if container is not None and not self._ours(container.labels):
+        if container is not None and not self.owns(container.labels):
             raise DcalabError(
                 f"A container named {container.name} exists and was not made by dcalab.",
                 f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up",
