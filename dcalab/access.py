@@ -15,6 +15,7 @@ cluster (EmbeddedCluster.down), and its ports with it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import json
 import socket
@@ -36,6 +37,7 @@ ALL_ADDRESSES = "0.0.0.0"
 FIRST_PORT = 22001
 HOST_PART = 250  # the forwarder's address on a lab network: apart from the hub (.2) and the nodes (.100 to .130)
 ALLOCATING = threading.Lock()  # a class's clusters are started in parallel: one takes its ports at a time
+NAME_ONE = "Give one of this server's addresses (ip -brief address lists them), or leave --bind out for all of them."
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,26 @@ def _published(client) -> set[int]:
             if port.get("PublicPort")}
 
 
-def _free_here(bind: str, port: int) -> bool:
-    """No program on this machine listens on the port (at the address, or at all addresses)."""
+def checked_bind(bind: str) -> str:
+    """The address the ports are to listen on, when it is an IP address; else the sentence saying what to give."""
+    try:
+        return str(ipaddress.ip_address(bind))
+    except ValueError:
+        raise DcalabError(f"--bind {bind} is not an IP address, so the learners' SSH ports cannot listen on it.",
+                          NAME_ONE) from None
+
+
+def free_here(bind: str, port: int) -> bool:
+    """No program on this machine listens on the port (at the address, or at all addresses); an address this
+    machine does not have is the sentence saying so."""
     family = socket.AF_INET6 if ":" in bind else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((bind, port))
-        except OSError:
-            return False
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise DcalabError(f"The learners' SSH ports cannot listen on {bind}: {error.strerror}.", NAME_ONE) from None
     return True
 
 
@@ -93,7 +107,7 @@ def allocate_ports(nodes: list[str], taken: set[int], bind: str, local_engine: b
     here."""
     ports, port = {}, FIRST_PORT
     for node in nodes:
-        while port in taken or (local_engine and not _free_here(bind, port)):
+        while port in taken or (local_engine and not free_here(bind, port)):
             port += 1
             if port > 65535:
                 raise DcalabError("No port from 22001 up is free on this server for the learners' SSH.",

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from dcalab.access import ALL_ADDRESSES, Access, forwarded, open_access, server_address
+from dcalab.access import ALL_ADDRESSES, Access, checked_bind, forwarded, open_access, server_address
 from dcalab.class_view import class_csv, class_html, write_grid
 from dcalab.class_watch import CLASS_INTERVAL, ClassWatch
 from dcalab.classroom import Done, Seat, each_learner, grade_seats, learner_cluster, plan_files, seats
@@ -129,6 +129,7 @@ def in_turn(args: argparse.Namespace, learners: tuple[Learner, ...], doing: str,
 
 
 def start_command(args: argparse.Namespace) -> int:
+    checked_bind(args.bind)
     _, default, labs, learners = _class(args, args.lab)
     if any(learner.cluster == EMBEDDED for learner in learners):
         print(ISOLATION)
@@ -191,6 +192,7 @@ def reset_command(args: argparse.Namespace) -> int:
 
 
 def access_command(args: argparse.Namespace) -> int:
+    checked_bind(args.bind)
     roster = read_roster(Path(args.roster))
     opened = {}
     if args.open:

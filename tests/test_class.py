@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 import pytest
 
 from dcalab import class_cli, classroom, history
-from dcalab.access import Access, allocate_ports, server_address
+from dcalab.access import Access, allocate_ports, free_here, server_address
 from dcalab.class_view import class_csv, class_html, write_grid
 from dcalab.class_watch import ClassWatch
 from dcalab.classroom import Seat, each_learner, grade_seats, seats
@@ -419,6 +419,17 @@ def test_ports_are_given_from_22001_skipping_those_taken_and_the_address_handed_
         "master": 22002, "worker1": 22004, "worker2": 22005}
     assert server_address("192.0.2.7") == "192.0.2.7"
     assert server_address("0.0.0.0") == socket.gethostname()
+
+
+def test_an_address_the_ports_cannot_listen_on_is_one_sentence_naming_it(tmp_path: Path, capsys) -> None:
+    path = roster(tmp_path, '[[learners]]\nname = "bob"\n')
+    assert main(["class", "start", "--bind", "lab.example.org", "--roster", str(path)]) != 0
+    shown = capsys.readouterr().err
+    assert "--bind lab.example.org is not an IP address" in shown and "ip -brief address lists them" in shown
+    assert "Traceback" not in shown
+    with pytest.raises(DcalabError, match=re.escape("SSH ports cannot listen on 203.0.113.9: ")) as raised:
+        free_here("203.0.113.9", 22001)  # an address this machine does not have, found before a port is taken
+    assert "ip -brief address" in raised.value.fix
 
 
 def test_the_class_page_in_headless_chromium(chromium: str, tmp_path: Path,  # noqa: F811 (the fixture)
