@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dcalab.backends.base import NodeStatus
 from dcalab.errors import DcalabError
 from dcalab.settings import state_dir, write_whole
 
@@ -117,25 +118,51 @@ def allocate_ports(nodes: list[str], taken: set[int], bind: str, local_engine: b
     return ports
 
 
-def forwarded(cluster: EmbeddedCluster) -> Access | None:
-    """The cluster's forwarded ports as its running forwarder publishes them; None when it has none running."""
+def _forwarder(cluster: EmbeddedCluster):  # -> Container | None
+    """The cluster's forwarder container, running or not; a container of its name that dcalab did not make is left
+    alone, with the sentence saying so."""
     from docker.errors import NotFound
 
+    name = forwarder_name(cluster)
     try:
-        container = cluster.client.containers.get(forwarder_name(cluster))
+        container = cluster.client.containers.get(name)
     except NotFound:
         return None
-    if container.status != "running" or not cluster.owns(container.labels):
+    if not cluster.owns(container.labels) or container.labels.get("org.dcalab.role") != ROLE:
+        raise DcalabError(f"A container named {name} exists and was not made by dcalab for the learners' SSH.",
+                          f"Remove or rename it (docker rm -f {name}), then open the ports: dcalab class access "
+                          "--open --roster FILE")
+    return container
+
+
+def forwarded(cluster: EmbeddedCluster) -> Access | None:
+    """The cluster's forwarded ports as its running forwarder publishes them; None when it has none running."""
+    container = _forwarder(cluster)
+    if container is None or container.status != "running":
         return None
     ports = dict(entry.split("=") for entry in container.labels.get(PORTS_LABEL, "").split(",") if "=" in entry)
     return Access(container.labels.get(BIND_LABEL, ALL_ADDRESSES), {node: int(port) for node, port in ports.items()})
 
 
+def access_status(cluster: EmbeddedCluster) -> list[NodeStatus]:
+    """The learners' SSH forwarder as `dcalab cluster status` reports it, when the cluster has one."""
+    try:
+        container = _forwarder(cluster)
+    except DcalabError as error:
+        return [NodeStatus(ROLE, "broken", [str(error)])]
+    if container is None:
+        return []
+    if container.status != "running":
+        return [NodeStatus(ROLE, container.status, [f"The learners' SSH ports are closed: dcalab class access --open "
+                                                    f"--roster FILE (or docker start {container.name})."])]
+    access = forwarded(cluster)
+    ports = ", ".join(f"{node} {port}" for node, port in access.ports.items())
+    return [NodeStatus(ROLE, "running", notes=[f"learners' SSH on {access.bind}: {ports}"])]
+
+
 def open_access(cluster: EmbeddedCluster, bind: str = ALL_ADDRESSES) -> Access:
     """The cluster's forwarder, running on `bind` with the ports it was given before (or new ones): made, started or
     made anew as needed. The cluster's nodes must exist (its lab network holds the forwarder)."""
-    from docker.errors import NotFound
-
     from dcalab.endpoint import resolve_endpoint
     from dcalab.images.bases import ensure_busybox
     from dcalab.pki import cluster_ssh_key
@@ -150,8 +177,9 @@ def open_access(cluster: EmbeddedCluster, bind: str = ALL_ADDRESSES) -> Access:
         own = records.get(name) or (current.ports if current else {})
         if current is not None and current.bind == bind and current.ports == own:
             return current
-        with contextlib.suppress(NotFound):  # a forwarder stopped, or on another address: made anew
-            client.containers.get(name).remove(force=True)
+        stale = _forwarder(cluster)
+        if stale is not None:  # stopped, or on another address or ports: made anew
+            stale.remove(force=True)
         taken = others | _published(client)
         if sorted(own) != sorted(nodes) or taken & set(own.values()):
             own = allocate_ports(nodes, taken, bind, resolve_endpoint().local_socket)

@@ -116,8 +116,12 @@ def test_the_ports_are_kept_in_the_state_and_open_again_the_same(roster: Path) -
     recorded = json.loads((state_dir() / "access-ports.json").read_text())
     cluster = EmbeddedCluster(cluster_name=FIRST)
     assert recorded[f"dcalab-{FIRST}-access"] == forwarded(cluster).ports
+    status = dcalab("cluster", "status", "--cluster-name", FIRST).stdout
+    assert f"learners' SSH on {BIND}: master {forwarded(cluster).ports['master']}, worker1 " in status, status
     cluster.client.containers.get(f"dcalab-{FIRST}-access").stop(timeout=1)
     assert "not open yet" in dcalab("class", "access", "--roster", str(roster)).stdout
+    status = dcalab("cluster", "status", "--cluster-name", FIRST)
+    assert "The learners' SSH ports are closed: dcalab class access --open" in status.stdout + status.stderr
     opened = dcalab("class", "access", "--roster", str(roster), "--open", "--bind", BIND)
     assert opened.returncode == 0, opened.stdout + opened.stderr
     assert handed_out(roster) == before

@@ -332,7 +332,9 @@ class EmbeddedCluster(Cluster):
         reports += in_parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
             reports.append(self._hub_status())
-        return reports
+        from dcalab.access import access_status
+
+        return reports + access_status(self)
 
     def _hub_status(self) -> NodeStatus:
         from dcalab import hub
