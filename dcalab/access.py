@@ -146,10 +146,16 @@ def forwarded(cluster: EmbeddedCluster) -> Access | None:
 
 def access_status(cluster: EmbeddedCluster) -> list[NodeStatus]:
     """The learners' SSH forwarder as `dcalab cluster status` reports it, when the cluster has one."""
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
+
     try:
         container = _forwarder(cluster)
     except DcalabError as error:
         return [NodeStatus(ROLE, "broken", [str(error)])]
+    except (DockerException, RequestException) as error:  # an engine that does not answer in time: one line
+        return [NodeStatus(ROLE, "unknown", [f"The Docker engine did not say whether the learners' SSH forwarder "
+                                             f"runs ({str(error)[:200]}). Check it with: dcalab cluster status"])]
     if container is None:
         return []
     if container.status != "running":
