@@ -18,6 +18,7 @@ import contextlib
 import errno
 import ipaddress
 import json
+import shlex
 import socket
 import threading
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class Access:
 
     def lines(self, key: Path, address: str) -> dict[str, str]:
         """Per node, the ssh command a learner types on their machine, with the key handed to them."""
-        return {node: f"ssh -i {key} -p {port} root@{address}" for node, port in self.ports.items()}
+        return {node: f"ssh -i {shlex.quote(str(key))} -p {port} root@{address}" for node, port in self.ports.items()}
 
 
 def forwarder_name(cluster: EmbeddedCluster) -> str:
@@ -169,12 +170,20 @@ def access_status(cluster: EmbeddedCluster) -> list[NodeStatus]:
 def open_access(cluster: EmbeddedCluster, bind: str = ALL_ADDRESSES) -> Access:
     """The cluster's forwarder, running on `bind` with the ports it was given before (or new ones): made, started or
     made anew as needed. The cluster's nodes must exist (its lab network holds the forwarder)."""
+    from docker.errors import NotFound
+
     from dcalab.endpoint import resolve_endpoint
     from dcalab.images.bases import ensure_busybox
     from dcalab.pki import cluster_ssh_key
 
     cluster_ssh_key(cluster.cluster_name)
     name, topo, client = forwarder_name(cluster), cluster.topology, cluster.client
+    try:
+        client.networks.get(topo.network)
+    except NotFound:  # the forwarder sits on the cluster's lab network
+        raise DcalabError(f"The cluster {cluster.cluster_name or '(the default one)'} is not up, so there are no "
+                          "nodes to open SSH ports to.",
+                          "Start it first: dcalab class start LAB --roster FILE") from None
     nodes = [node.name for node in topo.nodes]
     with ALLOCATING:
         current = forwarded(cluster)
