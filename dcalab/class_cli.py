@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from dcalab.access import ALL_ADDRESSES, Access, checked_bind, forwarded, open_access, server_address
 from dcalab.class_view import class_csv, class_html, write_grid
 from dcalab.class_watch import CLASS_INTERVAL, ClassWatch
 from dcalab.classroom import Done, Seat, each_learner, grade_seats, learner_cluster, plan_files, seats
@@ -96,7 +97,7 @@ def save_learners(class_seats: list[Seat], folder: Path, hints: str, history: Pa
         reports = [(folder / f"{name}.json", partial(report_json, lab, seat.results, hints, seat.seconds)),
                    (folder / f"{name}.xml", partial(junit_xml, lab, seat.results, hints, seat.seconds))]
         saved += save_grade(lab, seat.results, "grade", seat.learner.cluster, reports, history,
-                            learner=name) is not None
+                            learner=name, cluster_name=seat.learner.cluster_name) is not None
     return saved
 
 
@@ -128,28 +129,36 @@ def in_turn(args: argparse.Namespace, learners: tuple[Learner, ...], doing: str,
 
 
 def start_command(args: argparse.Namespace) -> int:
+    checked_bind(args.bind)
     _, default, labs, learners = _class(args, args.lab)
     if any(learner.cluster == EMBEDDED for learner in learners):
         print(ISOLATION)
 
-    def start(learner: Learner) -> Started:
-        """The lab's start on the learner's cluster; never over their work since a start unless --force."""
+    def start(learner: Learner) -> tuple[Started, Access | None]:
+        """The lab's start on the learner's cluster, never over their work since a start unless --force; then an
+        embedded cluster's SSH ports for other machines (dcalab.access)."""
         worked_on = []
-        started = start_lab(learner_cluster(learner, read_only=False), labs[learner.lab_of(default)],
-                            force=args.force, go_on=lambda lab: worked_on.append(lab) or args.force)
+        cluster = learner_cluster(learner, read_only=False)
+        started = start_lab(cluster, labs[learner.lab_of(default)], force=args.force,
+                            go_on=lambda lab: worked_on.append(lab) or args.force)
         if started is None:
             raise DcalabError(f"The nodes of {learner.name} hold their work on the lab {worked_on[0]} since its "
                               "start: nothing is changed.", f"Start them anew, removing it: dcalab class reset "
                               f"{learner.name} --roster {args.roster} (or class start --force for everyone).")
-        return started
+        return started, open_access(cluster, args.bind) if learner.cluster == EMBEDDED else None
 
     def started(done: Done) -> str:
-        how = "on nodes made anew" if done.value.recreated else "on the nodes as they were"
-        left = "; ".join(f"{node}: {', '.join(items)}" for node, items in done.value.leftovers.items())
-        return (f"the lab {done.value.lab} is ready, {how}" +
+        begun, access = done.value
+        how = "on nodes made anew" if begun.recreated else "on the nodes as they were"
+        left = "; ".join(f"{node}: {', '.join(items)}" for node, items in begun.leftovers.items())
+        ports = f"; SSH from other machines on ports {', '.join(map(str, access.ports.values()))}" if access else ""
+        return (f"the lab {begun.lab} is ready, {how}{ports}" +
                 (f"; left from other labs (kept; --force removes them): {left}" if left else ""))
 
-    return in_turn(args, learners, "starting", start, started)
+    code = in_turn(args, learners, "starting", start, started)
+    if any(learner.cluster == EMBEDDED for learner in learners):
+        print(f"The ssh lines to hand out, per learner and node: dcalab class access --roster {args.roster}")
+    return code
 
 
 def _chosen(roster: Roster, learners: tuple[Learner, ...], names: list[str]) -> tuple[Learner, ...]:
@@ -183,7 +192,14 @@ def reset_command(args: argparse.Namespace) -> int:
 
 
 def access_command(args: argparse.Namespace) -> int:
+    checked_bind(args.bind)
     roster = read_roster(Path(args.roster))
+    opened = {}
+    if args.open:
+        embedded = [learner for learner in roster.learners if learner.cluster == EMBEDDED and not learner.problem]
+        dones = each_learner(lambda learner: open_access(learner_cluster(learner, read_only=False), args.bind),
+                             embedded, args.parallel)
+        opened = {done.learner.name: done.problem for done in dones}
     for learner in roster.learners:
         if learner.problem:
             print(f"{learner.name}: not reachable from the roster: {learner.problem}")
@@ -192,10 +208,28 @@ def access_command(args: argparse.Namespace) -> int:
             for node, line in ssh_lines(learner.ssh_config).items():
                 print(f"  {node:<8} {line}")
         else:
-            named = f" --cluster-name {learner.cluster_name}" if learner.cluster_name else ""
-            print(f"{learner.name}: on this server, dcalab shell NODE{named} (e.g. dcalab shell master{named}); "
-                  "from another machine not yet: dcalab gives no port or key per learner so far.")
-    return 0
+            print(embedded_access(learner, args, opened.get(learner.name, "")))
+    return 1 if any(opened.values()) else 0
+
+
+def embedded_access(learner: Learner, args: argparse.Namespace, problem: str) -> str:
+    """A learner's lines for their embedded cluster: on this server, and from another machine with their key."""
+    from dcalab.pki import cluster_ssh_key  # the Docker SDK, with the engine module: only for an embedded cluster
+
+    named = f" --cluster-name {learner.cluster_name}" if learner.cluster_name else ""
+    here = f"{learner.name}: on this server, dcalab shell NODE{named} (e.g. dcalab shell master{named})"
+    if problem:
+        return f"{here}; from another machine not open: {problem}"
+    try:
+        access = forwarded(learner_cluster(learner, read_only=True))
+        if access is None:
+            return f"{here}; from another machine not open yet: dcalab class access --open --roster {args.roster}"
+        key = cluster_ssh_key(learner.cluster_name)
+    except DcalabError as error:
+        return f"{here}; from another machine not open: {error}"
+    lines = access.lines(key, args.address or server_address(access.bind))
+    return "\n".join([f"{here}; from another machine, with the key {key} (hand it over; ssh wants it readable by its "
+                      "owner alone: chmod 600):", *(f"  {node:<8} {line}" for node, line in lines.items())])
 
 
 def add_class_parser(commands: argparse._SubParsersAction) -> None:
@@ -217,6 +251,11 @@ def add_class_parser(commands: argparse._SubParsersAction) -> None:
                             help="per node command (default as pytest labs/LAB)")
         parser.add_argument("--history", metavar="PATH", help="the class's SQLite history (default: "
                             "class-history.sqlite3 beside your own)")
+
+    def bind_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--bind", default=ALL_ADDRESSES, metavar="ADDRESS", help="the server's address the "
+                            "learners' SSH ports listen on, one per node of an embedded cluster (default: all of "
+                            "them); the ports go with the cluster (class stop, dcalab cluster down)")
 
     def parallel_option(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--parallel", type=positive(int), default=os.cpu_count() or 1, metavar="N",
@@ -250,6 +289,7 @@ def add_class_parser(commands: argparse._SubParsersAction) -> None:
     parallel_option(start)
     start.add_argument("--force", action="store_true", help="start clusters that hold a learner's work since a start "
                        "too (removing it), and on SSH hosts remove what other labs left first")
+    bind_option(start)
     start.set_defaults(handler=start_command)
 
     stop = actions.add_parser("stop", help="remove these learners' embedded clusters, the others untouched")
@@ -266,6 +306,13 @@ def add_class_parser(commands: argparse._SubParsersAction) -> None:
     parallel_option(reset)
     reset.set_defaults(handler=reset_command)
 
-    access = actions.add_parser("access", help="per learner, the ssh line to each of their nodes, to hand out")
+    access = actions.add_parser("access", help="per learner, the ssh line to each of their nodes, to hand out; an "
+                                "embedded cluster's SSH ports are opened by class start, or by --open")
     roster_option(access)
+    access.add_argument("--open", action="store_true", help="open (or move to --bind) the SSH ports of every "
+                        "embedded learner's cluster that is up, as class start does")
+    bind_option(access)
+    access.add_argument("--address", metavar="HOST", help="the server's name or address as the learners reach it, in "
+                        "the lines (default: the --bind address, else this machine's name)")
+    parallel_option(access)
     access.set_defaults(handler=access_command)

@@ -219,8 +219,9 @@ def history_command(args: argparse.Namespace) -> int:
         since = run.started.removeprefix(run.finished[:11])  # the time alone on the day it finished
         watched = f"  best {run.best}, watched from {since}" if run.started else ""
         learner = f"  learner {run.learner}" if run.learner else ""  # a class's grade (dcalab class)
+        cluster = f"  cluster {run.cluster_name}" if run.cluster_name else ""  # a named cluster's grade
         print(f"  {run.id:>4}  {run.finished}  {run.kind:<4} {run.subject:<{subject_width}} {run.mode:<11} "
-              f"{run.backend:<9} {run.score:>3}/{run.max_score}{watched}{learner}")
+              f"{run.backend:<9} {run.score:>3}/{run.max_score}{watched}{learner}{cluster}")
     labs = {record.subject: record for record in lab_records(None, args.lab)}
     for subject in sorted({run.subject for run in shown}):
         head = f"{labs[subject].summary()}\n  task" if subject in labs else f"{subject}: item"

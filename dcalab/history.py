@@ -42,6 +42,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE items ADD COLUMN objective_ids TEXT",),
     # the learner a trainer graded (dcalab class grade and watch); NULL for the user's own runs
     ("ALTER TABLE runs ADD COLUMN learner TEXT",),
+    # the named cluster a lab was graded on (--cluster-name, DCALAB_CLUSTER); NULL for the default cluster and before
+    ("ALTER TABLE runs ADD COLUMN cluster_name TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Not an attempt by the learner: the harness could not look, or the time ran out before an answer. Readiness and
@@ -120,19 +122,19 @@ class Item:
 
 def record_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], path: Path | None = None,
                started: float | None = None, best: int | None = None, pass_mark: float | None = None,
-               learner: str | None = None) -> int | None:
+               learner: str | None = None, cluster_name: str | None = None) -> int | None:
     """Store one completed run (a lab grade, a quiz or an exam) with its items; returns the run's id. A run that
     graded many times (a watch) gives its start (time.time()) and best score; its items are the last grade's; an
-    exam gives its pass mark; a class's grade, the learner's name.
+    exam gives its pass mark; a class's grade, the learner's name; a grade of a named cluster, its name.
 
     A history that cannot be written gives one warning line and None: the run's result stands."""
     try:
         with _open(path, write=True) as db:
             run = db.execute(
                 "INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score, started_at, best, "
-                "pass_mark, learner) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "pass_mark, learner, cluster_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (kind, subject, mode, backend, time.time(), sum(i.score for i in items),
-                 sum(i.max_score for i in items), started, best, pass_mark, learner),
+                 sum(i.max_score for i in items), started, best, pass_mark, learner, cluster_name or None),
             ).lastrowid
             db.executemany(
                 "INSERT INTO items (run_id, item, status, score, max_score, domain, objective, answer, objective_ids) "
@@ -253,13 +255,20 @@ class Run(NamedTuple):
     best: int | None = None  # a watch's best score
     pass_mark: float | None = None  # an exam's pass mark in percent (None: a lab, a quiz, or not kept)
     learner: str | None = None  # the learner of a class's grade (None: the user's own run)
+    cluster_name: str | None = None  # the named cluster graded (None: the default cluster, or a run from before)
+
+    @property
+    def cluster(self) -> str:
+        """The backend and the named cluster: `embedded acc1`, or `embedded` for the default one."""
+        return f"{self.backend} {self.cluster_name}" if self.cluster_name else self.backend
 
 
-RUN_COLUMNS = "id, kind, subject, mode, backend, finished_at, score, max_score, started_at, best, pass_mark, learner"
+RUN_COLUMNS = ("id, kind, subject, mode, backend, finished_at, score, max_score, started_at, best, pass_mark, learner, "
+               "cluster_name")
 
 
 def _run(row: tuple) -> Run:
-    return Run(*row[:5], _day(row[5]), row[6], row[7], _day(row[8]), row[9], row[10], row[11])
+    return Run(*row[:5], _day(row[5]), row[6], row[7], _day(row[8]), *row[9:])
 
 
 def runs(subject: str | None = None, path: Path | None = None) -> list[Run]:

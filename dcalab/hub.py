@@ -20,7 +20,7 @@ from docker.errors import NotFound
 
 from dcalab.errors import DcalabError
 from dcalab.images import REGISTRY_TAG, HubImage
-from dcalab.images.build import HERE, inputs_digest
+from dcalab.images.build import HERE, files_archive, inputs_digest
 from dcalab.pki import LabPki
 from dcalab.progress import step
 
@@ -145,17 +145,11 @@ def _remove_container(client: docker.DockerClient, name: str) -> None:
 
 
 def _config_archive(pki: LabPki) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in (
-            ("config.yml", (HERE / "hub-config.yml").read_bytes()),
-            ("hub.crt", pki.hub_cert.read_bytes()),
-            ("hub.key", pki.hub_key.read_bytes()),
-        ):
-            info = tarfile.TarInfo(f"dcalab-hub/{name}")
-            info.size, info.mode = len(data), 0o644
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return files_archive({f"dcalab-hub/{name}": data for name, data in (
+        ("config.yml", (HERE / "hub-config.yml").read_bytes()),
+        ("hub.crt", pki.hub_cert.read_bytes()),
+        ("hub.key", pki.hub_key.read_bytes()),
+    )})
 
 
 def create_hub(client: docker.DockerClient, pki: LabPki, labels: dict[str, str], network: str, ip: str,

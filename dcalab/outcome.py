@@ -44,7 +44,7 @@ def report_paths(path: Path, labs: list[str]) -> dict[str, Path]:
 
 def save_run(kind: str, subject: str, mode: str, backend: str, items: list[Item], reports: Iterable[Report] = (),
              history: Path | None = None, started: float | None = None, best: int | None = None,
-             pass_mark: float | None = None, learner: str | None = None) -> int | None:
+             pass_mark: float | None = None, learner: str | None = None, cluster_name: str | None = None) -> int | None:
     """Write each report, then the run's history row (dcalab.history.record_run); the row's id, None when the history
     could not be written. Only a DcalabError of a report is a warning: anything else is a defect and shows."""
     for path, render in reports:
@@ -52,7 +52,7 @@ def save_run(kind: str, subject: str, mode: str, backend: str, items: list[Item]
             write_page(path, render())
         except DcalabError as error:
             warn(f"the report {path} is not written. {error}")
-    return record_run(kind, subject, mode, backend, items, history, started, best, pass_mark, learner)
+    return record_run(kind, subject, mode, backend, items, history, started, best, pass_mark, learner, cluster_name)
 
 
 def task_item(task: Task, status: str, score: int) -> Item:
@@ -63,8 +63,9 @@ def task_item(task: Task, status: str, score: int) -> Item:
 
 def save_grade(lab: Lab, results: dict[str, TaskResult], mode: str, backend: str, reports: Iterable[Report] = (),
                history: Path | None = None, started: float | None = None, best: int | None = None,
-               learner: str | None = None) -> int | None:
+               learner: str | None = None, cluster_name: str | None = None) -> int | None:
     """save_run for a grade of a lab (only the tasks that ran); a watch gives its start and best score, a class's
-    grade the learner's name."""
+    grade the learner's name, a named cluster's grade its name."""
     items = [task_item(r.task, r.status, r.score) for r in results.values()]
-    return save_run("lab", lab.id, mode, backend, items, reports, history, started, best, learner=learner)
+    return save_run("lab", lab.id, mode, backend, items, reports, history, started, best, learner=learner,
+                    cluster_name=cluster_name)

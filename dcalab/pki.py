@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import subprocess
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from dcalab.topology import topology
 
 CA_DAYS = 3650
 HUB_DAYS = 30
+MAKING_KEYS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,32 @@ def ensure_lab_pki() -> LabPki:
 
 
 def ensure_lab_ssh_key() -> Path:
-    """The lab's SSH key pair (private key path returned); its public half is root's key on every node."""
+    """The lab's SSH key pair (private key path returned); its public half is root's key on every node of the default
+    cluster (the node image's authorized_keys)."""
+    return _ensure_ssh_key(state_dir() / "ssh", "dcalab lab key")
+
+
+def cluster_ssh_key(name: str) -> Path:
+    """The SSH key pair of a cluster (private key path returned): the lab's for the default cluster (""), a named
+    cluster's own for it, kept in its own folder of the state (clusters/NAME/ssh) and made on first use. A named
+    cluster's nodes take only its own key (EmbeddedCluster), so one learner's key opens no other learner's nodes."""
+    if not name:
+        return ensure_lab_ssh_key()
+    folder = state_dir() / "clusters" / name
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return _ensure_ssh_key(folder / "ssh", f"dcalab cluster {name} key")
+
+
+def _ensure_ssh_key(folder: Path, comment: str) -> Path:
     ensure_packages({"/usr/bin/ssh-keygen": "openssh-client"})
-    folder = state_dir() / "ssh"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     key = folder / "id_ed25519"
-    if not key.exists():
-        done = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dcalab lab key", "-f", str(key)],
-                              capture_output=True, text=True)
-        if done.returncode:
-            raise DcalabError(f"ssh-keygen failed while making the lab SSH key: {done.stderr.strip()}")
+    with MAKING_KEYS:  # a cluster's nodes are made in parallel: one ssh-keygen, never one over another's key
+        if key.exists():
+            return key
+        done = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(key)],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode:
+        raise DcalabError(f"ssh-keygen failed while making the SSH key {key}: {done.stderr.strip()}",
+                          f"Remove what is left of it (rm -f {key} {key}.pub), then run the command again.")
     return key

@@ -289,4 +289,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         renders = {"--lab-report-json": partial(report_json, graded_lab.lab, graded_lab.results, hints, elapsed),
                    "--lab-report-html": partial(_report_html, graded_lab, mode, backend, hints)}
         reports = [(where[graded_lab.lab.id], renders[option]) for option, where in paths.items()]
-        save_grade(graded_lab.lab, graded_lab.results, mode, backend, reports, Path(history) if history else None)
+        save_grade(graded_lab.lab, graded_lab.results, mode, backend, reports, Path(history) if history else None,
+                   cluster_name=graded_lab.cluster.cluster_name)

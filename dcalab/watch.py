@@ -138,8 +138,9 @@ class Watch(Frames):
 
     def record(self, history: Path | None) -> int | None:
         """The watch's one history row: its start, best score and last grade."""
-        return save_grade(self.session.lab, self.results, "watch", self.session.cluster.name, history=history,
-                          started=self.started, best=self.best)
+        cluster = self.session.cluster
+        return save_grade(self.session.lab, self.results, "watch", cluster.name, history=history,
+                          started=self.started, best=self.best, cluster_name=cluster.cluster_name)
 
 
 class Stopped(BaseException):

@@ -50,6 +50,7 @@ class ReplayCluster:
     """What LabSession and TaskRun need of a cluster, answered from a recording."""
 
     name, topology = "replay", topology()  # the recordings were made on the default cluster
+    cluster_name = ""
 
     def __init__(self, recording: dict[str, dict[str, list] | None]) -> None:
         self.answer_from(recording)

@@ -10,18 +10,21 @@ import io
 import json
 import re
 import shutil
+import socket
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
 from dcalab import class_cli, classroom, history
+from dcalab.access import Access, allocate_ports, free_here, server_address
 from dcalab.class_view import class_csv, class_html, write_grid
 from dcalab.class_watch import ClassWatch
 from dcalab.classroom import Seat, each_learner, grade_seats, seats
 from dcalab.cli import main
 from dcalab.errors import DcalabError
 from dcalab.lab import FULL
+from dcalab.pki import ensure_lab_ssh_key
 from dcalab.report import junit_xml
 from dcalab.roster import EMBEDDED, SSH, Learner, load_labs, read_roster, ssh_lines
 from dcalab.start import Started
@@ -355,22 +358,28 @@ def test_class_start_says_what_embedded_nodes_share_and_names_the_learner_whose_
 
     monkeypatch.setattr(class_cli, "start_lab", start_lab)
     monkeypatch.setattr(class_cli, "learner_cluster", lambda learner, read_only: learner.name)
+    opened = []
+    monkeypatch.setattr(class_cli, "open_access", lambda cluster, bind: opened.append((cluster, bind)) or Access(
+        bind, {"master": 22001, "worker1": 22002}))
     path = roster(tmp_path, '[[learners]]\nname = "ann"\n[[learners]]\nname = "ben"\nssh_config = "alice.ssh"\n'
                             '[[learners]]\nname = "cy"\nssh_config = "alice.ssh"\n'
                             '[[learners]]\nname = "dot"\nssh_config = "alice.ssh"\n')
-    assert main(["class", "start", "registry", "--roster", str(path), "--parallel", "3"]) == 1
+    assert main(["class", "start", "registry", "--roster", str(path), "--parallel", "3", "--bind", "192.0.2.1"]) == 1
     printed = capsys.readouterr()
     said = printed.err  # the progress lines, beside those of each learner's start
     assert printed.out.startswith(class_cli.ISOLATION) and "privileged containers" in printed.out
     assert "ben: starting ...\n" in said
     assert "ben: FAILED, The ssh cluster cannot reach master. Check that it runs." in said
-    assert re.search(r"ann: the lab registry is ready, on nodes made anew \(\d+\.\d s\)", said)
+    assert re.search(r"ann: the lab registry is ready, on nodes made anew; SSH from other machines on ports 22001, "
+                     r"22002 \(\d+\.\d s\)", said)
+    assert opened == [("ann", "192.0.2.1")]  # the embedded learner's ports alone, on the address asked
     assert "cy: the lab registry is ready, on the nodes as they were; left from other labs (kept; --force removes " \
            "them): worker1: container old" in said
     assert (f"dot: FAILED, The nodes of dot hold their work on the lab orchestration since its start: nothing is "
             f"changed. Start them anew, removing it: dcalab class reset dot --roster {path} (or class start --force "
             "for everyone).") in said
-    assert printed.out.rstrip().endswith("Done for 2 of 4 learners; failed: ben, dot.")
+    assert printed.out.rstrip().endswith(f"Done for 2 of 4 learners; failed: ben, dot.\nThe ssh lines to hand out, per "
+                                         f"learner and node: dcalab class access --roster {path}")
     assert sorted(started) == [("ann", "registry", False), ("cy", "registry", False)]
     assert main(["class", "reset", "dot", "--roster", str(path), "--lab", "registry"]) == 0
     assert started[-1] == ("dot", "registry", True) and len(started) == 3  # dot alone, from a clean start
@@ -384,14 +393,43 @@ def class_cli_args(path: Path, *learners: str):
     return build_parser().parse_args(["class", "reset", *learners, "--roster", str(path), "--lab", "registry"])
 
 
-def test_access_hands_out_each_ssh_line_and_the_shell_of_each_embedded_cluster(tmp_path: Path, capsys) -> None:
+def test_access_hands_out_each_ssh_line_and_the_shell_of_each_embedded_cluster(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     path = roster(tmp_path, '[[learners]]\nname = "alice"\nssh_config = "alice.ssh"\n[[learners]]\nname = "bob"\n'
                             '[[learners]]\nname = "carol"\ncluster_name = "carol"\n')
-    assert main(["class", "access", "--roster", str(path)]) == 0
+    ports = {"master": 22005, "worker1": 22006, "worker2": 22007, "registry": 22008}
+    monkeypatch.setattr(class_cli, "forwarded", lambda cluster: None if cluster.cluster_name else Access(
+        "0.0.0.0", ports))  # bob's ports are open, carol's not yet
+    assert main(["class", "access", "--roster", str(path), "--address", "lab.example.org"]) == 0
     said = capsys.readouterr().out
     assert f"alice (or: ssh -F {tmp_path}/alice.ssh NODE):\n  master   ssh trainer@192.0.2.10\n" in said
-    assert "bob: on this server, dcalab shell NODE (e.g. dcalab shell master); from another machine not yet" in said
-    assert "carol: on this server, dcalab shell NODE --cluster-name carol" in said
+    key = ensure_lab_ssh_key()  # the default cluster's: the lab key
+    assert (f"bob: on this server, dcalab shell NODE (e.g. dcalab shell master); from another machine, with the key "
+            f"{key} (hand it over; ssh wants it readable by its owner alone: chmod 600):\n"
+            f"  master   ssh -i {key} -p 22005 root@lab.example.org\n"
+            f"  worker1  ssh -i {key} -p 22006 root@lab.example.org\n") in said
+    assert f"  registry ssh -i {key} -p 22008 root@lab.example.org\n" in said
+    assert ("carol: on this server, dcalab shell NODE --cluster-name carol (e.g. dcalab shell master --cluster-name "
+            f"carol); from another machine not open yet: dcalab class access --open --roster {path}\n") in said
+
+
+def test_ports_are_given_from_22001_skipping_those_taken_and_the_address_handed_out_is_the_bound_one() -> None:
+    taken = {22001, 22003}
+    assert allocate_ports(["master", "worker1", "worker2"], taken, "0.0.0.0", local_engine=False) == {
+        "master": 22002, "worker1": 22004, "worker2": 22005}
+    assert server_address("192.0.2.7") == "192.0.2.7"
+    assert server_address("0.0.0.0") == socket.gethostname()
+
+
+def test_an_address_the_ports_cannot_listen_on_is_one_sentence_naming_it(tmp_path: Path, capsys) -> None:
+    path = roster(tmp_path, '[[learners]]\nname = "bob"\n')
+    assert main(["class", "start", "--bind", "lab.example.org", "--roster", str(path)]) != 0
+    shown = capsys.readouterr().err
+    assert "--bind lab.example.org is not an IP address" in shown and "ip -brief address lists them" in shown
+    assert "Traceback" not in shown
+    with pytest.raises(DcalabError, match=re.escape("SSH ports cannot listen on 203.0.113.9: ")) as raised:
+        free_here("203.0.113.9", 22001)  # an address this machine does not have, found before a port is taken
+    assert "ip -brief address" in raised.value.fix
 
 
 def test_the_class_page_in_headless_chromium(chromium: str, tmp_path: Path,  # noqa: F811 (the fixture)

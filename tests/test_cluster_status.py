@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from docker.errors import NotFound
 from requests.exceptions import ReadTimeout
 
 from dcalab import cli
@@ -58,6 +59,11 @@ def no_context(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
 
 
+def no_forwarder(name: str) -> None:
+    """The engine's answer for the learners' SSH forwarder of a cluster that has none (dcalab.access)."""
+    raise NotFound(f"No such container: {name}")
+
+
 def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypatch, capsys, no_context) -> None:
     asked = []
 
@@ -69,7 +75,8 @@ def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypat
     image = SimpleNamespace(id="sha256:node")
     monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")  # no lab hub to report
     monkeypatch.setattr("dcalab.engine.answering_client", lambda endpoint: object())
-    engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image))
+    engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(
+        get=no_forwarder))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
     monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
         status="running", name=f"dcalab-{node.name}", image=image))
@@ -114,7 +121,8 @@ def test_embedded_status_bounds_each_command_and_an_engine_that_times_out_is_one
     image = SimpleNamespace(id="sha256:node")
     monkeypatch.setenv("DCALAB_IMAGES", "dockerhub")
     monkeypatch.setattr("dcalab.engine.answering_client", lambda endpoint: object())
-    engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(get=Container))
+    engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(
+        get=lambda name: no_forwarder(name) if name.endswith("-access") else Container(name)))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
     monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
         status="running", name=f"dcalab-{node.name}", image=image))

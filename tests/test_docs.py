@@ -120,7 +120,9 @@ def documented_commands(program: str) -> list[tuple[str, list[str]]]:
     found = []
     for path in [README, *sorted(DOCS.rglob("*.md"))]:
         text = path.read_text()
-        blocks = re.findall(r"^```(?:sh|text)?\n(.*?)^```", text, re.M | re.S)
+        # every fenced block is paired (a toml block's closing fence opens no block), the shell ones read
+        blocks = [body for kind, body in re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
+                  if kind in ("", "sh", "text")]
         inline = [re.sub(r"\[([^\]]+)\]", r"\1", span) for span in re.findall(r"(?<!`)`([^`\n]+)`(?!`)", text)]
         lines = [line.removeprefix("$ ") for block in blocks for line in block.splitlines()]
         for line in [*lines, *inline]:

@@ -76,6 +76,7 @@ class PlanningCluster:
     """A cluster as the plugin sees it after a grade whose commands went to a node."""
 
     name = identity = "stub"
+    cluster_name = ""
     user, topology = "", topology()
 
     def prefetch(self, plan: dict[str, list[str]]) -> None:

@@ -390,3 +390,25 @@ def test_the_history_page_escapes_a_hostile_lab_task_and_domain_and_says_no_atte
     readiness = page[page.index('<section id="readiness">'):page.index("</section>")]
     assert "<th class=\"domain\">Orchestration</th><td>25 %</td>" in readiness and "100 % (4/4 points)" in readiness
     assert readiness.count("no attempts yet") == 5 and "onerror" not in readiness
+
+
+def test_a_history_at_version_6_keeps_a_class_row_and_a_named_clusters_grade_shows_its_name(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for statement in (statement for migration in history.MIGRATIONS[:6] for statement in migration):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 6")
+    db.execute("INSERT INTO runs (kind, subject, mode, backend, finished_at, score, max_score, learner) "
+               "VALUES ('lab', 'registry', 'grade', 'embedded', 1.0, 4, 30, 'alice')")
+    db.close()
+    saved = history.record_run("lab", "registry", "grade", "embedded", [history.Item("swarm-join", "PASS", 4, 4,
+                                                                                     "Orchestration", "o")],
+                               path, cluster_name="acc1")
+    old, new = history.runs(path=path)
+    assert version(path) == history.SCHEMA_VERSION
+    assert (old.learner, old.cluster_name, old.cluster) == ("alice", None, "embedded")
+    assert (new.id, new.learner, new.cluster_name, new.cluster) == (saved, None, "acc1", "embedded acc1")
+    lines = run_lines(shown_history(capsys, monkeypatch, path))
+    assert lines[0].endswith("4/4  cluster acc1") and lines[1].endswith("4/30  learner alice"), lines
+    assert "<td>embedded acc1</td>" in history_view.render_page(None, path=path)

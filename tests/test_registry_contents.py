@@ -204,6 +204,7 @@ class LocalCluster:
     """A cluster whose nodes are local shells: all the plugin and the read ask of one; each node keeps what it ran."""
 
     name = identity = "local"
+    cluster_name = ""
     user, topology = "", topology()
 
     def __init__(self, timeout: float = GRADE_TIMEOUT) -> None:

@@ -66,16 +66,16 @@ class EmbeddedCluster(Cluster):
 
     # -- names -------------------------------------------------------------------------------
     @property
-    def _prefix(self) -> str:
+    def prefix(self) -> str:
         return f"dcalab-{self.cluster_name}-" if self.cluster_name else "dcalab-"
 
     def container_name(self, node: str) -> str:
-        return f"{self._prefix}{topology().node(node).name}"
+        return f"{self.prefix}{topology().node(node).name}"
 
     def volume_name(self, node: str) -> str:
-        return f"{self._prefix}{node}-docker"
+        return f"{self.prefix}{node}-docker"
 
-    def _ours(self, labels: dict[str, str]) -> bool:
+    def owns(self, labels: dict[str, str]) -> bool:
         """Made by dcalab for this cluster (a named cluster's name on it, or none for the default cluster)."""
         from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
 
@@ -86,9 +86,9 @@ class EmbeddedCluster(Cluster):
 
     def ssh_config(self) -> str:
         """An ssh_config naming every node, for the ssh backend or a learner's own ssh (like `vagrant ssh-config`)."""
-        from dcalab.pki import ensure_lab_ssh_key
+        from dcalab.pki import cluster_ssh_key
 
-        key = ensure_lab_ssh_key()
+        key = cluster_ssh_key(self.cluster_name)
         return "".join(
             f"Host {node.name} {node.fqdn}\n  HostName {node.ip}\n  User root\n  IdentityFile {key}\n"
             "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
@@ -167,6 +167,9 @@ class EmbeddedCluster(Cluster):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
         if self.cluster_name:
+            from dcalab.pki import cluster_ssh_key
+
+            cluster_ssh_key(self.cluster_name)  # the cluster's own SSH key, which its nodes take as they are made
             self.__dict__["topology"] = self.net.ensure_named_network(self.cluster_name)
 
     def _make_nodes(self) -> None:
@@ -199,11 +202,12 @@ class EmbeddedCluster(Cluster):
             in_parallel(self._remove_node, self.topology.nodes)
 
     def down(self, purge: bool = False) -> None:
-        """This cluster's nodes, their volumes and (a named cluster's) lab network. What every cluster shares (the
-        lab hub, the default lab network it is on) goes with the last cluster; the hub's filled storage stays for
-        the next `up` unless `purge`."""
+        """This cluster's nodes, their volumes, its learners' SSH forwarder (dcalab.access) and (a named cluster's)
+        lab network. What every cluster shares (the lab hub, the default lab network it is on) goes with the last
+        cluster; the hub's filled storage stays for the next `up` unless `purge`."""
         from docker.errors import DockerException
 
+        from dcalab.access import ROLE, close_access
         from dcalab.engine import answering_client
         from dcalab.hub import HUB_CONTAINER, HUB_VOLUME, SEEDED_VOLUME
         from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
@@ -213,19 +217,20 @@ class EmbeddedCluster(Cluster):
             return
         embedded = {"label": f"{CLUSTER_LABEL}={self.name}"}
         containers = client.containers.list(all=True, filters=embedded)
-        last = all(self._ours(c.labels) for c in containers if c.labels.get("org.dcalab.role") == "node")
+        last = all(self.owns(c.labels) for c in containers if c.labels.get("org.dcalab.role") == "node")
         with step(f"Removing the embedded cluster{' ' + self.cluster_name if self.cluster_name else ''}"):
-            in_parallel(lambda c: c.remove(force=True), [
-                c for c in containers if last or (self._ours(c.labels) and c.labels.get("org.dcalab.role") == "node")])
+            in_parallel(lambda c: c.remove(force=True), [c for c in containers if last or (
+                self.owns(c.labels) and c.labels.get("org.dcalab.role") in ("node", ROLE))])
+            close_access(self)
             hub_storage = (HUB_VOLUME, SEEDED_VOLUME)
             for volume in client.volumes.list(filters=embedded):
                 if volume.name in hub_storage and not (last and purge):
                     continue
-                if last or self._ours(volume.attrs.get("Labels") or {}):
+                if last or self.owns(volume.attrs.get("Labels") or {}):
                     volume.remove(force=True)
             for network in client.networks.list(filters=embedded):
                 labels = network.attrs.get("Labels") or {}
-                if last or (self._ours(labels) and labels.get(NAME_LABEL)):
+                if last or (self.owns(labels) and labels.get(NAME_LABEL)):
                     if not last:  # the hub stays for the other clusters: off this one's network first
                         with contextlib.suppress(DockerException):
                             network.disconnect(HUB_CONTAINER, force=True)
@@ -235,7 +240,7 @@ class EmbeddedCluster(Cluster):
     def _ensure_node(self, node: Node) -> bool:
         """Create, start or unpause the node (a progress step each); True when its docker answers."""
         container = self._container(node)
-        if container is not None and not self._ours(container.labels):
+        if container is not None and not self.owns(container.labels):
             raise DcalabError(
                 f"A container named {container.name} exists and was not made by dcalab.",
                 f"Remove or rename it (docker rm -f {container.name}), then run: dcalab cluster up",
@@ -290,7 +295,17 @@ class EmbeddedCluster(Cluster):
                 {topo.network: api.create_endpoint_config(ipv4_address=node.ip, aliases=[node.fqdn, node.name])}
             ),
         )
+        if self.cluster_name:  # its own key in place of the lab's, before sshd starts
+            api.put_archive(container["Id"], "/root/.ssh", self._authorized_keys())
         api.start(container["Id"])
+
+    def _authorized_keys(self) -> bytes:
+        """A tar of root's authorized_keys holding this cluster's public key alone (dcalab.pki.cluster_ssh_key)."""
+        from dcalab.images.build import files_archive
+        from dcalab.pki import cluster_ssh_key
+
+        public = cluster_ssh_key(self.cluster_name).with_suffix(".pub").read_bytes()
+        return files_archive({"authorized_keys": public}, mode=0o600)
 
     def _remove_node(self, node: Node) -> None:
         from docker.errors import NotFound
@@ -325,7 +340,9 @@ class EmbeddedCluster(Cluster):
         reports += in_parallel(self._node_status, topology().nodes)
         if image_source() == "offline":
             reports.append(self._hub_status())
-        return reports
+        from dcalab.access import access_status
+
+        return reports + access_status(self)
 
     def _hub_status(self) -> NodeStatus:
         from dcalab import hub

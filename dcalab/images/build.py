@@ -58,6 +58,17 @@ def _context_tar(dockerfile: str, files: dict[str, bytes]) -> io.BytesIO:
     return buffer
 
 
+def files_archive(files: dict[str, bytes], mode: int = 0o644) -> bytes:
+    """A tar of files (path in the archive -> content), each with `mode`: what put_archive copies into a container."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[str, bytes] | None = None) -> bool:
     """Build `tag` from a Dockerfile text and context files unless it is current; True if built."""
     files = files or {}
