@@ -382,3 +382,23 @@ def test_a_file_written_while_a_unit_was_stopped_is_within_one_of_its_stopped_sp
     running = within_a_span(150.0, spans, "a.tar", "docker.service")
     assert not running.passed and "not then" in running.found
     assert "records no stop" in within_a_span(150.0, [], "a.tar", "docker.service").found
+
+
+def test_a_listing_that_met_a_thing_removed_meanwhile_is_asked_again() -> None:
+    """`dcalab cluster down` beside another dcalab removing its own cluster: the SDK's list inspects each container
+    after listing them, and one gone in between raised NotFound (a traceback, seen on a shared engine)."""
+    from docker.errors import NotFound
+
+    from dcalab.backends.embedded import _listed
+
+    answers = iter([NotFound("No such container: 5d4c82af"), ["the containers now"]])
+
+    def listing() -> list[str]:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert _listed(listing) == ["the containers now"]
+    with pytest.raises(NotFound):
+        _listed(lambda: (_ for _ in ()).throw(NotFound("always gone")))

@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
 from dcalab.backends.nsenter import enter_command
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from dcalab.labnet import LabNetwork
 
+T = TypeVar("T")
 NODE_BOOT_TIMEOUT = 90
 EXEC_TIMEOUT = 20  # seconds for a command dcalab itself runs in a node (docker info, starting docker)
 
@@ -205,7 +207,7 @@ class EmbeddedCluster(Cluster):
         """This cluster's nodes, their volumes, its learners' SSH forwarder (dcalab.access) and (a named cluster's)
         lab network. What every cluster shares (the lab hub, the default lab network it is on) goes with the last
         cluster; the hub's filled storage stays for the next `up` unless `purge`."""
-        from docker.errors import DockerException
+        from docker.errors import DockerException, NotFound
 
         from dcalab.access import ROLE, close_access
         from dcalab.engine import answering_client
@@ -216,25 +218,30 @@ class EmbeddedCluster(Cluster):
         if client is None:
             return
         embedded = {"label": f"{CLUSTER_LABEL}={self.name}"}
-        containers = client.containers.list(all=True, filters=embedded)
+        containers = _listed(lambda: client.containers.list(all=True, filters=embedded))
         last = all(self.owns(c.labels) for c in containers if c.labels.get("org.dcalab.role") == "node")
+
+        def removed(thing: object, **options: object) -> None:  # gone meanwhile (another `down`): as wanted
+            with contextlib.suppress(NotFound):
+                thing.remove(**options)
+
         with step(f"Removing the embedded cluster{' ' + self.cluster_name if self.cluster_name else ''}"):
-            in_parallel(lambda c: c.remove(force=True), [c for c in containers if last or (
+            in_parallel(lambda c: removed(c, force=True), [c for c in containers if last or (
                 self.owns(c.labels) and c.labels.get("org.dcalab.role") in ("node", ROLE))])
             close_access(self)
             hub_storage = (HUB_VOLUME, SEEDED_VOLUME)
-            for volume in client.volumes.list(filters=embedded):
+            for volume in _listed(lambda: client.volumes.list(filters=embedded)):
                 if volume.name in hub_storage and not (last and purge):
                     continue
                 if last or self.owns(volume.attrs.get("Labels") or {}):
-                    volume.remove(force=True)
-            for network in client.networks.list(filters=embedded):
+                    removed(volume, force=True)
+            for network in _listed(lambda: client.networks.list(filters=embedded)):
                 labels = network.attrs.get("Labels") or {}
                 if last or (self.owns(labels) and labels.get(NAME_LABEL)):
                     if not last:  # the hub stays for the other clusters: off this one's network first
                         with contextlib.suppress(DockerException):
                             network.disconnect(HUB_CONTAINER, force=True)
-                    network.remove()
+                    removed(network)
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:
@@ -381,3 +388,14 @@ class EmbeddedCluster(Cluster):
             return report
         report.notes.extend(engine)
         return report
+
+
+def _listed(listing: Callable[[], list[T]], tries: int = 3) -> list[T]:
+    """The SDK lists, then inspects each one: a thing removed in between (by another dcalab on the engine) fails
+    the whole listing with NotFound, so it is asked again."""
+    from docker.errors import NotFound
+
+    for _ in range(tries - 1):
+        with contextlib.suppress(NotFound):
+            return listing()
+    return listing()
