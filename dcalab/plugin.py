@@ -141,7 +141,10 @@ def lab_cluster(request: pytest.FixtureRequest) -> Cluster:
         cluster, early_plan, early = config.stash[EARLY]
         early.result()
     else:
-        cluster = _cluster(config)
+        try:
+            cluster = _cluster(config)
+        except DcalabError as error:  # a cluster chosen wrong (--cluster-name on ssh): one sentence, no traceback
+            pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
     selected = _selected_tasks(request.session)
     plan = plan_file(cluster.identity, {lab.id for lab, _ in selected}, cluster.user)
     if solving and any(task.read_nodes for _, task in selected):

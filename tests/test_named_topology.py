@@ -75,3 +75,14 @@ def test_a_bad_cluster_name_on_the_command_line_is_a_sentence_not_a_traceback() 
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "'al ice' cannot name a cluster" in done.stderr and "--cluster-name alice" in done.stderr
+
+
+def test_a_grade_of_a_named_cluster_on_ssh_is_one_sentence_and_a_usage_error(tmp_path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DCALAB_STATE": str(tmp_path / "state"),
+           "DCALAB_HISTORY": str(tmp_path / "history.sqlite3"), "DCALAB_CLUSTER": "alice"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "labs/registry", "-p", "no:cacheprovider", "-q",
+                           "--cluster=ssh", "--lab-ssh-config", "/dev/null"], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "The ssh cluster has no named clusters" in done.stdout and "Unset DCALAB_CLUSTER" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr and "base.py" not in done.stdout
