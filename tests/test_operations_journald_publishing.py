@@ -5,6 +5,7 @@ json-file, edge published through ingress, and the answer that ingress would giv
 
 from __future__ import annotations
 
+from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import ROOT, assert_equivalents_pass_and_mistakes_fail, check_lines, on_nodes, run_lab
 
@@ -31,9 +32,12 @@ MISTAKES = [  # ((node, command), task, check that fails, words its finding or h
     (("worker1", "docker rm -f heartbeat && docker run -d --name heartbeat --log-driver json-file busybox "
                  + HEARTBEAT),
      "journald", "heartbeat-in-journal", "logs with the json-file driver"),
-    # ingress (the short syntax) instead of host mode
-    ("docker service update -q --publish-rm 8088 --publish-add 8088:80 edge", "host-publishing", "host-mode",
-     "ingress mode"),
+    # ingress (the short syntax) instead of host mode, made once the host-mode task stopped answering (its container
+    # takes a few seconds to stop after the service is removed)
+    ("docker service rm edge && " + retried("! { " + " || ".join(
+        f"curl -s -m 2 -o /dev/null http://{node}:8088/" for node in ("master", "worker1", "worker2", "registry"))
+        + "; }", 30) + " && docker service create -d -q --name edge --replicas 1 -p 8088:80 nginx:1.25",
+     "host-publishing", "host-mode", "ingress mode"),
 ]
 
 
