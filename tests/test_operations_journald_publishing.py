@@ -54,3 +54,13 @@ def test_an_answer_naming_every_node_as_ingress_would_fails(started: EmbeddedClu
     graded = run_lab("grade", "host_publishing", lab=LAB)["host-publishing"]
     assert graded["verdict"] == "FAIL", graded["output"]
     assert "where nothing answers on port 8088" in check_lines(graded["output"], "answering-nodes")
+
+
+def test_a_solve_keeps_a_learners_heartbeat_on_json_file_under_another_name(started: EmbeddedCluster) -> None:
+    on_nodes(started, [("worker1", "docker rm -f heartbeat; docker run -d --name heartbeat --log-driver json-file "
+                                   "busybox " + HEARTBEAT)])
+    assert run_lab("solve", "journald", lab=LAB)["journald"]["verdict"] == "PASS"
+    kept = started.host("worker1").check_output(
+        "docker ps -a --filter name=heartbeat-before-solve- --format '{{.State}} {{.ID}}' | "
+        "while read state id; do echo $state $(docker inspect --format '{{.HostConfig.LogConfig.Type}}' $id); done")
+    assert kept == "running json-file", kept

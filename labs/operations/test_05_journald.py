@@ -4,7 +4,7 @@ word made up then) in an answer file, and a container heartbeat whose lines the 
 Read with journalctl and docker inspect only: the journal is the evidence, whichever way heartbeat got its driver
 (the daemon's default log-driver or its own --log-driver)."""
 
-from checks import containers, files, journald
+from checks import containers, files, journald, run_or_raise
 
 TASK = "journald"
 ANSWER = "/root/answers/billing-failure.txt"
@@ -33,7 +33,10 @@ def test_journald(task) -> None:
             error = next((line.message for line in failed if line.stderr), None)
             if error is not None:
                 files.ensure_answer(worker1, ANSWER, [error])
-        containers.ensure(worker1, HEARTBEAT, RUN_HEARTBEAT,
-                          right=lambda info: info["HostConfig"]["LogConfig"]["Type"] == "journald")
+        info = containers.named(worker1, HEARTBEAT)
+        if info is not None and info["HostConfig"]["LogConfig"]["Type"] != "journald":  # kept, with its logs
+            run_or_raise(worker1, "docker rename %s %s-before-solve-$(date +%%Y%%m%%d-%%H%%M%%S)", HEARTBEAT,
+                         HEARTBEAT)
+        containers.ensure(worker1, HEARTBEAT, RUN_HEARTBEAT)
         task.until(lambda: heartbeat_logged(worker1), LOGGED_SECONDS)
     task.grade({"failure-found": failure_found(worker1, failed), "heartbeat-in-journal": heartbeat_logged(worker1)})
