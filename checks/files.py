@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from checks import run_or_raise
+
 ANSWER_LIMIT = 4096  # bytes: an answer is a few lines
 
 
@@ -19,3 +21,10 @@ def answer_lines(host, path: str) -> tuple[list[str] | None, str]:
     if len(result.stdout.encode()) > ANSWER_LIMIT:
         return None, f"{path} is not an answer (over {ANSWER_LIMIT} bytes)"
     return [line.strip() for line in result.stdout.splitlines() if line.strip()], ""
+
+
+def ensure_answer(host, path: str, lines: list[str]) -> None:
+    """Solve mode: write the answer file, one item a line; a learner's other answer is kept beside it with a date."""
+    run_or_raise(host, "mkdir -p %s && { [ ! -e %s ] || mv %s %s.before-solve-$(date +%%Y%%m%%d-%%H%%M%%S); } && "
+                       "printf '%%s\\n'" + " %s" * len(lines) + " > %s", path.rpartition("/")[0], path, path, path,
+                 *lines, path)
