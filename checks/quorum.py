@@ -109,19 +109,20 @@ def services_kept(raft: dict | None, master_own: dict, wanted: dict[str, tuple[s
 
 def in_flight(raft: dict | None, own: dict[str, dict]) -> Verdict:
     """Settled: nothing about to change by itself. Not settled while a node joins, a leader is elected among managers
-    that can reach one another, a manager's reachability or a node's status is not known yet, or a service's tasks
-    move. A swarm with no manager but master left is settled: nothing brings its quorum back by itself."""
+    that can reach one another, a manager's reachability or a node's status is not known yet (after a forced new
+    cluster the lost nodes' old entries are "unknown" until the leader marks them Down and places their tasks
+    elsewhere), or a service's tasks move. A swarm with no manager but master left is settled: nothing brings its
+    quorum back by itself."""
     moving = [f"{name} {view.get('LocalNodeState')}" for name, view in own.items()
               if view.get("LocalNodeState") == "pending" and (raft is not None or name != "master")]
     if raft is None:
         moving += [f"{name} a manager waiting for a leader" for name, view in own.items()
                    if name != "master" and view.get("ControlAvailable")]
     else:
-        ids = {view.get("NodeID") for view in own.values()}
-        for entry in raft["nodes"]:
+        for entry in raft["nodes"]:  # an old entry of a lost node too: once Down, its tasks are placed elsewhere
             reach = (entry.get("ManagerStatus") or {}).get("Reachability")
-            if entry["ID"] in ids and (reach == "unknown" or (entry.get("Status") or {}).get("State") == "unknown"):
-                moving.append(f"{hostname(entry)} not known yet")
+            if reach == "unknown" or (entry.get("Status") or {}).get("State") == "unknown":
+                moving.append(f"{hostname(entry)} ({entry['ID'][:12]}) not known yet")
         up = ready(raft["nodes"])
         moving += [f"{name} tasks moving" for name, service in raft["services"].items()
                    if settling(service, tasks_of(raft["tasks"], service), up)]

@@ -96,11 +96,13 @@ REQUIRED = {
     "operations": {
         "start-on-boot": ["docker.service", "enabled", "active"],
         "swarm-backup": ["/root/backups/swarm.tar.gz", "/var/lib/docker/swarm", "swarm-root-ca.crt", "swarm-node.crt",
-                         "swarm-node.key", "raft/", "certificates/", "docker.service", "worker2", "swarm-backup.timer",
+                         "swarm-node.key", "raft/", "certificates/", "docker.service", "master", "swarm-backup.timer",
                          "swarm-backup.service", "24 h", "a manager"],
         "daemon-tls": ["/root/tls", "ca.pem", "server-cert.pem", "server-key.pem", "DNS:master.docker-dca.example",
                        "DNS:master", "/root/.docker", "cert.pem", "key.pem", "tlsverify",
                        "master.docker-dca.example:2376", "0.0.0.0:2376", "/var/run/docker.sock"],
+        "quorum": ["master", "worker1", "worker2", "web", "agent", "api", "api_key", "managers", "reachable",
+                   "leader"],
     },
 }
 CHECKS = "".join(path.read_text() for path in sorted((ROOT / "checks").glob("*.py")))

@@ -8,7 +8,9 @@ from checks import SolveError, quorum, run_or_raise, swarm
 TASK = "quorum"
 MANAGERS = ("master", "worker1", "worker2")
 KEPT = {"web": (), "agent": (), "api": ("api_key",)}  # the services the lab's start made, with their secrets
-SETTLE_SECONDS = 45  # two managers joining and the services' tasks placed again take about 10 s
+# After a forced new cluster the lost nodes' old entries stay "unknown" about 35 s, then go Down and their tasks are
+# placed again within 5 s (measured on docker-in-docker nodes); two managers joining take seconds
+SETTLE_SECONDS = 60
 
 
 def test_quorum(task) -> None:
