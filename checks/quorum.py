@@ -13,18 +13,17 @@ from checks.docker_cli import api_json
 from checks.services import running, settling, tasks_of
 from checks.swarm import hostname, ready
 
-REACHABLE = {"reachable"}
-
 
 def raft_view(manager) -> dict | None:
     """What the swarm's raft holds, as the manager lists it (nodes, services with their status, tasks, secrets), or
     None when it lists nothing: no leader (a lost quorum), or the node manages no swarm."""
-    details = api_json(manager, "/nodes")
-    if details is None:
-        return None
-    return {"nodes": details, "services": {entry["Spec"]["Name"]: entry
-                                           for entry in api_json(manager, "/services?status=true") or []},
-            "tasks": api_json(manager, "/tasks") or [], "secrets": api_json(manager, "/secrets") or []}
+    read = {}
+    for part, path in (("nodes", "/nodes"), ("services", "/services?status=true"), ("tasks", "/tasks"),
+                       ("secrets", "/secrets")):
+        read[part] = api_json(manager, path)
+        if read[part] is None:  # a leader lost between two reads lists nothing either: never an empty swarm
+            return None
+    return {**read, "services": {entry["Spec"]["Name"]: entry for entry in read["services"]}}
 
 
 def swarm_view(host) -> dict:
@@ -72,7 +71,7 @@ def managers(raft: dict | None, own: dict[str, dict]) -> Verdict:
             entry = next((e for e in raft["nodes"] if e["ID"] == view.get("NodeID")), None)
             reach = ((entry or {}).get("ManagerStatus") or {}).get("Reachability", "not listed")
             status = ((entry or {}).get("Status") or {}).get("State", "not listed")
-            fine = reach in REACHABLE and status == "ready"
+            fine = reach == "reachable" and status == "ready"
             found.append(f"{name} {'reachable' if fine else f'{reach}, {status}'}")
     passed = all(line.endswith(" reachable") for line in found)
     return verdict(passed, expected, "; ".join(found))
