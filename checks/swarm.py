@@ -9,7 +9,7 @@ import time
 
 from checks import SolveError, Verdict, run_or_raise, verdict
 from checks.daemon import engine_info
-from checks.docker_cli import api_json, node_of
+from checks.docker_cli import API, api_json, node_of
 from dcalab.errors import NodeRefused
 
 READY_TIMEOUT = 120  # emulated VMs (QEMU without KVM) take over 30 s
@@ -160,6 +160,12 @@ def await_ready(manager, hostnames: set[str]) -> None:
             raise SolveError(f"These nodes did not become Ready in the swarm within {READY_TIMEOUT} s: "
                              f"{', '.join(sorted(hostnames - ready))}.")
         time.sleep(0.5)
+
+
+def has_leader(manager) -> bool:
+    """The node answers swarm requests: it manages a swarm that has a leader (False when it manages none, its swarm
+    has no quorum, or its docker does not answer): for a solve deciding whether to wait for tasks, never a grade."""
+    return manager.run("curl -sf -o /dev/null --unix-socket /var/run/docker.sock %s", API + "/nodes").rc == 0
 
 
 def nodes(manager, command: str = "docker node inspect") -> list[dict]:

@@ -68,6 +68,13 @@ def sh(cluster: EmbeddedCluster, node: str, *commands: str) -> None:
         cluster.host(node).check_output(command)
 
 
+def join_swarm(cluster: EmbeddedCluster, node: str, role: str) -> None:
+    """`node` joins master's swarm with the `role` token (worker or manager), as a learner does."""
+    address = f"{cluster.topology.node('master').ip}:{cluster.topology.swarm_port}"
+    token = cluster.host("master").check_output(f"docker swarm join-token -q {role}")
+    sh(cluster, node, f"docker swarm join --token {token} {address}")
+
+
 Command = str | tuple[str, str]  # a command on master, or (node, command)
 
 

@@ -1,6 +1,7 @@
-"""Record grades of the registry lab on the real embedded cluster, for tests/replay.py:
+"""Record grades on the real embedded cluster, for tests/replay.py: the registry lab's, and the operations lab's
+quorum task (the one task of that lab whose grade names no address of the cluster, so a named cluster records it too):
 
-    python -m tests.record_grades      # root, an engine; takes about a minute
+    python -m tests.record_grades [LAB ...]     # root, an engine; about a minute a lab
 
 Each state starts from the lab's start; the grade is read-only, as a learner's.
 """
@@ -8,13 +9,18 @@ Each state starts from the lab's start; the grade is read-only, as a learner's.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.lab import Lab
 from dcalab.labrun import run_lab
 from dcalab.session import LabSession
+from dcalab.start import start_lab
 from tests.labrun import LAB
-from tests.pristine import REGISTRY_LAB, start_registry
-from tests.replay import RECORDINGS, verdicts
+from tests.pristine import REGISTRY_LAB
+from tests.quorum_states import OPERATIONS_LAB, initialised_anew, rejoined_as_worker
+from tests.replay import QUORUM, RECORDINGS, verdicts
 
 REGISTRY = "registry.docker-dca.example:5000"
 
@@ -33,29 +39,42 @@ def solved(cluster: EmbeddedCluster) -> None:
     run_lab(LAB, "--lab-mode=solve")
 
 
-STATES = {"start": lambda cluster: None, "mistakes": mistakes, "solved": solved}
+def quorum_solved(cluster: EmbeddedCluster) -> None:
+    run_lab(OPERATIONS_LAB.folder, "--lab-mode=solve", "-k", "quorum")
 
 
-def record(state: str) -> None:
-    """Grade the lab read-only on the real cluster and keep every answer and the verdicts."""
+Arrange = Callable[[EmbeddedCluster], None]
+# (lab, the tasks graded or None for all, each state's name and how it is made from the lab's start)
+RECORDED: list[tuple[Lab, list[str] | None, dict[str, Arrange]]] = [
+    (REGISTRY_LAB, None, {"start": lambda cluster: None, "mistakes": mistakes, "solved": solved}),
+    (OPERATIONS_LAB, QUORUM, {"quorum-start": lambda cluster: None, "quorum-worker": rejoined_as_worker,
+                              "quorum-anew": initialised_anew, "quorum-solved": quorum_solved}),
+]
+
+
+def record(lab: Lab, state: str, tasks: list[str] | None) -> None:
+    """Grade the lab's tasks read-only on the real cluster and keep every answer and the verdicts."""
     grader = EmbeddedCluster(read_only=True)
-    results = LabSession(REGISTRY_LAB, grader).run_all()
+    results = LabSession(lab, grader).run_all(tasks)
     answers = {node: {cmd: [r.rc, r.stdout, r.stderr] for cmd, r in host.backend.cache.items()}
                for node, host in grader._hosts.items()}
     grader.reconnect()
     RECORDINGS.mkdir(exist_ok=True)
-    (RECORDINGS / f"{REGISTRY_LAB.id}-{state}.json").write_text(
+    (RECORDINGS / f"{lab.id}-{state}.json").write_text(
         json.dumps({"answers": answers, "verdicts": verdicts(results)}, indent=1, sort_keys=True) + "\n")
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     cluster = EmbeddedCluster()
-    for state, arrange in STATES.items():
-        start_registry(cluster)
-        arrange(cluster)
-        record(state)
-        print(f"recorded {state}")
+    for lab, tasks, states in RECORDED:
+        if names and lab.id not in names:
+            continue
+        for state, arrange in states.items():
+            start_lab(cluster, lab)
+            arrange(cluster)
+            record(lab, state, tasks)
+            print(f"recorded {lab.id} {state}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

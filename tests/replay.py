@@ -22,6 +22,7 @@ from dcalab.session import LabSession
 from dcalab.topology import topology
 
 RECORDINGS = Path(__file__).parent / "recorded"
+QUORUM = ["quorum"]  # the operations lab's task recorded alone (its grade names no address of the cluster)
 AWAY = "away"  # in a mix of recordings: the node does not answer, as a stopped node
 
 
@@ -97,8 +98,9 @@ def verdicts(results: dict[str, TaskResult]) -> dict[str, list]:
     return {task: [result.status, result.score, result.describe()] for task, result in results.items()}
 
 
-def replay(lab: Lab, state: str) -> tuple[dict[str, list], dict[str, list]]:
-    """(the verdicts replayed now, the verdicts recorded on the cluster) of one recorded state."""
+def replay(lab: Lab, state: str, tasks: list[str] | None = None) -> tuple[dict[str, list], dict[str, list]]:
+    """(the verdicts replayed now, the verdicts recorded on the cluster) of one recorded state: of the lab's
+    `tasks` when only those were recorded."""
     recording = json.loads((RECORDINGS / f"{lab.id}-{state}.json").read_text())
-    results = LabSession(lab, ReplayCluster(recording["answers"])).run_all()
+    results = LabSession(lab, ReplayCluster(recording["answers"])).run_all(tasks)
     return verdicts(results), recording["verdicts"]

@@ -28,7 +28,7 @@ EQUIVALENTS = [  # other ways to the same state: (node, command)
     ("registry", "systemctl disable -q docker.service && ln -s /lib/systemd/system/docker.service "
                  "/etc/systemd/system/multi-user.target.wants/docker.service && systemctl daemon-reload"),
     # an uncompressed tar, started from /var/lib/docker, taken by hand with docker stopped
-    ("worker2", "systemctl stop docker && (cd /var/lib/docker && tar -cf /root/backups/swarm.tar.gz swarm); "
+    ("master", "systemctl stop docker && (cd /var/lib/docker && tar -cf /root/backups/swarm.tar.gz swarm); "
                 "systemctl start docker"),
     # dockerd's hosts and TLS as flags in the drop-in instead of daemon.json
     ("master", "printf '[Service]\\nExecStart=\\nExecStart=/usr/sbin/dockerd "
@@ -42,9 +42,9 @@ MISTAKES = [  # ((node, command), task, check that fails, words its finding or h
     # docker started but not enabled (the start stopped and disabled it)
     (("registry", "systemctl disable -q docker.service"), "start-on-boot", "enabled", "docker.service is disabled"),
     # (tar exits 1 when a file changed as it read it, which is this very mistake)
-    (("worker2", "tar -czf /root/backups/swarm.tar.gz -C / var/lib/docker/swarm; [ $? -le 1 ]"), "swarm-backup",
+    (("master", "tar -czf /root/backups/swarm.tar.gz -C / var/lib/docker/swarm; [ $? -le 1 ]"), "swarm-backup",
      "taken-while-stopped", ": not then"),
-    (("worker2", "systemctl disable -q --now swarm-backup.timer"), "swarm-backup", "daily-timer",
+    (("master", "systemctl disable -q --now swarm-backup.timer"), "swarm-backup", "daily-timer",
      "the timer is disabled"),
     # a client certificate from another CA
     (("worker1", "cd /root/.docker && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=other CA' "

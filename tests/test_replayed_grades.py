@@ -8,7 +8,8 @@ import pytest
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL
 from dcalab.session import LabSession
 from tests.pristine import REGISTRY_LAB
-from tests.replay import ReplayCluster, mix, replay
+from tests.quorum_states import OPERATIONS_LAB
+from tests.replay import QUORUM, ReplayCluster, mix, replay
 
 
 @pytest.mark.parametrize("state", ["start", "mistakes", "solved"])
@@ -24,6 +25,25 @@ def test_the_recordings_hold_what_they_are_named_for() -> None:
     daemon, registry = mistakes["daemon-json"][2], mistakes["registry-running"][2]
     assert "found on worker1: /etc/docker/daemon.json line 3 column 1: Expecting property name" in daemon
     assert "found: publishes 5000/tcp on host port 5001" in registry and "/var/lib/registry is a tmpfs" in registry
+
+
+QUORUM_STATES = ["quorum-start", "quorum-worker", "quorum-anew", "quorum-solved"]
+
+
+@pytest.mark.parametrize("state", QUORUM_STATES)
+def test_a_recorded_quorum_grade_replays_to_the_same_verdict_and_messages(state: str) -> None:
+    replayed, recorded = replay(OPERATIONS_LAB, state, QUORUM)
+    assert replayed == recorded
+
+
+def test_the_quorum_recordings_hold_what_they_are_named_for() -> None:
+    """The start fails every check; worker2 re-joined as a worker and a swarm initialised anew each cost their own
+    check only, named; the solve passes."""
+    start, worker, anew, solved = (replay(OPERATIONS_LAB, state, QUORUM)[1]["quorum"] for state in QUORUM_STATES)
+    assert start[:2] == ["FAIL", 0] and "worker1 is in no swarm; worker2 is in no swarm" in start[2]
+    assert worker[:2] == ["FAIL", 5] and "worker2 is a worker" in worker[2] and "worker1 reachable" in worker[2]
+    assert anew[:2] == ["FAIL", 5] and "the swarm holds none of them" in anew[2] and "nor the secret api_key" in anew[2]
+    assert solved[:2] == ["PASS", 8]
 
 
 # What a learner's server on the registry's port may answer (another program there, another registry, a proxy).

@@ -1,5 +1,8 @@
-"""Task swarm-backup: on worker2 (a manager), an archive of /var/lib/docker/swarm taken while docker was stopped,
-docker running again with worker2 a manager, and a daily systemd timer whose service has run once."""
+"""Task swarm-backup: on master (a manager), an archive of /var/lib/docker/swarm taken while docker was stopped,
+docker running again with master a manager, and a daily systemd timer whose service has run once.
+
+At the lab's start the swarm has no quorum (the quorum task): master is then still a manager, its swarm state
+"pending" after a restart, and nothing is scheduled until the quorum is back, so nothing is waited for."""
 
 import time
 
@@ -11,6 +14,7 @@ SCRIPT = "/usr/local/sbin/swarm-backup"
 TIMER, SERVICE = "swarm-backup.timer", "swarm-backup.service"
 REJOIN_SECONDS = 30  # a manager whose docker restarted takes part in the raft again within seconds
 RESTART_SETTLE = 60  # seconds the swarm tasks of a restarted docker take to run again
+MEMBER = ("active", "pending")  # pending: a manager whose swarm has no leader (a lost quorum), or not yet
 BACKUP = (f"mkdir -p /root/backups && systemctl stop docker && {{ tar -czf {ARCHIVE} -C / var/lib/docker/swarm; "
           "s=$?; systemctl start docker; exit $s; }")
 UNITS = {  # the job as the task's instructions write it
@@ -43,16 +47,17 @@ def running(host) -> bool:
 
 
 def manager_back(host) -> Verdict:
-    """docker runs again and the node is a manager taking part in the swarm, once there is a backup to be back from."""
-    expected = "after the backup, docker running on worker2 and worker2 a manager of the swarm"
+    """docker runs again and the node is a manager of its swarm (active, or pending while its swarm has no quorum),
+    once there is a backup to be back from."""
+    expected = "after the backup, docker running on master and master a manager of the swarm"
     if swarm_backup.written_at(host, ARCHIVE) is None:
         return verdict(False, expected, f"there is no backup yet ({ARCHIVE})")
     if not running(host):
-        return verdict(False, expected, "docker.service is not running on worker2")
+        return verdict(False, expected, "docker.service is not running on master")
     own = swarm.local_swarm(host)
-    managing = own.get("LocalNodeState") == "active" and bool(own.get("ControlAvailable"))
+    managing = own.get("LocalNodeState") in MEMBER and bool(own.get("ControlAvailable"))
     return verdict(managing, expected, "it is" if managing else
-                   f"worker2's swarm state is {own.get('LocalNodeState')}, "
+                   f"master's swarm state is {own.get('LocalNodeState')}, "
                    f"{'a manager' if own.get('ControlAvailable') else 'not a manager'}")
 
 
@@ -67,27 +72,29 @@ def ensure_job(host) -> None:
 
 
 def test_swarm_backup(task) -> None:
-    worker2 = task.host("worker2")
+    master = task.host("master")
     stopped_docker = False
+    # without a quorum (the lab's start) nothing is scheduled: no task to wait for after docker restarts
+    leading = task.solving and swarm.has_leader(master)
     if task.solving:
-        if not schedule(worker2).passed:
-            ensure_job(worker2)
-            run_or_raise(worker2, f"systemctl reset-failed docker.service; systemctl start {SERVICE}")
+        if not schedule(master).passed:
+            ensure_job(master)
+            run_or_raise(master, f"systemctl reset-failed docker.service; systemctl start {SERVICE}")
             stopped_docker = True
-        archive = swarm_backup.holds_swarm_state(swarm_backup.members(worker2, ARCHIVE), ARCHIVE)
-        if not (archive.passed and taken_while_stopped(worker2).passed):
-            run_or_raise(worker2, "systemctl reset-failed docker.service; " + BACKUP)
+        archive = swarm_backup.holds_swarm_state(swarm_backup.members(master, ARCHIVE), ARCHIVE)
+        if not (archive.passed and taken_while_stopped(master).passed):
+            run_or_raise(master, "systemctl reset-failed docker.service; " + BACKUP)
             stopped_docker = True
-        if not running(worker2):
-            daemon.restart_docker(worker2)
+        if not running(master):
+            daemon.restart_docker(master)
             stopped_docker = True
-    if running(worker2) and swarm_backup.written_at(worker2, ARCHIVE) is not None:  # a manager whose docker just
-        task.until(lambda: manager_back(worker2), REJOIN_SECONDS)                     # came back rejoins the raft
-        if stopped_docker:  # and starts its swarm tasks again: judged once they run
-            task.until(lambda: services.tasks_running_on(worker2, worker2), RESTART_SETTLE)
+    if running(master) and swarm_backup.written_at(master, ARCHIVE) is not None:  # a manager whose docker just
+        task.until(lambda: manager_back(master), REJOIN_SECONDS)                    # came back rejoins the raft
+        if stopped_docker and leading:  # and starts its swarm tasks again: judged once they run
+            task.until(lambda: services.tasks_running_on(master, master), RESTART_SETTLE)
     task.grade({
-        "archive-content": swarm_backup.holds_swarm_state(swarm_backup.members(worker2, ARCHIVE), ARCHIVE),
-        "taken-while-stopped": taken_while_stopped(worker2),
-        "manager-back": manager_back(worker2),
-        "daily-timer": schedule(worker2),
+        "archive-content": swarm_backup.holds_swarm_state(swarm_backup.members(master, ARCHIVE), ARCHIVE),
+        "taken-while-stopped": taken_while_stopped(master),
+        "manager-back": manager_back(master),
+        "daily-timer": schedule(master),
     })

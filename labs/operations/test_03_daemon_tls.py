@@ -1,7 +1,7 @@
 """Task daemon-tls: master's docker listens on tcp://0.0.0.0:2376 with tlsverify beside its unix socket; a server
 certificate of the lab's own CA with master's names; worker1's client certificate gets in, no certificate does not."""
 
-from checks import Verdict, certificates, daemon, daemon_tls, run_or_raise, services, verdict
+from checks import Verdict, certificates, daemon, daemon_tls, run_or_raise, services, swarm, verdict
 from checks.docker_cli import api_json
 
 TASK = "daemon-tls"
@@ -41,15 +41,17 @@ def both_sockets(master) -> Verdict:
 
 def ensure_daemon(task, master) -> None:
     """daemon.json's TLS settings (the learner's other keys kept), the unit's -H fd:// replaced, docker restarted
-    when it does not listen with them yet (and its swarm tasks running again)."""
+    when it does not listen with them yet (and its swarm tasks running again, when the swarm has a leader)."""
     changed, _ = daemon.ensure_settings(master, SETTINGS)
     if "fd://" in run_or_raise(master, "systemctl show docker.service -p ExecStart --value"):
         run_or_raise(master, "mkdir -p %s && printf %s > %s && systemctl daemon-reload", DROP_IN.rpartition("/")[0],
                      UNIT_OVERRIDE, DROP_IN)
         changed = True
     if changed or not daemon_tls.listens_on(master, PORT).passed:
+        leading = swarm.has_leader(master)  # a swarm without its quorum (the lab's start) schedules nothing
         daemon.restart_docker(master)
-        task.until(lambda: services.tasks_running_on(master, master), RESTART_SETTLE)
+        if leading:
+            task.until(lambda: services.tasks_running_on(master, master), RESTART_SETTLE)
 
 
 def ensure_client(master, worker1) -> None:

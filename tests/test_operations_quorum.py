@@ -1,0 +1,44 @@
+"""The operations lab's quorum task on the real cluster: the lost managers stay lost when their docker starts again;
+learner mistakes in the recovery each fail the right check, with a hint naming the mistake."""
+
+from __future__ import annotations
+
+from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.start import start_lab
+from tests.labrun import check_lines, run_lab, sh
+from tests.quorum_states import OPERATIONS_LAB, initialised_anew, rejoined_as_worker
+
+LAB = OPERATIONS_LAB.folder
+
+
+def graded_quorum(*options: str) -> dict:
+    return run_lab("grade", "quorum", *options, lab=LAB)["quorum"]
+
+
+def test_restarting_docker_on_the_lost_managers_brings_no_quorum_back(started: EmbeddedCluster) -> None:
+    for node in ("worker1", "worker2"):
+        sh(started, node, "systemctl reset-failed docker; systemctl restart docker")
+    graded = graded_quorum()
+    assert graded["verdict"] == "FAIL" and graded["score"] == 0, graded["output"]
+    assert "worker1 is in no swarm; worker2 is in no swarm" in check_lines(graded["output"], "three-managers")
+
+
+def test_a_manager_rejoined_as_a_worker_fails_the_managers_check_naming_it(started: EmbeddedCluster) -> None:
+    start_lab(started, OPERATIONS_LAB)
+    rejoined_as_worker(started)
+    graded = graded_quorum("--hints", "full")
+    assert graded["verdict"] == "FAIL", graded["output"]
+    assert graded["score"] == 5, graded["output"]  # one leader (2) and the services kept (3), not the managers
+    own = check_lines(graded["output"], "three-managers")
+    assert "worker2 is a worker" in own and "worker1 reachable" in own and "docker node promote" in own, own
+
+
+def test_a_swarm_initialised_anew_fails_the_services_check_saying_they_and_the_secret_are_gone(
+        started: EmbeddedCluster) -> None:
+    start_lab(started, OPERATIONS_LAB)
+    initialised_anew(started)
+    graded = graded_quorum()
+    assert graded["score"] == 5, graded["output"]  # one leader and three managers: a swarm, but not the one it was
+    own = check_lines(graded["output"], "services-kept")
+    assert "the swarm holds none of them" in own and "nor the secret api_key" in own, own
+    assert "initialised anew starts empty" in own, own
