@@ -5,22 +5,42 @@ from __future__ import annotations
 
 import pytest
 
-from dcalab.grading import BLOCKED, ENV_ERROR, FAIL
+from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS
+from dcalab.lab import find_lab, lab_names
 from dcalab.session import LabSession
 from tests.pristine import REGISTRY_LAB
-from tests.replay import ReplayCluster, mix, replay
+from tests.replay import RECORDINGS, ReplayCluster, mix, recorded, recording_file, replay
+
+RECORDED = sorted(path.stem.rsplit("-", 1) for path in RECORDINGS.glob("*.json"))  # [lab, state]
 
 
-@pytest.mark.parametrize("state", ["start", "mistakes", "solved"])
-def test_a_recorded_grade_replays_to_the_same_verdicts_and_messages(state: str) -> None:
-    replayed, recorded = replay(REGISTRY_LAB, state)
+@pytest.mark.parametrize(("lab", "state"), RECORDED, ids=["-".join(entry) for entry in RECORDED])
+def test_a_recorded_grade_replays_to_the_same_verdicts_and_messages(lab: str, state: str) -> None:
+    replayed, recorded = replay(find_lab(lab), state)
     assert replayed == recorded
 
 
-def test_the_recordings_hold_what_they_are_named_for() -> None:
-    start, solved, mistakes = (replay(REGISTRY_LAB, state)[1] for state in ("start", "solved", "mistakes"))
+@pytest.mark.parametrize("lab", lab_names())
+def test_every_lab_has_a_recorded_start_and_solved_state(lab: str) -> None:
+    missing = [state for state in ("start", "solved") if not recording_file(lab, state).exists()]
+    assert not missing, (f"The lab {lab} has no recorded {' or '.join(missing)} grade in tests/recorded/: record it "
+                         f"on the real cluster: python -m tests.record_grades {lab}")
+
+
+@pytest.mark.parametrize(("lab", "state"), [entry for entry in RECORDED if entry[1] in ("start", "solved")],
+                         ids=["-".join(entry) for entry in RECORDED if entry[1] in ("start", "solved")])
+def test_the_recordings_hold_what_they_are_named_for(lab: str, state: str) -> None:
+    statuses = {task: entry[0] for task, entry in recorded(lab, state)["verdicts"].items()}
+    assert set(statuses) == {task.id for task in find_lab(lab).tasks}
+    if state == "start":
+        assert PASS not in statuses.values(), statuses
+    else:
+        assert set(statuses.values()) == {PASS}, statuses
+
+
+def test_the_registry_recordings_hold_the_seed_s_start_and_mistakes() -> None:
+    start, mistakes = (recorded(REGISTRY_LAB.id, state)["verdicts"] for state in ("start", "mistakes"))
     assert [start[task.id][0] for task in REGISTRY_LAB.tasks] == ["FAIL"] * 3 + ["BLOCKED"] * 5
-    assert {entry[0] for entry in solved.values()} == {"PASS"}
     daemon, registry = mistakes["daemon-json"][2], mistakes["registry-running"][2]
     assert "found on worker1: /etc/docker/daemon.json line 3 column 1: Expecting property name" in daemon
     assert "found: publishes 5000/tcp on host port 5001" in registry and "/var/lib/registry is a tmpfs" in registry
