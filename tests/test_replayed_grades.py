@@ -8,8 +8,9 @@ import pytest
 from dcalab.grading import BLOCKED, ENV_ERROR, FAIL, PASS
 from dcalab.lab import find_lab, lab_names
 from dcalab.session import LabSession
+from dcalab.topology import topology
 from tests.pristine import REGISTRY_LAB
-from tests.replay import RECORDINGS, ReplayCluster, mix, recorded, recording_file, replay
+from tests.replay import RECORDINGS, ReplayCluster, mix, recorded, recording_file, replay, verdicts
 
 RECORDED = sorted(path.stem.rsplit("-", 1) for path in RECORDINGS.glob("*.json"))  # [lab, state]
 
@@ -36,6 +37,20 @@ def test_the_recordings_hold_what_they_are_named_for(lab: str, state: str) -> No
         assert PASS not in statuses.values(), statuses
     else:
         assert set(statuses.values()) == {PASS}, statuses
+
+
+def test_a_grade_recorded_on_a_named_cluster_replays_with_that_cluster_s_addresses() -> None:
+    """The registry lab's solved answers as a named cluster on 10.10.11.0/24 gives them: the same verdicts with
+    its subnet recorded; read as the default cluster's, the swarm's manager address is not master's."""
+    named = topology().renumbered("dcalab-named-lab", "10.10.11.0/24")
+    answers = {node: {named.localize(command): [rc, named.localize(out), named.localize(err)]
+                      for command, (rc, out, err) in asked.items()}
+               for node, asked in recorded(REGISTRY_LAB.id, "solved")["answers"].items()}
+    expected = {task: [status, score, named.localize(text)]
+                for task, (status, score, text) in recorded(REGISTRY_LAB.id, "solved")["verdicts"].items()}
+    assert verdicts(LabSession(REGISTRY_LAB, ReplayCluster(answers, named.subnet)).run_all()) == expected
+    as_default = LabSession(REGISTRY_LAB, ReplayCluster(answers)).run_all()
+    assert as_default["swarm-join"].status == FAIL, as_default["swarm-join"].describe()
 
 
 def test_the_registry_recordings_hold_the_seed_s_start_and_mistakes() -> None:
