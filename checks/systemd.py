@@ -47,6 +47,16 @@ def next_run(host, timer: str) -> float:
     return float(result.stdout.strip()) if result.rc == 0 and result.stdout.strip().isdigit() else 0.0
 
 
+def node_clock(host) -> float:
+    """The node's own clock, in seconds since the epoch: the clock its journal and file times are written by (and an
+    answer a recorded grade keeps, where the grader's clock would differ at each replay)."""
+    result = host.run("date +%s")
+    if result.rc != 0 or not result.stdout.strip().isdigit():
+        raise EnvironmentFault(f"date could not tell the time on {node_of(host)}: {result.stderr.strip()[:200]}",
+                               f"Look on the node: dcalab shell {node_of(host)}.")
+    return float(result.stdout.strip())
+
+
 def _journal(host, unit: str, *matches: str) -> list[dict]:
     """systemd's own messages about the unit (from PID 1), oldest first, with the extra journal matches."""
     result = host.run("journalctl -q --no-pager -o json --output-fields=MESSAGE_ID,JOB_TYPE,JOB_RESULT _PID=1 "
@@ -92,7 +102,7 @@ def daily_timer(timer: dict[str, str], due: float, service: dict[str, str], ran:
 
 def stopped_spans(host, unit: str) -> list[tuple[float, float]]:
     """The spans the journal records the unit as stopped: from a stop job done to the next start job begun (the
-    last one open: now). Oldest first; [] when the journal records no stop."""
+    last one open: now, by the node's clock). Oldest first; [] when the journal records no stop."""
     spans, since = [], None
     for entry in _journal(host, unit, f"MESSAGE_ID={STOPPED}", f"MESSAGE_ID={STARTING}"):
         when = int(entry["__REALTIME_TIMESTAMP"]) / 1e6
@@ -102,7 +112,7 @@ def stopped_spans(host, unit: str) -> list[tuple[float, float]]:
             spans.append((since, when))
             since = None
     if since is not None:
-        spans.append((since, time.time()))
+        spans.append((since, node_clock(host)))
     return spans
 
 

@@ -2,8 +2,9 @@
 and the verdict rule still grade each recorded state as they did.
 
 A recording holds, per node, every command a read-only grade of a lab asked (with its exit status and
-output) and the grade's verdicts. `python -m tests.record_grades` records them anew on the embedded
-cluster (root and an engine needed); the unit tests replay them.
+output), the grade's verdicts and the lab subnet of the cluster it was recorded on (none: the default cluster's).
+`python -m tests.record_grades [LAB ...]` records them anew on the embedded cluster (root and an engine needed); the
+unit tests replay them with the recorded cluster's addresses, as its learner's grade saw them.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from testinfra.backend.base import BaseBackend, CommandResult
 from testinfra.host import Host
 
 from dcalab.grading import TaskResult
-from dcalab.lab import Lab
+from dcalab.lab import Lab, lab_names
 from dcalab.session import LabSession
 from dcalab.topology import topology
 
 RECORDINGS = Path(__file__).parent / "recorded"
-QUORUM = ["quorum"]  # the operations lab's task recorded alone (its grade names no address of the cluster)
 AWAY = "away"  # in a mix of recordings: the node does not answer, as a stopped node
 
 
@@ -50,10 +50,12 @@ class ReplayBackend(BaseBackend):
 class ReplayCluster:
     """What LabSession and TaskRun need of a cluster, answered from a recording."""
 
-    name, topology = "replay", topology()  # the recordings were made on the default cluster
-    cluster_name = ""
+    name, cluster_name = "replay", ""
 
-    def __init__(self, recording: dict[str, dict[str, list] | None]) -> None:
+    def __init__(self, recording: dict[str, dict[str, list] | None], subnet: str = "") -> None:
+        """`subnet`: the lab subnet of the cluster the answers were recorded on (empty: the default cluster's)."""
+        default = topology()
+        self.topology = default.renumbered(f"{default.network}-replay", subnet) if subnet else default
         self.answer_from(recording)
 
     def answer_from(self, recording: dict[str, dict[str, list] | None]) -> None:
@@ -88,19 +90,33 @@ class ReplayCluster:
 def mix(lab: Lab, state: str, **nodes: str) -> dict[str, dict[str, list] | None]:
     """Each node's answers from the recorded `state`, or from the state named for it (AWAY: it does not answer):
     mix(lab, "start", registry="solved") is the lab's start with the registry container running."""
-    recorded = {name: json.loads((RECORDINGS / f"{lab.id}-{name}.json").read_text())["answers"]
-                for name in {state, *nodes.values()} - {AWAY}}
-    return {node: None if nodes.get(node) == AWAY else recorded[nodes.get(node, state)][node]
-            for node in recorded[state]}
+    answers = {name: recorded(lab.id, name)["answers"] for name in {state, *nodes.values()} - {AWAY}}
+    return {node: None if nodes.get(node) == AWAY else answers[nodes.get(node, state)][node]
+            for node in answers[state]}
 
 
 def verdicts(results: dict[str, TaskResult]) -> dict[str, list]:
     return {task: [result.status, result.score, result.describe()] for task, result in results.items()}
 
 
-def replay(lab: Lab, state: str, tasks: list[str] | None = None) -> tuple[dict[str, list], dict[str, list]]:
-    """(the verdicts replayed now, the verdicts recorded on the cluster) of one recorded state: of the lab's
-    `tasks` when only those were recorded."""
-    recording = json.loads((RECORDINGS / f"{lab.id}-{state}.json").read_text())
-    results = LabSession(lab, ReplayCluster(recording["answers"])).run_all(tasks)
-    return verdicts(results), recording["verdicts"]
+def recording_file(lab_id: str, state: str) -> Path:
+    return RECORDINGS / f"{lab_id}-{state}.json"
+
+
+def recorded(lab_id: str, state: str) -> dict:
+    """One recording: its answers, its verdicts and (if not the default cluster's) its subnet."""
+    return json.loads(recording_file(lab_id, state).read_text())
+
+
+def lab_and_state(path: Path) -> list[str]:
+    """[lab, state] of a recording file: LAB-STATE.json, the lab's name the longest that fits (registry-secure)."""
+    lab = max((name for name in lab_names() if path.stem.startswith(f"{name}-")), key=len)
+    return [lab, path.stem.removeprefix(f"{lab}-")]
+
+
+def replay(lab: Lab, state: str) -> tuple[dict[str, list], dict[str, list]]:
+    """(the verdicts replayed now, the verdicts recorded on the cluster) of one recorded state, of the tasks it
+    recorded (the operations lab's quorum states record that task alone)."""
+    recording = recorded(lab.id, state)
+    cluster = ReplayCluster(recording["answers"], recording.get("subnet", ""))
+    return verdicts(LabSession(lab, cluster).run_all(list(recording["verdicts"]))), recording["verdicts"]

@@ -384,6 +384,20 @@ def test_a_file_written_while_a_unit_was_stopped_is_within_one_of_its_stopped_sp
     assert "records no stop" in within_a_span(150.0, [], "a.tar", "docker.service").found
 
 
+def test_a_unit_still_stopped_is_stopped_until_now_by_the_node_s_clock() -> None:
+    """The open span ends at the node's `date +%s` (what a recorded grade keeps), not the grader's clock."""
+    from testinfra.host import Host
+
+    from checks.systemd import STARTING, STOPPED, stopped_spans
+    from tests.replay import ReplayBackend
+
+    journal = (f"journalctl -q --no-pager -o json --output-fields=MESSAGE_ID,JOB_TYPE,JOB_RESULT _PID=1 "
+               f"UNIT=docker.service MESSAGE_ID={STOPPED} MESSAGE_ID={STARTING}")
+    stopped = json.dumps({"MESSAGE_ID": STOPPED, "__REALTIME_TIMESTAMP": "100000000"}) + "\n"
+    node = Host(ReplayBackend("worker2", {journal: [0, stopped, ""], "date +%s": [0, "130\n", ""]}))
+    assert stopped_spans(node, "docker.service") == [(100.0, 130.0)]
+
+
 def test_a_listing_that_met_a_thing_removed_meanwhile_is_asked_again() -> None:
     """`dcalab cluster down` beside another dcalab removing its own cluster: the SDK's list inspects each container
     after listing them, and one gone in between raised NotFound (a traceback, seen on a shared engine)."""
