@@ -14,7 +14,7 @@ import docker
 
 from dcalab.engine import ensure_packages
 from dcalab.errors import DcalabError, as_root
-from dcalab.images.build import INPUTS_LABEL, OWNER_LABEL, inputs_digest, is_current
+from dcalab.images.build import INPUTS_LABEL, OWNER_LABEL, inputs_digest, is_current, made_elsewhere
 from dcalab.progress import step
 from dcalab.settings import state_dir
 
@@ -74,6 +74,8 @@ def _busybox_rootfs(busybox: bytes, applets: list[str]) -> io.BytesIO:
 
 
 def ensure_busybox(client: docker.DockerClient) -> None:
+    if made_elsewhere(client, BUSYBOX_TAG, [BUSYBOX]):
+        return
     ensure_packages({str(BUSYBOX): "busybox-static"})
     busybox = BUSYBOX.read_bytes()
     applets = subprocess.run([str(BUSYBOX), "--list-full"], capture_output=True, text=True, check=True).stdout.split()

@@ -42,6 +42,17 @@ def is_current(client: docker.DockerClient, tag: str, digest: str) -> bool:
         return False
 
 
+def made_elsewhere(client: docker.DockerClient, tag: str, inputs: list[Path]) -> bool:
+    """True when this machine lacks a file the image is made from (a package of Debian's) but the engine already
+    has dcalab's image of that tag, loaded from an image bundle or made before: it is used as it is."""
+    if all(path.exists() for path in inputs):
+        return False
+    try:
+        return client.images.get(tag).labels.get(OWNER_LABEL) == "dcalab"
+    except ImageNotFound:
+        return False
+
+
 def image_id(client: docker.DockerClient, tag: str) -> str:
     return client.images.get(tag).id
 
