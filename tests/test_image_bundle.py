@@ -4,7 +4,9 @@ network."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,13 +14,13 @@ from pathlib import Path
 
 import docker
 import pytest
-from docker.errors import ImageNotFound
+from docker.errors import APIError, ImageNotFound
 
 from dcalab import images
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.images import bases, bundle
-from dcalab.images.build import OWNER_LABEL, made_elsewhere
+from dcalab.images.build import OWNER_LABEL, from_images
 
 
 class FakeImages:
@@ -36,29 +38,67 @@ class FakeClient:
         self.images = FakeImages(labels)
 
 
-DCALAB_MADE = {OWNER_LABEL: "dcalab"}
+class FakeEngine(FakeClient):
+    """An engine with these images whose registries give `pulled` (nothing when None), with these mirrors."""
+
+    def __init__(self, labels: dict[str, dict[str, str]], pulled: bool = False, mirrors: tuple = ()) -> None:
+        super().__init__(labels)
+        self.pulls: list[str] = []
+        self.mirrors = list(mirrors)
+
+        def pull(name: str, tag: str) -> object:
+            self.pulls.append(f"{name}:{tag}")
+            if not pulled:
+                raise APIError("no route to host")
+            return type("Pulled", (), {"tag": lambda _, repository, tag: labels.update({f"{repository}:{tag}": {}})})()
+
+        self.images.pull = pull
+
+    def info(self) -> dict:
+        return {"RegistryConfig": {"Mirrors": self.mirrors}}
 
 
-def test_an_image_whose_host_files_are_missing_is_used_as_the_engine_has_it(tmp_path: Path) -> None:
-    there, gone = tmp_path / "there", tmp_path / "gone"
-    there.touch()
-    client = FakeClient({"dcalab/busybox:latest": DCALAB_MADE, "other/busybox:latest": {}})
-    assert made_elsewhere(client, "dcalab/busybox:latest", [there, gone])
-    assert not made_elsewhere(client, "dcalab/busybox:latest", [there])  # made here: its inputs decide
-    assert not made_elsewhere(client, "other/busybox:latest", [gone])  # not dcalab's
-    assert not made_elsewhere(client, "dcalab/registry:2", [gone])  # nothing to use: made (or the packages named)
+def never_debootstrap(monkeypatch) -> None:
+    monkeypatch.setattr(bases, "ensure_packages", lambda binaries: pytest.fail(f"apt asked for {binaries}"))
+    monkeypatch.setattr(bases, "DEBOOTSTRAP", Path("/nonexistent/debootstrap"))
 
 
-def test_busybox_from_a_bundle_needs_no_debian_package(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(bases, "BUSYBOX", tmp_path / "busybox")  # a host without busybox-static
+def test_a_dockerfile_is_built_from_its_images_not_its_stages() -> None:
+    assert from_images("FROM dcalab/debian:bookworm AS debian\nRUN x\nFROM scratch\nCOPY --from=debian / /\n") == [
+        "dcalab/debian:bookworm"]
+    assert from_images("FROM a:1 AS build\nFROM build\nFROM b:2\n") == ["a:1", "b:2"]
 
-    def no_apt(binaries: dict[str, str]) -> None:
-        raise AssertionError(f"asked for packages {binaries}")
 
-    monkeypatch.setattr(bases, "ensure_packages", no_apt)
-    bases.ensure_busybox(FakeClient({bases.BUSYBOX_TAG: DCALAB_MADE}))
-    with pytest.raises(AssertionError, match="busybox-static"):
-        bases.ensure_busybox(FakeClient({}))
+def test_a_base_the_engine_has_is_used_where_it_would_not_be_made_again(monkeypatch) -> None:
+    never_debootstrap(monkeypatch)
+    pulled = FakeEngine({"dcalab/debian:bookworm": {}})  # pulled earlier: no dcalab label
+    bases.ensure_debian(pulled, "bookworm")
+    monkeypatch.setattr(bases, "_can_debootstrap", lambda: False)  # a user; a bundle's base of another mirror
+    loaded = FakeEngine({"dcalab/debian:bookworm": {OWNER_LABEL: "dcalab", "org.dcalab.inputs": "another mirror"}})
+    bases.ensure_debian(loaded, "bookworm")
+    assert pulled.pulls == loaded.pulls == []
+
+
+@pytest.mark.parametrize(("source", "mirrors", "root"), [("dockerhub", (), True), ("offline", ("http://m:5000",), True),
+                                                        ("offline", (), False)])
+def test_the_base_is_pulled_first_when_asked_or_a_mirror_answers_or_debootstrap_cannot_run(
+        monkeypatch, source: str, mirrors: tuple, root: bool) -> None:
+    never_debootstrap(monkeypatch)
+    monkeypatch.setenv("DCALAB_IMAGES", source)
+    monkeypatch.setattr(bases, "_can_debootstrap", lambda: root)
+    engine = FakeEngine({}, pulled=True, mirrors=mirrors)
+    bases.ensure_debian(engine, "trixie")
+    assert engine.pulls == ["debian:trixie"] and "dcalab/debian:trixie" in engine.images.labels
+
+
+def test_root_on_debian_with_no_mirror_makes_the_base_without_trying_a_registry(monkeypatch) -> None:
+    monkeypatch.setenv("DCALAB_IMAGES", "offline")
+    monkeypatch.setattr(bases, "_can_debootstrap", lambda: True)
+    monkeypatch.setattr(bases, "ensure_packages", lambda binaries: (_ for _ in ()).throw(DcalabError("apt")))
+    engine = FakeEngine({})
+    with pytest.raises(DcalabError, match="apt"):  # debootstrap's package: the offline path, no registry asked
+        bases.ensure_debian(engine, "bookworm")
+    assert engine.pulls == []
 
 
 def test_the_bundle_holds_the_bases_the_hub_content_and_the_node_system_not_the_machine_lab(monkeypatch) -> None:
@@ -88,23 +128,20 @@ def test_load_of_no_file_says_which_file_to_give(tmp_path: Path) -> None:
     assert "dcalab images save FILE" in raised.value.fix
 
 
-@pytest.fixture
-def empty_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[docker.DockerClient]:
-    """A second Docker engine with no image and no bridge (its builds have no network), stopped by its PID."""
-    if os.geteuid() != 0:
-        pytest.skip("a second engine needs root")
-    data = tmp_path_factory.mktemp("empty-engine")
-    run = Path(f"/run/dcalab-test-engine-{os.getpid()}")
+@contextlib.contextmanager
+def second_engine(folder: Path, *options: str) -> Iterator[docker.DockerClient]:
+    """A Docker engine of its own beside the lab's, with no image and no bridge, stopped by its PID."""
+    run = Path(f"/run/dcalab-test-engine-{folder.name}")
     socket = f"unix://{run}.sock"
-    command = ["/usr/sbin/dockerd", "--data-root", str(data), "--exec-root", str(run), "--pidfile", f"{run}.pid",
-               "-H", socket, "--bridge=none", "--iptables=false", "--ip-masq=false"]
-    with open(data / "dockerd.log", "wb") as log:
+    command = ["/usr/sbin/dockerd", "--data-root", str(folder), "--exec-root", str(run), "--pidfile", f"{run}.pid",
+               "-H", socket, "--bridge=none", "--iptables=false", "--ip-masq=false", *options]
+    with open(folder / "dockerd.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                client = docker.DockerClient(base_url=socket, timeout=300)  # asks the engine's API version
+                client = docker.DockerClient(base_url=socket, timeout=600)  # asks the engine's API version
                 break
             except docker.errors.DockerException:
                 if time.monotonic() > deadline or process.poll() is not None:
@@ -115,7 +152,51 @@ def empty_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[docker.Do
     finally:
         process.terminate()
         process.wait(60)
-        subprocess.run(["rm", "-rf", str(run), str(data)], check=False)
+        for mounted in sorted(line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
+                              if line.split()[1].startswith((f"{run}/", f"{folder}/"))):
+            subprocess.run(["umount", "-l", mounted], check=False)  # dockerd leaves its netns mounted
+        subprocess.run(["rm", "-rf", str(run), f"{run}.sock", str(folder)], check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def empty_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[docker.DockerClient]:
+    if os.geteuid() != 0:
+        pytest.skip("a second engine needs root")
+    with second_engine(tmp_path_factory.mktemp("empty-engine")) as client:
+        yield client
+
+
+@pytest.fixture
+def engine_with_a_mirror(embedded: EmbeddedCluster,
+                         tmp_path_factory: pytest.TempPathFactory) -> Iterator[docker.DockerClient]:
+    """An empty engine whose registry mirror (a registry:2 of the lab's engine, on this machine's loopback) serves
+    library/debian:bookworm, as Docker Hub or a company's mirror would."""
+    if os.geteuid() != 0:
+        pytest.skip("a second engine needs root")
+    port = free_port()
+    mirror = embedded.client.containers.run(images.REGISTRY_TAG, name=f"dcalab-test-mirror-{os.getpid()}",
+                                            detach=True, network_mode="host",
+                                            environment={"REGISTRY_HTTP_ADDR": f"127.0.0.1:{port}"})
+    served = f"127.0.0.1:{port}/library/debian:bookworm"
+    try:
+        base = embedded.client.images.get("dcalab/debian:bookworm")
+        base.tag(served)
+        deadline = time.monotonic() + 30
+        while "error" in str(pushed := embedded.client.images.push(served)) and time.monotonic() < deadline:
+            time.sleep(0.5)  # the registry listens a moment after its start
+        assert '"error"' not in pushed, pushed
+        with second_engine(tmp_path_factory.mktemp("mirrored-engine"), "--registry-mirror",
+                           f"http://127.0.0.1:{port}") as client:
+            yield client
+    finally:
+        embedded.client.images.remove(served)
+        mirror.remove(force=True, v=True)
 
 
 def test_a_bundle_loaded_into_an_empty_engine_makes_every_image_there_without_a_network(
@@ -149,3 +230,26 @@ def test_a_bundle_loaded_into_an_empty_engine_makes_every_image_there_without_a_
     images.ensure_node_image(empty_engine, ca, key)  # this engine's builds have no network: files only
     assert built == [images.node_tag()]
     assert empty_engine.images.get(images.node_tag()).labels[OWNER_LABEL] == "dcalab"
+
+
+def test_the_whole_image_set_is_built_from_a_debian_base_a_mirror_serves_with_no_host_package(
+        engine_with_a_mirror: docker.DockerClient, tmp_path: Path, monkeypatch) -> None:
+    """Issue 28: the Docker Hub path, offline: debootstrap, busybox-static and docker-registry are not used."""
+    never_debootstrap(monkeypatch)
+    monkeypatch.delenv("DCALAB_NODE_SUITE", raising=False)
+    monkeypatch.setenv("DCALAB_IMAGES", "offline")
+    ca, key = tmp_path / "ca.crt", tmp_path / "key.pub"
+    ca.write_text("a lab CA\n")
+    key.write_text("ssh-ed25519 AAAA a-lab\n")
+    images.ensure_hub_images(engine_with_a_mirror)
+    images.ensure_node_image(engine_with_a_mirror, ca, key)
+    engine = engine_with_a_mirror
+    assert all(engine.images.get(tag) for tag in [*images.bundled_tags(), images.node_tag()])
+
+    def run(image: str, *command: str) -> str:
+        return engine.containers.run(image, list(command), entrypoint=[], remove=True,
+                                     network_mode="none").decode().strip()
+
+    assert run(images.REGISTRY_TAG, "/bin/registry", "--version").startswith("/bin/registry github.com/docker/")
+    assert run(bases.BUSYBOX_TAG, "sh", "-c", "stat -c %a /tmp; echo hi | busybox sha256sum") == (
+        "1777\n98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4  -")

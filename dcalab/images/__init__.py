@@ -8,14 +8,11 @@ from pathlib import Path
 
 import docker
 
-from dcalab.engine import ensure_packages
 from dcalab.images.bases import BUSYBOX_TAG, DEBIAN_SUITE, DEBIAN_TAG, debian_tag, ensure_busybox, ensure_debian
-from dcalab.images.build import HERE, build, made_elsewhere, render
+from dcalab.images.build import HERE, build, render
 from dcalab.settings import node_suite
 
 REGISTRY_TAG = "dcalab/registry:2"
-REGISTRY_PROGRAM = Path("/usr/bin/docker-registry")  # Debian's docker-registry: the Distribution registry
-MOZILLA_CERTS = Path("/usr/share/ca-certificates/mozilla")  # Debian's public CAs, none of this machine's own
 NODE_PACKAGES = (
     "docker.io iptables iproute2 procps curl ca-certificates systemd systemd-sysv dbus "
     "jq tree less vim-tiny sudo iputils-ping netcat-openbsd openssh-server apache2-utils openssl"
@@ -43,19 +40,12 @@ def standins() -> list[dict]:
 
 
 def ensure_registry_image(client: docker.DockerClient) -> None:
-    libs = Path("/lib/x86_64-linux-gnu")
-    if made_elsewhere(client, REGISTRY_TAG, [REGISTRY_PROGRAM, MOZILLA_CERTS, libs]):
-        return
-    ensure_packages({str(REGISTRY_PROGRAM): "docker-registry", str(MOZILLA_CERTS): "ca-certificates"})
-    files = {
-        "registry": REGISTRY_PROGRAM.read_bytes(),
-        "libc.so.6": (libs / "libc.so.6").read_bytes(),
-        "ld-linux-x86-64.so.2": (libs / "ld-linux-x86-64.so.2").read_bytes(),
-        "config.yml": (HERE / "registry-config.yml").read_bytes(),
-        "ca-certificates.crt": b"".join(cert.read_bytes() for cert in sorted(MOZILLA_CERTS.glob("*.crt"))),
-        "entrypoint.sh": (HERE / "registry-entrypoint.sh").read_bytes(),
-    }
-    build(client, REGISTRY_TAG, render("registry.Dockerfile", base=BUSYBOX_TAG), files)
+    ensure_debian(client)
+    ensure_busybox(client)
+    files = {name: (HERE / f"registry-{name}").read_bytes() for name in ("config.yml", "entrypoint.sh")}
+    dockerfile = render("registry.Dockerfile", debian=DEBIAN_TAG, base=BUSYBOX_TAG,
+                        packages=["docker-registry", "ca-certificates"])
+    build(client, REGISTRY_TAG, dockerfile, files)
 
 
 def node_tag() -> str:
