@@ -1,14 +1,10 @@
-"""Image bundles (dcalab images save/load) and images made elsewhere: fakes for the rules, and on the real engine a
-bundle saved from the cluster's engine loaded into a second, empty engine that then makes the node image with no
-network."""
+"""Images built inside Docker from one Debian base, and image bundles (dcalab images save/load): fakes for where the
+base comes from; on real engines a bundle saved from the lab's engine loaded into a second, empty engine that then
+makes only the node image, and the whole set built on an engine whose registry mirror serves the Debian base."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +17,8 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.errors import DcalabError
 from dcalab.images import bases, bundle
 from dcalab.images.build import OWNER_LABEL, from_images
+from dcalab.settings import image_platform
+from tests.engines import debian_mirror, second_engine
 
 
 class FakeImages:
@@ -46,7 +44,7 @@ class FakeEngine(FakeClient):
         self.pulls: list[str] = []
         self.mirrors = list(mirrors)
 
-        def pull(name: str, tag: str) -> object:
+        def pull(name: str, tag: str, platform: str | None = None) -> object:
             self.pulls.append(f"{name}:{tag}")
             if not pulled:
                 raise APIError("no route to host")
@@ -67,6 +65,17 @@ def test_a_dockerfile_is_built_from_its_images_not_its_stages() -> None:
     assert from_images("FROM dcalab/debian:bookworm AS debian\nRUN x\nFROM scratch\nCOPY --from=debian / /\n") == [
         "dcalab/debian:bookworm"]
     assert from_images("FROM a:1 AS build\nFROM build\nFROM b:2\n") == ["a:1", "b:2"]
+
+
+def test_the_image_platform_is_the_engines_own_unless_another_is_chosen(monkeypatch) -> None:
+    monkeypatch.delenv("DCALAB_PLATFORM", raising=False)
+    assert image_platform() == ""
+    monkeypatch.setenv("DCALAB_PLATFORM", "linux/arm64")
+    assert image_platform() == "linux/arm64"
+    monkeypatch.setenv("DCALAB_PLATFORM", "arm64")
+    with pytest.raises(DcalabError, match="DCALAB_PLATFORM='arm64' is not an image platform") as raised:
+        image_platform()
+    assert raised.value.fix == "Use one of: linux/amd64, linux/arm64."
 
 
 def test_a_base_the_engine_has_is_used_where_it_would_not_be_made_again(monkeypatch) -> None:
@@ -128,42 +137,6 @@ def test_load_of_no_file_says_which_file_to_give(tmp_path: Path) -> None:
     assert "dcalab images save FILE" in raised.value.fix
 
 
-@contextlib.contextmanager
-def second_engine(folder: Path, *options: str) -> Iterator[docker.DockerClient]:
-    """A Docker engine of its own beside the lab's, with no image and no bridge, stopped by its PID."""
-    run = Path(f"/run/dcalab-test-engine-{folder.name}")
-    socket = f"unix://{run}.sock"
-    command = ["/usr/sbin/dockerd", "--data-root", str(folder), "--exec-root", str(run), "--pidfile", f"{run}.pid",
-               "-H", socket, "--bridge=none", "--iptables=false", "--ip-masq=false", *options]
-    with open(folder / "dockerd.log", "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client = docker.DockerClient(base_url=socket, timeout=600)  # asks the engine's API version
-                break
-            except docker.errors.DockerException:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.3)
-        assert client.images.list() == []
-        yield client
-    finally:
-        process.terminate()
-        process.wait(60)
-        for mounted in sorted(line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
-                              if line.split()[1].startswith((f"{run}/", f"{folder}/"))):
-            subprocess.run(["umount", "-l", mounted], check=False)  # dockerd leaves its netns mounted
-        subprocess.run(["rm", "-rf", str(run), f"{run}.sock", str(folder)], check=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def empty_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[docker.DockerClient]:
     if os.geteuid() != 0:
@@ -179,27 +152,12 @@ def engine_with_a_mirror(embedded: EmbeddedCluster,
     library/debian:bookworm, as Docker Hub or a company's mirror would."""
     if os.geteuid() != 0:
         pytest.skip("a second engine needs root")
-    port = free_port()
-    mirror = embedded.client.containers.run(images.REGISTRY_TAG, name=f"dcalab-test-mirror-{os.getpid()}",
-                                            detach=True, network_mode="host",
-                                            environment={"REGISTRY_HTTP_ADDR": f"127.0.0.1:{port}"})
-    served = f"127.0.0.1:{port}/library/debian:bookworm"
-    try:
-        base = embedded.client.images.get("dcalab/debian:bookworm")
-        base.tag(served)
-        deadline = time.monotonic() + 30
-        while "error" in str(pushed := embedded.client.images.push(served)) and time.monotonic() < deadline:
-            time.sleep(0.5)  # the registry listens a moment after its start
-        assert '"error"' not in pushed, pushed
-        with second_engine(tmp_path_factory.mktemp("mirrored-engine"), "--registry-mirror",
-                           f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        embedded.client.images.remove(served)
-        mirror.remove(force=True, v=True)
+    folder = tmp_path_factory.mktemp("mirrored-engine")
+    with debian_mirror(embedded.client) as mirror, second_engine(folder, "--registry-mirror", mirror) as client:
+        yield client
 
 
-def test_a_bundle_loaded_into_an_empty_engine_makes_every_image_there_without_a_network(
+def test_a_bundle_loaded_into_an_empty_engine_leaves_only_the_node_image_to_make(
         embedded: EmbeddedCluster, empty_engine: docker.DockerClient, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("DCALAB_NODE_SUITE", raising=False)
     saved = tmp_path / "images.tar"
@@ -227,7 +185,7 @@ def test_a_bundle_loaded_into_an_empty_engine_makes_every_image_there_without_a_
     ca, key = tmp_path / "ca.crt", tmp_path / "key.pub"
     ca.write_text("another machine's lab CA\n")
     key.write_text("ssh-ed25519 AAAA another-machine\n")
-    images.ensure_node_image(empty_engine, ca, key)  # this engine's builds have no network: files only
+    images.ensure_node_image(empty_engine, ca, key)  # the machine's lab on the bundle's node system: files only
     assert built == [images.node_tag()]
     assert empty_engine.images.get(images.node_tag()).labels[OWNER_LABEL] == "dcalab"
 

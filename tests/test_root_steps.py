@@ -33,7 +33,7 @@ def engine_without_images() -> SimpleNamespace:
     def missing(tag: str) -> None:
         raise ImageNotFound(f"No such image: {tag}")
 
-    def unreachable(name: str, tag: str) -> None:
+    def unreachable(name: str, tag: str, platform: str | None = None) -> None:
         raise APIError(f"Get https://registry-1.docker.io/v2/library/{name}/manifests/{tag}: no route to host")
 
     return SimpleNamespace(images=SimpleNamespace(get=missing, pull=unreachable), info=lambda: {})
@@ -112,7 +112,7 @@ from dcalab.backends.embedded import EmbeddedCluster
 def missing(tag):
     raise ImageNotFound(f"No such image: {tag}")
 
-def unreachable(name, tag):
+def unreachable(name, tag, platform=None):
     raise APIError(f"Get https://registry-1.docker.io/v2/library/{name}/manifests/{tag}: no route to host")
 
 labnet.ensure_engine = lambda: SimpleNamespace(images=SimpleNamespace(get=missing, pull=unreachable), info=dict)

@@ -16,7 +16,7 @@ from dcalab.engine import ensure_packages
 from dcalab.errors import DcalabError, as_root
 from dcalab.images.build import INPUTS_LABEL, OWNER_LABEL, build, inputs_digest, is_current, render
 from dcalab.progress import step
-from dcalab.settings import image_source, state_dir
+from dcalab.settings import image_platform, image_source, state_dir
 
 DEBOOTSTRAP = Path("/usr/sbin/debootstrap")
 BUSYBOX_TAG = "dcalab/busybox:latest"
@@ -35,13 +35,15 @@ def debian_mirror() -> str:
 
 
 def _import(client: docker.DockerClient, tag: str, tar_file: io.IOBase, digest: str, cmd: str) -> None:
+    """`docker import` of a root file system, labelled, for the chosen platform (the SDK's import has none)."""
     repository, image_tag = tag.rsplit(":", 1)
-    client.api.import_image(
-        src=tar_file,
-        repository=repository,
-        tag=image_tag,
-        changes=[f"CMD {cmd}", f"LABEL {INPUTS_LABEL}={digest} {OWNER_LABEL}=dcalab"],
-    )
+    params = {"fromSrc": "-", "repo": repository, "tag": image_tag,
+              "changes": [f"CMD {cmd}", f"LABEL {INPUTS_LABEL}={digest} {OWNER_LABEL}=dcalab"]}
+    if image_platform():
+        params["platform"] = image_platform()
+    response = client.api._post(client.api._url("/images/create"), data=tar_file, params=params,
+                                headers={"Content-Type": "application/tar"})
+    client.api._raise_for_status(response)
 
 
 def ensure_busybox(client: docker.DockerClient) -> None:
@@ -55,7 +57,8 @@ def _pulled(client: docker.DockerClient, suite: str) -> bool:
     base; False when no registry gives it."""
     try:
         with step(f"Pulling debian:{suite} for the base image"):
-            client.images.pull("debian", tag=suite).tag(*debian_tag(suite).split(":"))
+            pulled = client.images.pull("debian", tag=suite, platform=image_platform() or None)
+            pulled.tag(*debian_tag(suite).split(":"))
         return True
     except (APIError, DockerException):
         return False
@@ -86,7 +89,8 @@ def ensure_debian(client: docker.DockerClient, suite: str = DEBIAN_SUITE) -> Non
     """The Debian base, from where it can be had: the engine already has it (made before, loaded from a bundle,
     pulled); pulled through the engine; debootstrap as root on Debian."""
     tag = debian_tag(suite)
-    digest = inputs_digest("minbase", suite, debian_mirror())
+    platform = image_platform()
+    digest = inputs_digest("minbase", suite, debian_mirror(), *([platform] if platform else []))
     if is_current(client, tag, digest) or _kept(client, tag):
         return
     if _pull_first(client) and _pulled(client, suite):
@@ -105,7 +109,8 @@ def ensure_debian(client: docker.DockerClient, suite: str = DEBIAN_SUITE) -> Non
     ):
         root = Path(work) / "root"
         done = subprocess.run(
-            [str(DEBOOTSTRAP), "--variant=minbase", suite, str(root), debian_mirror()],  # /usr/sbin: not on every PATH
+            [str(DEBOOTSTRAP), "--variant=minbase", *([f"--arch={platform.split('/')[1]}"] if platform else []), suite,
+             str(root), debian_mirror()],  # /usr/sbin: not on every PATH; another arch runs under qemu-user
             capture_output=True,
             text=True,
         )

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dcalab.errors import DcalabError
 from dcalab.progress import step
+from dcalab.settings import image_platform
 
 INPUTS_LABEL = "org.dcalab.inputs"
 OWNER_LABEL = "org.dcalab.owner"
@@ -73,7 +74,8 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
     files = files or {}
     context = [item for pair in sorted(files.items()) for item in pair]
     bases = [image_id(client, image) for image in from_images(dockerfile)]
-    digest = inputs_digest(dockerfile, *bases, *context)
+    platform = image_platform()
+    digest = inputs_digest(dockerfile, *bases, *context, *([platform] if platform else []))
     if is_current(client, tag, digest):
         return False
     log: list[str] = []
@@ -83,6 +85,7 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
                 fileobj=_context_tar(dockerfile, files),
                 custom_context=True,
                 network_mode="host",  # apt inside reaches the Debian mirror as this machine does, bridge or not
+                platform=platform or None,
                 tag=tag,
                 rm=True,
                 forcerm=True,
