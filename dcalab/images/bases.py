@@ -35,15 +35,13 @@ def debian_mirror() -> str:
 
 
 def _import(client: docker.DockerClient, tag: str, tar_file: io.IOBase, digest: str, cmd: str) -> None:
-    """`docker import` of a root file system, labelled, for the chosen platform (the SDK's import has none)."""
     repository, image_tag = tag.rsplit(":", 1)
-    params = {"fromSrc": "-", "repo": repository, "tag": image_tag,
-              "changes": [f"CMD {cmd}", f"LABEL {INPUTS_LABEL}={digest} {OWNER_LABEL}=dcalab"]}
-    if image_platform():
-        params["platform"] = image_platform()
-    response = client.api._post(client.api._url("/images/create"), data=tar_file, params=params,
-                                headers={"Content-Type": "application/tar"})
-    client.api._raise_for_status(response)
+    client.api.import_image(
+        src=tar_file,
+        repository=repository,
+        tag=image_tag,
+        changes=[f"CMD {cmd}", f"LABEL {INPUTS_LABEL}={digest} {OWNER_LABEL}=dcalab"],
+    )
 
 
 def ensure_busybox(client: docker.DockerClient) -> None:

@@ -74,6 +74,8 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
     files = files or {}
     context = [item for pair in sorted(files.items()) for item in pair]
     bases = [image_id(client, image) for image in from_images(dockerfile)]
+    # (no --platform to the build itself: Docker 20.10's builder commits each step with the engine's own platform,
+    # then refuses that step in a COPY --from of the chosen one; the bases carry the chosen architecture)
     platform = image_platform()
     digest = inputs_digest(dockerfile, *bases, *context, *([platform] if platform else []))
     if is_current(client, tag, digest):
@@ -85,7 +87,6 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
                 fileobj=_context_tar(dockerfile, files),
                 custom_context=True,
                 network_mode="host",  # apt inside reaches the Debian mirror as this machine does, bridge or not
-                platform=platform or None,
                 tag=tag,
                 rm=True,
                 forcerm=True,
