@@ -21,6 +21,7 @@ from dcalab.errors import DcalabError, HistoryError, warn
 from dcalab.exam.cli import add_exam_parser
 from dcalab.exam.readiness import domain_line, result_lines
 from dcalab.history_view import domain_readiness, lab_records, render_page, trend_words
+from dcalab.images_cli import add_images_parser
 from dcalab.lab import FULL, Lab, find_lab, lab_names
 from dcalab.outcome import write_page
 from dcalab.quiz.cli import add_quiz_parser, positive
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_quiz_parser(commands)
     add_exam_parser(commands)
     add_class_parser(commands)
+    add_images_parser(commands)
     return parser
 
 

@@ -14,7 +14,7 @@ from dcalab.progress import say
 from dcalab.shown import shown
 
 # The settings that choose what root would make for the learner; sudo drops the environment, so a fix names them.
-SETTINGS_FOR_ROOT = ("DCALAB_NODE_SUITE", "DCALAB_IMAGES", "DCALAB_DEBIAN_MIRROR")
+SETTINGS_FOR_ROOT = ("DCALAB_NODE_SUITE", "DCALAB_IMAGES", "DCALAB_DEBIAN_MIRROR", "DCALAB_PLATFORM")
 
 
 class DcalabError(Exception):

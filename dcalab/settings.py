@@ -13,6 +13,9 @@ from dcalab.errors import DcalabError
 
 IMAGE_SOURCES = ("offline", "dockerhub")
 NODE_SUITES = ("bookworm", "trixie")  # Debian releases the node image can be built on; the first by default
+# The architecture the images are built for: the engine's own (""), or another under qemu-user (binfmt_misc), for an
+# image bundle of learners whose machines differ (Apple Silicon: linux/arm64). Debian's name of each is its last part.
+IMAGE_PLATFORMS = ("linux/amd64", "linux/arm64")
 SSH_CONFIG_ENV = "DCALAB_SSH_CONFIG"  # the ssh_config naming the nodes, for --cluster=ssh
 VAGRANT_PROVIDERS = ("docker", "libvirt", "virtualbox")  # the providers the Vagrantfile knows
 CLUSTER_ENV = "DCALAB_CLUSTER"  # the named cluster to use when --cluster-name is not given
@@ -72,6 +75,11 @@ def cluster_name(given: str | None = None) -> str:
 def image_source() -> str:
     """`offline` (stand-in images served by the lab hub) or `dockerhub` (the real images)."""
     return _choice("DCALAB_IMAGES", IMAGE_SOURCES, "an image source")
+
+
+def image_platform() -> str:
+    """DCALAB_PLATFORM: "" (unset: the engine's own architecture) or one of IMAGE_PLATFORMS."""
+    return os.environ.get("DCALAB_PLATFORM", "") and _choice("DCALAB_PLATFORM", IMAGE_PLATFORMS, "an image platform")
 
 
 def node_suite() -> str:

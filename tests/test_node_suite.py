@@ -25,16 +25,19 @@ def test_the_node_image_is_built_on_the_chosen_release_under_its_own_tag(monkeyp
         monkeypatch.delenv("DCALAB_NODE_SUITE", raising=False)
     bootstrapped, built = [], []
     monkeypatch.setattr(images, "ensure_debian", lambda client, suite: bootstrapped.append(suite))
-    monkeypatch.setattr(images, "build", lambda client, tag, dockerfile, files: built.append((tag, dockerfile)))
+    monkeypatch.setattr(images, "build", lambda client, tag, dockerfile, files=None: built.append((tag, dockerfile,
+                                                                                                 files)))
     for name in ("ca.crt", "key.pub"):
         (tmp_path / name).write_text(name)
     images.ensure_node_image(None, tmp_path / "ca.crt", tmp_path / "key.pub")
-    ((built_tag, dockerfile),) = built
+    (system_tag, system, no_files), (built_tag, lab, files) = built
     assert bootstrapped == [suite or "bookworm"]
+    assert system_tag == f"dcalab/node-base:{suite or 'bookworm'}" and f"FROM {base}\n" in system and not no_files
     assert built_tag == images.node_tag() == tag
-    assert dockerfile.splitlines()[1] == f"FROM {base}"
+    # the machine's lab is files on the node system, nothing that needs a network
+    assert f"FROM {system_tag}\n" in lab and "RUN apt-get" not in lab and set(files) == {"lab-ca.crt", "lab-ssh.pub"}
     # trixie's docker.io has no client: it is docker-cli there, a package bookworm does not have
-    assert ("docker-cli" in dockerfile) == (suite == "trixie")
+    assert ("docker-cli" in system) == (suite == "trixie")
 
 
 def test_an_unknown_node_suite_is_refused_with_the_choices(monkeypatch) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from docker.errors import ImageNotFound
+from docker.errors import APIError, ImageNotFound
 
 from dcalab import host_limits
 from dcalab.backends.embedded import EmbeddedCluster
@@ -29,22 +29,29 @@ LEARNER = "dcalab-learner"  # a user the test makes, in no group that matters: n
 
 
 def engine_without_images() -> SimpleNamespace:
+    """An engine with no image whose registries give nothing (no Docker Hub, no mirror)."""
     def missing(tag: str) -> None:
         raise ImageNotFound(f"No such image: {tag}")
 
-    return SimpleNamespace(images=SimpleNamespace(get=missing))
+    def unreachable(name: str, tag: str, platform: str | None = None) -> None:
+        raise APIError(f"Get https://registry-1.docker.io/v2/library/{name}/manifests/{tag}: no route to host")
+
+    return SimpleNamespace(images=SimpleNamespace(get=missing, pull=unreachable), info=lambda: {})
 
 
 @pytest.mark.parametrize(("suite", "other_way"), [("bookworm", ""), ("trixie", ", or keep the default nodes: unset "
                                                                                 "DCALAB_NODE_SUITE")])
-def test_debootstrap_as_a_user_is_one_sentence_with_the_root_command(monkeypatch, suite: str, other_way: str) -> None:
+def test_a_base_a_user_cannot_get_is_one_sentence_with_every_way_to_get_it(monkeypatch, suite: str,
+                                                                           other_way: str) -> None:
     monkeypatch.setattr(bases.os, "geteuid", lambda: 1000)
     monkeypatch.setattr(bases, "ensure_packages", lambda binaries: pytest.fail("apt asked for a user"))
     with pytest.raises(DcalabError) as raised:
         bases.ensure_debian(engine_without_images(), suite)
-    assert raised.value.message == (f"Making the Debian {suite} base image dcalab/debian:{suite} needs debootstrap, "
-                                    "which runs only as root.")
-    fix = f"Make it once as root ({as_root('cluster up')}), then run your command again{other_way}."
+    assert raised.value.message == (
+        f"Making the Debian {suite} base image dcalab/debian:{suite} needs an image bundle, a registry that serves "
+        f"debian:{suite} (Docker Hub or the engine's mirror), or debootstrap, which runs only as root on Debian.")
+    fix = (f"Load a bundle (dcalab images load FILE, written by dcalab images save FILE where the images are), or make "
+           f"it once as root ({as_root('cluster up')}), then run your command again{other_way}.")
     assert raised.value.fix == fix
 
 
@@ -98,14 +105,17 @@ def test_a_vagrant_reset_whose_images_fail_destroys_no_machine(monkeypatch, tmp_
 
 LAB_START_AS_LEARNER = """
 from types import SimpleNamespace
-from docker.errors import ImageNotFound
+from docker.errors import APIError, ImageNotFound
 from dcalab import cli, labnet
 from dcalab.backends.embedded import EmbeddedCluster
 
 def missing(tag):
     raise ImageNotFound(f"No such image: {tag}")
 
-labnet.ensure_engine = lambda: SimpleNamespace(images=SimpleNamespace(get=missing))
+def unreachable(name, tag, platform=None):
+    raise APIError(f"Get https://registry-1.docker.io/v2/library/{name}/manifests/{tag}: no route to host")
+
+labnet.ensure_engine = lambda: SimpleNamespace(images=SimpleNamespace(get=missing, pull=unreachable), info=dict)
 removed = []
 EmbeddedCluster._remove_node = lambda self, node: removed.append(node.name)
 code = cli.main(["lab", "start", "registry"])
@@ -154,9 +164,11 @@ def test_a_learner_whose_image_needs_root_gets_one_sentence_and_keeps_the_nodes(
     assert done.stdout.strip().splitlines()[-1] == "removed [], exit status 1", done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     said = [line for line in done.stderr.splitlines() if line.startswith(("dcalab:", "  "))]
-    assert said[0] == ("dcalab: Making the Debian trixie base image dcalab/debian:trixie needs debootstrap, which runs "
-                       "only as root.")
-    assert said[1].startswith("  Make it once as root (sudo env DCALAB_NODE_SUITE=trixie ")
+    assert said[0] == ("dcalab: Making the Debian trixie base image dcalab/debian:trixie needs an image bundle, a "
+                       "registry that serves debian:trixie (Docker Hub or the engine's mirror), or debootstrap, which "
+                       "runs only as root on Debian.")
+    assert said[1].startswith("  Load a bundle (dcalab images load FILE, written by dcalab images save FILE where the "
+                              "images are), or make it once as root (sudo env DCALAB_NODE_SUITE=trixie ")
 
 
 class ClosedFolder(type(Path())):

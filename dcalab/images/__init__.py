@@ -8,13 +8,11 @@ from pathlib import Path
 
 import docker
 
-from dcalab.engine import ensure_packages
 from dcalab.images.bases import BUSYBOX_TAG, DEBIAN_SUITE, DEBIAN_TAG, debian_tag, ensure_busybox, ensure_debian
 from dcalab.images.build import HERE, build, render
 from dcalab.settings import node_suite
 
 REGISTRY_TAG = "dcalab/registry:2"
-MOZILLA_CERTS = Path("/usr/share/ca-certificates/mozilla")  # Debian's public CAs, none of this machine's own
 NODE_PACKAGES = (
     "docker.io iptables iproute2 procps curl ca-certificates systemd systemd-sysv dbus "
     "jq tree less vim-tiny sudo iputils-ping netcat-openbsd openssh-server apache2-utils openssl"
@@ -42,17 +40,12 @@ def standins() -> list[dict]:
 
 
 def ensure_registry_image(client: docker.DockerClient) -> None:
-    ensure_packages({"/usr/bin/docker-registry": "docker-registry", str(MOZILLA_CERTS): "ca-certificates"})
-    libs = Path("/lib/x86_64-linux-gnu")
-    files = {
-        "registry": Path("/usr/bin/docker-registry").read_bytes(),
-        "libc.so.6": (libs / "libc.so.6").read_bytes(),
-        "ld-linux-x86-64.so.2": (libs / "ld-linux-x86-64.so.2").read_bytes(),
-        "config.yml": (HERE / "registry-config.yml").read_bytes(),
-        "ca-certificates.crt": b"".join(cert.read_bytes() for cert in sorted(MOZILLA_CERTS.glob("*.crt"))),
-        "entrypoint.sh": (HERE / "registry-entrypoint.sh").read_bytes(),
-    }
-    build(client, REGISTRY_TAG, render("registry.Dockerfile", base=BUSYBOX_TAG), files)
+    ensure_debian(client)
+    ensure_busybox(client)
+    files = {name: (HERE / f"registry-{name}").read_bytes() for name in ("config.yml", "entrypoint.sh")}
+    dockerfile = render("registry.Dockerfile", debian=DEBIAN_TAG, base=BUSYBOX_TAG,
+                        packages=["docker-registry", "ca-certificates"])
+    build(client, REGISTRY_TAG, dockerfile, files)
 
 
 def node_tag() -> str:
@@ -62,13 +55,18 @@ def node_tag() -> str:
     return "dcalab/node:latest" if suite == DEBIAN_SUITE else f"dcalab/node:{suite}"
 
 
+def node_base_tag(suite: str) -> str:
+    return f"dcalab/node-base:{suite}"
+
+
 def ensure_node_image(client: docker.DockerClient, lab_ca: Path, ssh_public_key: Path) -> None:
+    """The node system (packages: the network or a bundle), then this machine's lab on it (files only)."""
     suite = node_suite()
     ensure_debian(client, suite)
     packages = [*NODE_PACKAGES, *NODE_SUITE_PACKAGES[suite]]
-    dockerfile = render("node.Dockerfile", base=debian_tag(suite), packages=packages)
+    build(client, node_base_tag(suite), render("node-base.Dockerfile", base=debian_tag(suite), packages=packages))
     files = {"lab-ca.crt": lab_ca.read_bytes(), "lab-ssh.pub": ssh_public_key.read_bytes()}
-    build(client, node_tag(), dockerfile, files)
+    build(client, node_tag(), render("node.Dockerfile", base=node_base_tag(suite)), files)
 
 
 def _ensure_on_debian(client: docker.DockerClient, image: HubImage, packages: list[str]) -> None:
@@ -85,6 +83,10 @@ def ensure_gcc_image(client: docker.DockerClient) -> None:
     _ensure_on_debian(client, GCC, ["gcc", "libc6-dev"])
 
 
+def standin_tag(standin: dict) -> str:
+    return f"dcalab/standin-{standin['name']}:{standin['tags'][0]}"
+
+
 def ensure_hub_images(client: docker.DockerClient) -> list[HubImage]:
     """Build the stand-ins, registry:2, busybox, nginx and gcc; return what the hub must serve."""
     ensure_busybox(client)
@@ -93,7 +95,14 @@ def ensure_hub_images(client: docker.DockerClient) -> list[HubImage]:
     ensure_gcc_image(client)
     served = [HubImage("registry", ("2",), REGISTRY_TAG), HubImage("busybox", ("latest",), BUSYBOX_TAG), NGINX, GCC]
     for standin in standins():
-        local = f"dcalab/standin-{standin['name']}:{standin['tags'][0]}"
-        build(client, local, render("standin.Dockerfile", base=BUSYBOX_TAG, **standin))
-        served.append(HubImage(standin["name"], tuple(standin["tags"]), local))
+        build(client, standin_tag(standin), render("standin.Dockerfile", base=BUSYBOX_TAG, **standin))
+        served.append(HubImage(standin["name"], tuple(standin["tags"]), standin_tag(standin)))
     return served
+
+
+def bundled_tags() -> list[str]:
+    """Every image a cluster of the chosen node release needs, as an image bundle carries them: the bases, the
+    hub's content and the node system (the node image itself is remade from it with the loading machine's lab)."""
+    suite = node_suite()
+    bases = dict.fromkeys([BUSYBOX_TAG, DEBIAN_TAG, debian_tag(suite), node_base_tag(suite)])
+    return [*bases, REGISTRY_TAG, NGINX.local, GCC.local, *dict.fromkeys(map(standin_tag, standins()))]

@@ -1,4 +1,4 @@
-"""Base images made without any registry: busybox from Debian's busybox-static, Debian by debootstrap."""
+"""The base images: Debian (pulled, loaded or made by debootstrap) and busybox built on it."""
 
 from __future__ import annotations
 
@@ -6,22 +6,20 @@ import io
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 
 import docker
+from docker.errors import APIError, DockerException, ImageNotFound
 
 from dcalab.engine import ensure_packages
 from dcalab.errors import DcalabError, as_root
-from dcalab.images.build import INPUTS_LABEL, OWNER_LABEL, inputs_digest, is_current
+from dcalab.images.build import INPUTS_LABEL, OWNER_LABEL, build, inputs_digest, is_current, render
 from dcalab.progress import step
-from dcalab.settings import state_dir
+from dcalab.settings import image_platform, image_source, state_dir
 
-BUSYBOX = Path("/bin/busybox")
 DEBOOTSTRAP = Path("/usr/sbin/debootstrap")
 BUSYBOX_TAG = "dcalab/busybox:latest"
-PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 DEBIAN_SUITE = "bookworm"  # the hub's Debian images (nginx, gcc) and the nodes unless DCALAB_NODE_SUITE says otherwise
 
 
@@ -46,52 +44,62 @@ def _import(client: docker.DockerClient, tag: str, tar_file: io.IOBase, digest: 
     )
 
 
-def _busybox_rootfs(busybox: bytes, applets: list[str]) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-
-        def add(name: str, kind: bytes = tarfile.DIRTYPE, mode: int = 0o755, data: bytes = b"", link: str = "") -> None:
-            info = tarfile.TarInfo(name)
-            info.type, info.mode, info.size, info.linkname = kind, mode, len(data), link
-            tar.addfile(info, io.BytesIO(data) if data else None)
-
-        for directory in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "var", "lib"):
-            add(directory)
-        add("tmp", mode=0o1777)
-        add("bin/busybox", tarfile.REGTYPE, data=busybox)
-        for applet in applets:
-            if applet.strip("/") != "bin/busybox":
-                add(applet.strip("/"), tarfile.SYMTYPE, mode=0o777, link="/bin/busybox")
-        add(
-            "etc/passwd",
-            tarfile.REGTYPE,
-            0o644,
-            PASSWD,
-        )
-        add("etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\nnogroup:x:65534:\n")
-    buffer.seek(0)
-    return buffer
-
-
 def ensure_busybox(client: docker.DockerClient) -> None:
-    ensure_packages({str(BUSYBOX): "busybox-static"})
-    busybox = BUSYBOX.read_bytes()
-    applets = subprocess.run([str(BUSYBOX), "--list-full"], capture_output=True, text=True, check=True).stdout.split()
-    digest = inputs_digest(busybox, applets)
-    if not is_current(client, BUSYBOX_TAG, digest):
-        with step(f"Making image {BUSYBOX_TAG}"):
-            _import(client, BUSYBOX_TAG, _busybox_rootfs(busybox, applets), digest, '["/bin/sh"]')
+    """busybox, from Debian's busybox-static installed inside a build on the Debian base."""
+    ensure_debian(client)
+    build(client, BUSYBOX_TAG, render("busybox.Dockerfile", base=DEBIAN_TAG, packages=["busybox-static"]))
+
+
+def _pulled(client: docker.DockerClient, suite: str) -> bool:
+    """debian:<suite> pulled through the engine (Docker Hub or the engine's own registry mirror) and tagged as the
+    base; False when no registry gives it."""
+    try:
+        with step(f"Pulling debian:{suite} for the base image"):
+            pulled = client.images.pull("debian", tag=suite, platform=image_platform() or None)
+            pulled.tag(*debian_tag(suite).split(":"))
+        return True
+    except (APIError, DockerException):
+        return False
+
+
+def _pull_first(client: docker.DockerClient) -> bool:
+    """Pull the base before making it: asked (DCALAB_IMAGES=dockerhub), or the engine has a registry mirror, or
+    debootstrap cannot run here (not root, or not Debian)."""
+    mirrors = client.info().get("RegistryConfig", {}).get("Mirrors") or []
+    return image_source() == "dockerhub" or bool(mirrors) or not _can_debootstrap()
+
+
+def _can_debootstrap() -> bool:
+    return os.geteuid() == 0 and Path("/etc/debian_version").exists()
+
+
+def _kept(client: docker.DockerClient, tag: str) -> bool:
+    """The engine has the base and this machine would not make it again: pulled (no dcalab label), or loaded from
+    a bundle where debootstrap cannot run."""
+    try:
+        labels = client.images.get(tag).labels or {}
+    except ImageNotFound:
+        return False
+    return OWNER_LABEL not in labels or not _can_debootstrap()
 
 
 def ensure_debian(client: docker.DockerClient, suite: str = DEBIAN_SUITE) -> None:
+    """The Debian base, from where it can be had: the engine already has it (made before, loaded from a bundle,
+    pulled); pulled through the engine; debootstrap as root on Debian."""
     tag = debian_tag(suite)
-    digest = inputs_digest("minbase", suite, debian_mirror())
-    if is_current(client, tag, digest):
+    platform = image_platform()
+    digest = inputs_digest("minbase", suite, debian_mirror(), *([platform] if platform else []))
+    if is_current(client, tag, digest) or _kept(client, tag):
         return
-    if os.geteuid() != 0:
+    if _pull_first(client) and _pulled(client, suite):
+        return
+    if not _can_debootstrap():
         other_way = ", or keep the default nodes: unset DCALAB_NODE_SUITE" if suite != DEBIAN_SUITE else ""
-        raise DcalabError(f"Making the Debian {suite} base image {tag} needs debootstrap, which runs only as root.",
-                          f"Make it once as root ({as_root('cluster up')}), then run your command again{other_way}.")
+        raise DcalabError(
+            f"Making the Debian {suite} base image {tag} needs an image bundle, a registry that serves debian:{suite} "
+            "(Docker Hub or the engine's mirror), or debootstrap, which runs only as root on Debian.",
+            f"Load a bundle (dcalab images load FILE, written by dcalab images save FILE where the images are), or "
+            f"make it once as root ({as_root('cluster up')}), then run your command again{other_way}.")
     ensure_packages({str(DEBOOTSTRAP): "debootstrap"})
     with (
         step(f"Making image {tag} with debootstrap (about 30 s)"),
@@ -99,7 +107,8 @@ def ensure_debian(client: docker.DockerClient, suite: str = DEBIAN_SUITE) -> Non
     ):
         root = Path(work) / "root"
         done = subprocess.run(
-            [str(DEBOOTSTRAP), "--variant=minbase", suite, str(root), debian_mirror()],  # /usr/sbin: not on every PATH
+            [str(DEBOOTSTRAP), "--variant=minbase", *([f"--arch={platform.split('/')[1]}"] if platform else []), suite,
+             str(root), debian_mirror()],  # /usr/sbin: not on every PATH; another arch runs under qemu-user
             capture_output=True,
             text=True,
         )

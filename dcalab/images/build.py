@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tarfile
 from pathlib import Path
 
@@ -14,11 +15,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dcalab.errors import DcalabError
 from dcalab.progress import step
+from dcalab.settings import image_platform
 
 INPUTS_LABEL = "org.dcalab.inputs"
 OWNER_LABEL = "org.dcalab.owner"
 HERE = Path(__file__).parent
-EXECUTABLES = {"registry", "ld-linux-x86-64.so.2"}  # context files that must keep the x bit
 _templates = Environment(loader=FileSystemLoader(HERE), undefined=StrictUndefined, keep_trailing_newline=True)
 
 
@@ -52,7 +53,7 @@ def _context_tar(dockerfile: str, files: dict[str, bytes]) -> io.BytesIO:
         for name, data in {"Dockerfile": dockerfile.encode(), **files}.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
-            info.mode = 0o755 if data.startswith(b"#!") or name in EXECUTABLES else 0o644
+            info.mode = 0o755 if data.startswith(b"#!") else 0o644  # scripts keep their x bit
             tar.addfile(info, io.BytesIO(data))
     buffer.seek(0)
     return buffer
@@ -69,12 +70,25 @@ def files_archive(files: dict[str, bytes], mode: int = 0o644) -> bytes:
     return buffer.getvalue()
 
 
+def from_images(dockerfile: str) -> list[str]:
+    """The images a Dockerfile builds FROM, not its own stages nor scratch."""
+    images, stages = [], {"scratch"}
+    for image, _, stage in re.findall(r"^FROM\s+(\S+)(\s+AS\s+(\S+))?", dockerfile, re.M | re.I):
+        if image.lower() not in stages:
+            images.append(image)
+        stages.add(stage.lower())
+    return images
+
+
 def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[str, bytes] | None = None) -> bool:
     """Build `tag` from a Dockerfile text and context files unless it is current; True if built."""
     files = files or {}
-    base = dockerfile.split("FROM", 1)[1].split()[0]
     context = [item for pair in sorted(files.items()) for item in pair]
-    digest = inputs_digest(dockerfile, image_id(client, base), *context)
+    bases = [image_id(client, image) for image in from_images(dockerfile)]
+    # (no --platform to the build itself: Docker 20.10's builder commits each step with the engine's own platform,
+    # then refuses that step in a COPY --from of the chosen one; the bases carry the chosen architecture)
+    platform = image_platform()
+    digest = inputs_digest(dockerfile, *bases, *context, *([platform] if platform else []))
     if is_current(client, tag, digest):
         return False
     log: list[str] = []
@@ -83,6 +97,7 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
             for chunk in client.api.build(
                 fileobj=_context_tar(dockerfile, files),
                 custom_context=True,
+                network_mode="host",  # apt inside reaches the Debian mirror as this machine does, bridge or not
                 tag=tag,
                 rm=True,
                 forcerm=True,

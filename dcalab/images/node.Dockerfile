@@ -1,20 +1,7 @@
-# A lab node: Debian with systemd as PID 1 and Debian's docker.io, like the seed's Vagrant hosts.
+# A lab node of this machine's lab: the node system (node-base.Dockerfile) trusting the lab CA, root logging in over
+# SSH with the lab key. Only files are added, so it is made without a network from a bundle's node system.
 FROM {{ base }}
-{% include "apt-install.Dockerfile" -%}
-# Units that cannot work in a container, and everything that would phone home.
-RUN systemctl mask systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket \
-      getty.target console-getty.service systemd-modules-load.service systemd-timesyncd.service \
-      apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
-      systemd-resolved.service sys-kernel-config.mount sys-kernel-debug.mount \
- && systemctl enable docker.service
 COPY lab-ca.crt /usr/local/share/ca-certificates/dcalab-lab-ca.crt
 RUN update-ca-certificates
-# SSH, for the ssh and Vagrant backends: root logs in with the lab key; each node makes its own host keys.
 COPY lab-ssh.pub /root/.ssh/authorized_keys
-RUN chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys && rm -f /etc/ssh/ssh_host_* \
- && mkdir -p /etc/systemd/system/ssh.service.d \
- && printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' \
-      > /etc/systemd/system/ssh.service.d/host-keys.conf \
- && systemctl enable ssh.service
-STOPSIGNAL SIGRTMIN+3
-CMD ["/sbin/init"]
+RUN chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys
