@@ -1,5 +1,5 @@
-"""A second Docker engine beside the lab's, for the image tests and bench/images.py: empty, without a bridge, stopped by
-its PID; and a registry mirror on this machine's loopback that serves library/debian as Docker Hub would."""
+"""A second Docker engine beside the lab's, for the image tests and bench/images.py: empty, on a bridge of its own,
+stopped by its PID; and a registry mirror on this machine's loopback that serves library/debian as Docker Hub would."""
 
 from __future__ import annotations
 
@@ -19,11 +19,16 @@ from dcalab.images.bases import DEBIAN_TAG
 
 @contextlib.contextmanager
 def second_engine(folder: Path, *options: str) -> Iterator[docker.DockerClient]:
-    """A Docker engine of its own beside the lab's, with no image and no bridge, stopped by its PID."""
+    """A Docker engine of its own beside the lab's, with no image, stopped by its PID. Its default bridge is one of its
+    own (a dockerd told --bridge=none deletes the host's docker0, the lab engine's), without NAT; its builds use the
+    host's network."""
     run = Path(f"/run/dcalab-test-engine-{folder.name}")
     socket = f"unix://{run}.sock"
+    bridge = f"dcalab-e{os.getpid() % 100000}"
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", "192.0.2.1/24", "dev", bridge], check=True)  # TEST-NET-1: routes nowhere
     command = ["/usr/sbin/dockerd", "--data-root", str(folder), "--exec-root", str(run), "--pidfile", f"{run}.pid",
-               "-H", socket, "--bridge=none", "--iptables=false", "--ip-masq=false", *options]
+               "-H", socket, "--bridge", bridge, "--iptables=false", "--ip-masq=false", *options]
     with open(folder / "dockerd.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
     try:
@@ -44,6 +49,7 @@ def second_engine(folder: Path, *options: str) -> Iterator[docker.DockerClient]:
         for mounted in sorted(line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
                               if line.split()[1].startswith((f"{run}/", f"{folder}/"))):
             subprocess.run(["umount", "-l", mounted], check=False)  # dockerd leaves its netns mounted
+        subprocess.run(["ip", "link", "delete", bridge], check=False)
         subprocess.run(["rm", "-rf", str(run), f"{run}.sock", str(folder)], check=False)
 
 

@@ -167,6 +167,7 @@ def test_a_bundle_loaded_into_an_empty_engine_leaves_only_the_node_image_to_make
     with pytest.raises(DcalabError, match="not an image bundle the engine could load"):
         bundle.load_bundle(empty_engine, broken)
 
+    assert Path("/sys/class/net/docker0").exists()  # the lab engine's bridge, which a second engine must not take
     loaded = bundle.load_bundle(empty_engine, saved)
     assert sorted(loaded) == sorted(tags)
     assert {tag: empty_engine.images.get(tag).id for tag in tags} == {tag: embedded.client.images.get(tag).id
