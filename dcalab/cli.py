@@ -24,6 +24,7 @@ from dcalab.history_view import domain_readiness, lab_records, render_page, tren
 from dcalab.images_cli import add_images_parser
 from dcalab.lab import FULL, Lab, find_lab, lab_names
 from dcalab.outcome import write_page
+from dcalab.progress import write_nowhere
 from dcalab.quiz.cli import add_quiz_parser, positive
 from dcalab.quiz.review import from_history, print_review, render_review_html, summary
 from dcalab.quiz.terminal import wrap
@@ -391,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         print("dcalab: interrupted.", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader stopped early (dcalab review | head): nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's flush at exit is quiet
+        write_nowhere(sys.stdout)
         return 1
 
 

@@ -8,7 +8,6 @@ The whole watch is one history row: when it started, its best score and its last
 
 from __future__ import annotations
 
-import contextlib
 import io
 import signal
 import threading
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from dcalab.grading import PASS, TaskResult
 from dcalab.grading import verdicts as graded_verdicts
 from dcalab.outcome import save_grade
+from dcalab.progress import write_nowhere
 from dcalab.report import totals, write_table
 from dcalab.session import LabSession
 
@@ -222,8 +222,11 @@ def keep_watching(seen: Watching, until_pass: bool = False, interval: float = IN
         seen.close()
         saved = seen.record(history) if seen.results else None
         if gone is None:
-            with contextlib.suppress(OSError):
+            try:
                 seen.say_end(saved)
+                seen.out.flush()
+            except OSError:  # its terminal closed (SIGHUP): the last lines have no reader
+                write_nowhere(seen.out)
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
