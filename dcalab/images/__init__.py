@@ -40,8 +40,7 @@ def standins() -> list[dict]:
 
 
 def ensure_registry_image(client: docker.DockerClient) -> None:
-    ensure_debian(client)
-    ensure_busybox(client)
+    ensure_busybox(client)  # and the Debian base it is built on, which the registry's first stage is too
     files = {name: (HERE / f"registry-{name}").read_bytes() for name in ("config.yml", "entrypoint.sh")}
     dockerfile = render("registry.Dockerfile", debian=DEBIAN_TAG, base=BUSYBOX_TAG,
                         packages=["docker-registry", "ca-certificates"])

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import docker
-from docker.errors import APIError, DockerException, ImageNotFound
+from docker.errors import DockerException, ImageNotFound
 
 from dcalab.engine import ensure_packages
 from dcalab.errors import DcalabError, as_root
@@ -58,7 +58,7 @@ def _pulled(client: docker.DockerClient, suite: str) -> bool:
             pulled = client.images.pull("debian", tag=suite, platform=image_platform() or None)
             pulled.tag(*debian_tag(suite).split(":"))
         return True
-    except (APIError, DockerException):
+    except DockerException:  # an API error (no registry gives it) or an engine that stopped answering
         return False
 
 
