@@ -47,25 +47,14 @@ def image_id(client: docker.DockerClient, tag: str) -> str:
     return client.images.get(tag).id
 
 
-def _context_tar(dockerfile: str, files: dict[str, bytes]) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in {"Dockerfile": dockerfile.encode(), **files}.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o755 if data.startswith(b"#!") else 0o644  # scripts keep their x bit
-            tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
-
-
 def files_archive(files: dict[str, bytes], mode: int = 0o644) -> bytes:
-    """A tar of files (path in the archive -> content), each with `mode`: what put_archive copies into a container."""
+    """A tar of files (path in the archive -> content), each with `mode` and a script (#!) also executable: what
+    put_archive copies into a container, and a build's context."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), mode
+            info.size, info.mode = len(data), mode | 0o111 if data.startswith(b"#!") else mode
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -95,7 +84,7 @@ def build(client: docker.DockerClient, tag: str, dockerfile: str, files: dict[st
     with step(f"Building image {tag}"):
         try:
             for chunk in client.api.build(
-                fileobj=_context_tar(dockerfile, files),
+                fileobj=io.BytesIO(files_archive({"Dockerfile": dockerfile.encode(), **files})),
                 custom_context=True,
                 network_mode="host",  # apt inside reaches the Debian mirror as this machine does, bridge or not
                 tag=tag,
