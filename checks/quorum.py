@@ -68,13 +68,18 @@ def managers(raft: dict | None, own: dict[str, dict]) -> Verdict:
         elif raft is None:
             found.append(f"{name} a manager, but {why_unlisted(own['master'])}")
         else:
-            entry = next((e for e in raft["nodes"] if e["ID"] == view.get("NodeID")), None)
-            reach = ((entry or {}).get("ManagerStatus") or {}).get("Reachability", "not listed")
-            status = ((entry or {}).get("Status") or {}).get("State", "not listed")
+            reach, status = listed_as(raft, view)
             fine = reach == "reachable" and status == "ready"
             found.append(f"{name} {'reachable' if fine else f'{reach}, {status}'}")
     passed = all(line.endswith(" reachable") for line in found)
     return verdict(passed, expected, "; ".join(found))
+
+
+def listed_as(raft: dict, view: dict) -> tuple[str, str]:
+    """A node's reachability (as a manager) and status in the raft's list, found by the node ID of its own view."""
+    entry = next((e for e in raft["nodes"] if e["ID"] == view.get("NodeID")), None) or {}
+    return ((entry.get("ManagerStatus") or {}).get("Reachability", "not listed"),
+            (entry.get("Status") or {}).get("State", "not listed"))
 
 
 def services_kept(raft: dict | None, master_own: dict, wanted: dict[str, tuple[str, ...]]) -> Verdict:
@@ -110,8 +115,9 @@ def in_flight(raft: dict | None, own: dict[str, dict]) -> Verdict:
     """Settled: nothing about to change by itself. Not settled while a node joins, a leader is elected among managers
     that can reach one another, a manager's reachability or a node's status is not known yet (after a forced new
     cluster the lost nodes' old entries are "unknown" until the leader marks them Down and places their tasks
-    elsewhere), or a service's tasks move. A swarm with no manager but master left is settled: nothing brings its
-    quorum back by itself."""
+    elsewhere), a manager of this swarm by its own account is not reachable and Ready in the raft's list yet (its
+    docker just restarted: the leader sees it again within seconds), or a service's tasks move. A swarm with no
+    manager but master left is settled: nothing brings its quorum back by itself."""
     moving = [f"{name} {view.get('LocalNodeState')}" for name, view in own.items()
               if view.get("LocalNodeState") == "pending" and (raft is not None or name != "master")]
     if raft is None:
@@ -122,6 +128,10 @@ def in_flight(raft: dict | None, own: dict[str, dict]) -> Verdict:
             reach = (entry.get("ManagerStatus") or {}).get("Reachability")
             if reach == "unknown" or (entry.get("Status") or {}).get("State") == "unknown":
                 moving.append(f"{hostname(entry)} ({entry['ID'][:12]}) not known yet")
+        cluster = (own["master"].get("Cluster") or {}).get("ID")
+        moving += [f"{name} reconnecting ({', '.join(listed_as(raft, view))})" for name, view in own.items()
+                   if view.get("ControlAvailable") and (view.get("Cluster") or {}).get("ID") == cluster
+                   and listed_as(raft, view) != ("reachable", "ready")]
         up = ready(raft["nodes"])
         moving += [f"{name} tasks moving" for name, service in raft["services"].items()
                    if settling(service, tasks_of(raft["tasks"], service), up)]
