@@ -17,7 +17,8 @@ CLUSTER_FIXTURES = {"embedded", "pristine", "solved", "machines", "vms", "starte
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real cluster is marked `cluster`: `pytest -m "not cluster"` is the fast subset. The
-    cluster tests share the one cluster, each leaving it at the registry lab's start, so pytest-xdist's workers
+    cluster tests share the one cluster, each leaving it at the registry lab's start (or at the start the next
+    test makes itself), so pytest-xdist's workers
     (`-n`) skip them: each worker would bring it up and change it under the other's feet."""
     parallel = bool(os.environ.get("PYTEST_XDIST_WORKER"))
     for item in items:
@@ -40,6 +41,24 @@ def own_state(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         monkeypatch.setenv("DCALAB_STATE", str(folder / "state"))
 
 
+NEXT_TEST: dict[str, pytest.Item | None] = {}  # the test that runs after the one tearing down, as pytest knows it
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    NEXT_TEST["item"] = nextitem
+
+
+def restore_registry_start(cluster: EmbeddedCluster, leaving: pytest.Item) -> None:
+    """The registry lab's start again after a test that changed the cluster, unless the next test makes a lab's start
+    itself first (a `pristine` test, or the first test of another module on `started`): a start it would undo."""
+    after = NEXT_TEST.get("item")
+    names = set(getattr(after, "fixturenames", ()))
+    if "pristine" in names or ("started" in names and after.module is not leaving.module):
+        return
+    start_registry(cluster)
+
+
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedCluster:
     """The embedded cluster, up, healthy and at the registry lab's start at the start of the session."""
@@ -49,16 +68,18 @@ def embedded() -> EmbeddedCluster:
 
 
 @pytest.fixture
-def pristine(embedded: EmbeddedCluster) -> EmbeddedCluster:
-    """The embedded cluster at the registry lab's start (the seed's pristine state), and again after the test."""
+def pristine(embedded: EmbeddedCluster, request: pytest.FixtureRequest) -> EmbeddedCluster:
+    """The embedded cluster at the registry lab's start (the seed's pristine state), and again after the test
+    (restore_registry_start)."""
     start_registry(embedded)
     yield embedded
-    start_registry(embedded)
+    restore_registry_start(embedded, request.node)
 
 
 @pytest.fixture(scope="module")
 def started(embedded: EmbeddedCluster, request: pytest.FixtureRequest) -> EmbeddedCluster:
-    """The embedded cluster at the start of the test module's LAB (a lab folder); the registry lab's after."""
+    """The embedded cluster at the start of the test module's LAB (a lab folder); the registry lab's after
+    (restore_registry_start)."""
     start_lab(embedded, load_lab(request.module.LAB))
     yield embedded
-    start_registry(embedded)
+    restore_registry_start(embedded, request.node)

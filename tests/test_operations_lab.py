@@ -9,7 +9,6 @@ from tests.labrun import (
     ROOT,
     assert_checkers_hold,
     assert_equivalents_pass_and_mistakes_fail,
-    assert_solved_again_after_docker_restarts,
     check_lines,
 )
 
@@ -57,8 +56,3 @@ MISTAKES = [  # ((node, command), task, check that fails, words its finding or h
 
 def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started: EmbeddedCluster) -> None:
     assert_equivalents_pass_and_mistakes_fail(started, LAB, EQUIVALENTS, MISTAKES)
-
-
-def test_a_solve_after_docker_restarts_on_master_passes_every_time(started: EmbeddedCluster) -> None:
-    """master's docker restarted (with its TLS drop-in once solved) leaves every task passing after a solve."""
-    assert_solved_again_after_docker_restarts(started, LAB, 2)
