@@ -1,5 +1,5 @@
 """The written answers of the operations lab's journald and host-publishing tasks, compared as pure functions (the
-tasks themselves run on the real cluster in tests/test_operations_journald_publishing.py)."""
+tasks themselves run on the real cluster in tests/test_operations_lab.py)."""
 
 from __future__ import annotations
 
