@@ -1,9 +1,11 @@
-"""The operations lab's quorum task on the real cluster: the lost managers stay lost when their docker starts again;
-learner mistakes in the recovery each fail the right check, with a hint naming the mistake."""
+"""The operations lab from its start on the real cluster. The quorum task: the lost managers stay lost when their
+docker starts again; learner mistakes in the recovery each fail the right check, with a hint naming the mistake. The
+start-on-boot task: docker started but not enabled fails, plain and after a reboot (pytest LAB --lab-reboot)."""
 
 from __future__ import annotations
 
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.grading import AFTER_REBOOT, FAIL
 from dcalab.start import start_lab
 from tests.labrun import check_lines, run_lab, sh
 from tests.quorum_states import OPERATIONS_LAB, initialised_anew, rejoined_as_worker
@@ -23,8 +25,24 @@ def test_restarting_docker_on_the_lost_managers_brings_no_quorum_back(started: E
     assert "worker1 is in no swarm; worker2 is in no swarm" in check_lines(graded["output"], "three-managers")
 
 
+def test_docker_started_but_not_enabled_fails_start_on_boot_plain_and_after_a_reboot(
+        started: EmbeddedCluster) -> None:
+    """The plain grade already reads `enabled`; after a reboot the disabled docker is not running either. The
+    reboot's wait is bounded: a docker that never comes back is graded, not waited for."""
+    sh(started, "registry", "systemctl start docker")  # the start disabled and stopped it: started, not enabled
+    plain = run_lab("grade", "start_on_boot", lab=LAB)["start-on-boot"]
+    assert plain["verdict"] == FAIL and "docker.service is disabled" in check_lines(plain["output"], "enabled")
+    assert "  running (" not in plain["output"] and AFTER_REBOOT not in plain["output"]  # docker runs now
+
+    rebooted = run_lab("grade", "start_on_boot", "--lab-reboot", lab=LAB)["start-on-boot"]
+    assert rebooted["verdict"] == FAIL, rebooted["output"]
+    assert "docker.service is disabled" in check_lines(rebooted["output"], "enabled")
+    assert "docker.service is inactive" in check_lines(rebooted["output"], "running")
+    assert AFTER_REBOOT in rebooted["output"]
+
+
 def test_a_manager_rejoined_as_a_worker_fails_the_managers_check_naming_it(started: EmbeddedCluster) -> None:
-    start_lab(started, OPERATIONS_LAB)
+    # from the module's start: the tests before this one restart docker where the start stopped it, nothing more
     rejoined_as_worker(started)
     graded = graded_quorum("--hints", "full")
     assert graded["verdict"] == "FAIL", graded["output"]

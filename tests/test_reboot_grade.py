@@ -22,7 +22,6 @@ from dcalab.topology import topology
 from tests.labrun import ROOT, check_lines, run_lab, sh
 from tests.test_new_lab import make_lab
 
-LAB = ROOT / "labs" / "operations"  # the `started` fixture's lab
 REGISTRY = ROOT / "labs" / "registry"
 
 UNSAID = """
@@ -100,22 +99,6 @@ def test_after_solve_a_reboot_grade_passes_and_a_container_without_restart_polic
     assert after["verdict"] == FAIL, after["output"]
     assert "registry is exited" in check_lines(after["output"], "running")
     assert "restart policy: no" in after["output"] and AFTER_REBOOT in after["output"]
-
-
-def test_docker_started_but_not_enabled_fails_start_on_boot_plain_and_after_a_reboot(
-        started: EmbeddedCluster) -> None:
-    """The plain grade already reads `enabled`; after a reboot the disabled docker is not running either. The
-    reboot's wait is bounded: a docker that never comes back is graded, not waited for."""
-    sh(started, "registry", "systemctl start docker")  # the start disabled and stopped it: started, not enabled
-    plain = run_lab("grade", "start_on_boot", lab=LAB)["start-on-boot"]
-    assert plain["verdict"] == FAIL and "docker.service is disabled" in check_lines(plain["output"], "enabled")
-    assert "  running (" not in plain["output"] and AFTER_REBOOT not in plain["output"]  # docker runs now
-
-    rebooted = run_lab("grade", "start_on_boot", "--lab-reboot", lab=LAB)["start-on-boot"]
-    assert rebooted["verdict"] == FAIL, rebooted["output"]
-    assert "docker.service is disabled" in check_lines(rebooted["output"], "enabled")
-    assert "docker.service is inactive" in check_lines(rebooted["output"], "running")
-    assert AFTER_REBOOT in rebooted["output"]
 
 
 def test_an_ssh_host_that_is_a_container_is_not_rebooted_but_refused(embedded: EmbeddedCluster, tmp_path,
