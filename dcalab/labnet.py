@@ -32,6 +32,13 @@ NAMED_SUBNETS = tuple(f"10.10.{third}.0/24" for third in range(11, 255))  # a na
 PREPARING = threading.Lock()  # what every cluster on the engine shares is made by one thread at a time
 
 
+def holds_lab_addresses(labels: dict[str, str]) -> bool:
+    """A node of the default embedded cluster, on the lab's own addresses (a named cluster's are on a subnet of its
+    own), from the container's labels."""
+    return (labels.get(CLUSTER_LABEL) == LABELS[CLUSTER_LABEL] and labels.get(hub.ROLE_LABEL) == "node"
+            and NAME_LABEL not in labels)
+
+
 def named_labels(name: str) -> dict[str, str]:
     """The labels of what dcalab makes for a cluster: the named cluster's name on it too."""
     return {**LABELS, NAME_LABEL: name} if name else LABELS

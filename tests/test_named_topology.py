@@ -11,6 +11,7 @@ import pytest
 from dcalab.backends import get_cluster
 from dcalab.errors import DcalabError
 from dcalab.lab import find_lab
+from dcalab.labnet import LABELS, holds_lab_addresses, named_labels
 from dcalab.settings import cluster_name
 from dcalab.topology import topology
 from tests.labrun import ROOT
@@ -86,3 +87,13 @@ def test_a_grade_of_a_named_cluster_on_ssh_is_one_sentence_and_a_usage_error(tmp
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
     assert "The ssh cluster has no named clusters" in done.stdout and "Unset DCALAB_CLUSTER" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr and "base.py" not in done.stdout
+
+
+def test_only_the_default_clusters_nodes_hold_the_lab_addresses_the_vagrant_machines_need() -> None:
+    """A named cluster left on the engine (a class) does not stop the docker provider's machines: its nodes are on a
+    subnet of their own (seen when a cluster test ran beside a named cluster)."""
+    node = {**LABELS, "org.dcalab.role": "node"}
+    assert holds_lab_addresses(node)
+    assert not holds_lab_addresses({**named_labels("ann"), "org.dcalab.role": "node"})
+    assert not holds_lab_addresses({**LABELS, "org.dcalab.role": "hub"})
+    assert not holds_lab_addresses({**node, "org.dcalab.cluster": "vagrant"})

@@ -21,7 +21,7 @@ from dcalab.backends.over_ssh import OverSsh
 from dcalab.errors import DcalabError
 from dcalab.images import node_tag
 from dcalab.images.libvirt_box import ensure_box
-from dcalab.labnet import LabNetwork
+from dcalab.labnet import LabNetwork, holds_lab_addresses
 from dcalab.libvirt_host import ensure_libvirt
 from dcalab.progress import step
 from dcalab.settings import VAGRANT_PROVIDERS, image_source, state_dir, write_whole
@@ -182,7 +182,7 @@ class VagrantCluster(OverSsh):
         offline = image_source() == "offline"
         if self.provider == "docker":
             net.start_engine()
-            if any(node.labels.get("org.dcalab.role") == "node" for node in net.nodes_of("embedded")):
+            if any(holds_lab_addresses(node.labels) for node in net.nodes_of("embedded")):
                 raise DcalabError("The embedded cluster's nodes hold the lab's addresses.",
                                   "Remove them first: dcalab cluster down")
             net.prepare()  # the node image, the lab network and the hub the docker provider's nodes use
