@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checks import retried
 from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
-from dcalab.start import start_lab
 from dcalab.topology import topology
 
 ROOT = Path(__file__).parent.parent
@@ -149,20 +147,3 @@ def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Pat
         own = check_lines(graded[task]["output"], check)
         assert "hint:" in own and words in own, (check, own)
     return graded
-
-
-def assert_solved_again_after_docker_restarts(cluster: EmbeddedCluster, lab: Path, times: int) -> None:
-    """`times` over: docker restarted on master (a manager), then a solve ends all PASS and so does the grade right
-    after it: nothing is judged while the swarm still recovers (tasks failed and waiting for their replacement,
-    a replacement waiting out its restart delay, DNS catching up)."""
-    tasks = [task.id for task in load_lab(lab).tasks]
-    start_lab(cluster, load_lab(lab))  # from the lab's start: a mistake another test left may be one solve keeps
-    for _ in range(times):
-        # docker.service refuses a 4th start within a minute (a quick solve between two restarts meets it), and a
-        # restart right after one has been seen to fail once in a clean-clone run: asked again, as a learner would
-        cluster.host("master").check_output(retried("{ systemctl reset-failed docker; systemctl restart docker; }",
-                                                    3, pause=2))
-        solved = run_lab("solve", lab=lab)
-        assert verdicts(solved) == dict.fromkeys(tasks, "PASS"), outputs(solved, "PASS")
-        graded = run_lab("grade", lab=lab)
-        assert verdicts(graded) == dict.fromkeys(tasks, "PASS"), outputs(graded, "PASS")

@@ -10,7 +10,6 @@ from tests.labrun import (
     ROOT,
     assert_checkers_hold,
     assert_equivalents_pass_and_mistakes_fail,
-    assert_solved_again_after_docker_restarts,
     check_lines,
     outputs,
     run_lab,
@@ -102,6 +101,3 @@ def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started:
     assert refused["verdict"] == "FAIL" and "refuses to start" in refused["output"], refused["output"]
     assert "cannot unmarshal number into Go struct field Config.log-opts of type string" in refused["output"]
 
-
-def test_a_solve_after_docker_restarts_on_master_passes_every_time(started: EmbeddedCluster) -> None:
-    assert_solved_again_after_docker_restarts(started, LAB, 5)
