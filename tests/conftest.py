@@ -18,8 +18,8 @@ CLUSTER_FIXTURES = {"embedded", "pristine", "solved", "machines", "vms", "starte
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real cluster is marked `cluster`: `pytest -m "not cluster"` is the fast subset. The
     cluster tests share the one cluster, each leaving it at the registry lab's start (or at the start the next
-    test makes itself), so pytest-xdist's workers
-    (`-n`) skip them: each worker would bring it up and change it under the other's feet."""
+    test makes itself), so pytest-xdist's workers (`-n`) skip them: each worker would bring it up and change it
+    under the other's feet."""
     parallel = bool(os.environ.get("PYTEST_XDIST_WORKER"))
     for item in items:
         if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
