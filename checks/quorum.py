@@ -55,7 +55,7 @@ def managers(raft: dict | None, own: dict[str, dict]) -> Verdict:
     Ready and reachable in master's list."""
     names = list(own)
     expected = f"{', '.join(names[:-1])} and {names[-1]} managers of master's swarm, all reachable"
-    cluster = (own["master"].get("Cluster") or {}).get("ID")
+    cluster = swarm_id(own["master"])
     found = []
     for name, view in own.items():
         state = view.get("LocalNodeState")
@@ -63,7 +63,7 @@ def managers(raft: dict | None, own: dict[str, dict]) -> Verdict:
             found.append(f"{name} is in no swarm" if state == "inactive" else f"{name}'s swarm state is {state}")
         elif not view.get("ControlAvailable"):
             found.append(f"{name} is a worker")
-        elif (view.get("Cluster") or {}).get("ID") != cluster:
+        elif swarm_id(view) != cluster:
             found.append(f"{name} manages a swarm of its own")
         elif raft is None:
             found.append(f"{name} a manager, but {why_unlisted(own['master'])}")
@@ -73,6 +73,11 @@ def managers(raft: dict | None, own: dict[str, dict]) -> Verdict:
             found.append(f"{name} {'reachable' if fine else f'{reach}, {status}'}")
     passed = all(line.endswith(" reachable") for line in found)
     return verdict(passed, expected, "; ".join(found))
+
+
+def swarm_id(view: dict) -> str | None:
+    """The ID of the swarm a node is in, by its own account."""
+    return (view.get("Cluster") or {}).get("ID")
 
 
 def listed_as(raft: dict, view: dict) -> tuple[str, str]:
@@ -128,10 +133,11 @@ def in_flight(raft: dict | None, own: dict[str, dict]) -> Verdict:
             reach = (entry.get("ManagerStatus") or {}).get("Reachability")
             if reach == "unknown" or (entry.get("Status") or {}).get("State") == "unknown":
                 moving.append(f"{hostname(entry)} ({entry['ID'][:12]}) not known yet")
-        cluster = (own["master"].get("Cluster") or {}).get("ID")
-        moving += [f"{name} reconnecting ({', '.join(listed_as(raft, view))})" for name, view in own.items()
-                   if view.get("ControlAvailable") and (view.get("Cluster") or {}).get("ID") == cluster
-                   and listed_as(raft, view) != ("reachable", "ready")]
+        cluster = swarm_id(own["master"])
+        for name, view in own.items():
+            listed = listed_as(raft, view)
+            if view.get("ControlAvailable") and swarm_id(view) == cluster and listed != ("reachable", "ready"):
+                moving.append(f"{name} reconnecting ({', '.join(listed)})")
         up = ready(raft["nodes"])
         moving += [f"{name} tasks moving" for name, service in raft["services"].items()
                    if settling(service, tasks_of(raft["tasks"], service), up)]

@@ -41,7 +41,8 @@ def test_docker_started_but_not_enabled_fails_start_on_boot_plain_and_after_a_re
 
 
 def test_a_manager_rejoined_as_a_worker_fails_the_managers_check_naming_it(started: EmbeddedCluster) -> None:
-    # from the module's start: the tests before this one restart docker where the start stopped it, nothing more
+    # from the module's start: the tests before this one restart docker where the start stopped it, and the
+    # registry node, nothing more
     rejoined_as_worker(started)
     graded = graded_quorum("--hints", "full")
     assert graded["verdict"] == "FAIL", graded["output"]
