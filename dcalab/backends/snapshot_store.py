@@ -45,6 +45,7 @@ MADE_LABEL = "org.dcalab.snapshot-made"
 LIFETIME_LABEL = "org.dcalab.snapshot-cert-lifetime"
 SETTLE_TIMEOUT = 90  # seconds for restored nodes to be as they were recorded
 STOP_TIMEOUT = 30
+clock = time.time  # when snapshots are recorded and aged
 
 # What a node runs, as a snapshot notes it: docker's swarm state, then the containers it runs outside services
 NODE_STATE = ("docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' || exit 3; "
@@ -100,7 +101,7 @@ class SnapshotStore:
         labels = volumes[0].attrs["Labels"]
         found = Snapshot(key, float(labels[MADE_LABEL]), float(labels[LIFETIME_LABEL]),
                          {node: json.loads(nodes[node].attrs["Labels"][NODE_LABEL]) for node in names})
-        if not restorable(found.made, found.cert_lifetime, time.time()):
+        if not restorable(found.made, found.cert_lifetime, clock()):
             with step("Removing a start snapshot older than half its swarm certificates' lifetime"):
                 self.remove(key)
             return None
@@ -127,11 +128,12 @@ class SnapshotStore:
 
         nodes = self.cluster.topology.nodes
         with step("Recording the lab's start snapshot (the next start restores it)"):
-            snapshot = Snapshot(key, time.time(), self._cert_lifetime(), dict(zip(
+            snapshot = Snapshot(key, clock(), self._cert_lifetime(), dict(zip(
                 [node.name for node in nodes], in_parallel(self._node_state, nodes), strict=True)))
             containers = [self.cluster.node_container(node) for node in nodes]
             in_parallel(lambda container: container.stop(timeout=STOP_TIMEOUT), containers)
             slot = f"{lab.id} {self.cluster.topology.subnet}"
+            self.remove(key)  # recorded anew (--fresh)
             common = {**OWNER, KEY_LABEL: key, SLOT_LABEL: slot, "org.dcalab.snapshot-lab": lab.id,
                       MADE_LABEL: str(snapshot.made), LIFETIME_LABEL: str(snapshot.cert_lifetime)}
             try:
@@ -160,19 +162,23 @@ class SnapshotStore:
         from docker.errors import APIError
 
         for image in self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"}):
-            for tag in image.tags:
-                with contextlib.suppress(APIError):  # a node still runs it: the next removal takes it
-                    self.client.images.remove(tag)
+            with contextlib.suppress(APIError):  # a node still runs it: a later removal takes it
+                self.client.images.remove(image.id, force=bool(image.tags))  # untagged, if a node runs it
         for volume in self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"}):
             with contextlib.suppress(APIError):
                 volume.remove()
 
     def _remove_others(self, slot: str, kept: str) -> None:
-        """The snapshots this one replaces (the same lab on the same subnet), and what earlier removals left."""
-        for image in self.client.images.list(filters={"label": KEY_LABEL}):
-            key = image.labels.get(KEY_LABEL, "")
-            if key != kept and not self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"}):
-                self.remove(key)  # an image a node ran when its snapshot was replaced
+        """The snapshots this one replaces (the same lab on the same subnet), and the images earlier removals left
+        because a node ran them then."""
+        from docker.errors import APIError
+
+        kept_keys = {volume.attrs["Labels"][KEY_LABEL] for volume in self.client.volumes.list(filters={
+            "label": KEY_LABEL})}
+        for image in self.client.images.list(filters={"label": KEY_LABEL}):  # left by removals while a node ran it
+            if not image.tags or image.labels[KEY_LABEL] not in kept_keys:
+                with contextlib.suppress(APIError):  # a node still runs it
+                    self.client.images.remove(image.id, force=bool(image.tags))
         for volume in self.client.volumes.list(filters={"label": f"{SLOT_LABEL}={slot}"}):
             if volume.attrs["Labels"].get(KEY_LABEL) != kept:
                 self.remove(volume.attrs["Labels"][KEY_LABEL])
@@ -241,8 +247,7 @@ def purge(client: docker.DockerClient) -> None:
     from docker.errors import APIError
 
     for image in client.images.list(filters={"label": KEY_LABEL}):
-        for tag in image.tags:
-            with contextlib.suppress(APIError):
-                client.images.remove(tag, force=True)
+        with contextlib.suppress(APIError):
+            client.images.remove(image.id, force=True)
     for volume in client.volumes.list(filters={"label": KEY_LABEL}):
         volume.remove(force=True)
