@@ -41,13 +41,13 @@ def snapshot_keys(cluster: EmbeddedCluster) -> set[str]:
 
 @pytest.mark.parametrize("lab", LABS, ids=[lab.name for lab in LABS])
 def test_a_restored_start_is_graded_as_the_replayed_start_and_solves(cluster: EmbeddedCluster, lab: Path) -> None:
+    """A start with several managers is not recorded (its restore waits out a raft election): it replays again."""
     replayed = start_lab(cluster, load_lab(lab), fresh=True)
     assert not replayed.restored
     at_replay = comparable(run_lab("grade", lab=lab))
-    restored = start_lab(cluster, load_lab(lab))
-    assert restored.restored and restored.recreated
-    at_restore = comparable(run_lab("grade", lab=lab))
-    assert at_restore == at_replay
+    again = start_lab(cluster, load_lab(lab))
+    assert again.restored == (len(load_lab(lab).start.managers) < 2) and again.recreated
+    assert comparable(run_lab("grade", lab=lab)) == at_replay
     tasks = [task.id for task in load_lab(lab).tasks]
     assert verdicts(run_lab("solve", lab=lab)) == dict.fromkeys(tasks, "PASS")
     graded = run_lab("grade", lab=lab)

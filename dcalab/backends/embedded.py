@@ -370,7 +370,7 @@ class EmbeddedCluster(Cluster):
             return NodeStatus(node.name, container.status, [f"The node is {container.status}: {fix}."])
         report = NodeStatus(node.name, "running")
         node_image = self.client.images.get(node_tag()).id
-        if node_image not in (container.image.id, container.image.labels.get(OF_LABEL)):  # a start snapshot's
+        if node_image != container.image.id and node_image != container.image.labels.get(OF_LABEL):  # a snapshot's
             report.notes.append(f"runs another image than {node_tag()} (`dcalab cluster reset` moves it there)")
         try:
             engine = self._engine_notes(node)

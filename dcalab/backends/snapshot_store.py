@@ -123,17 +123,21 @@ class SnapshotStore:
 
     def record(self, key: str, lab: Lab) -> bool:
         """Record the nodes' state as the start left it; False (nothing kept) when the nodes did not come back
-        after the recording as they were, for the start to be replayed without one."""
+        after the recording as they were, for the start to be replayed without one. A swarm of several managers is
+        not recorded: all restarting at once, they elect a leader only after raft's election timeout (about 10 s
+        here), and such a restore took longer than the replay (bench/cluster.py --starts)."""
         from dcalab.images import node_tag
 
+        self.remove(key)  # recorded anew (--fresh, or an aged one)
         nodes = self.cluster.topology.nodes
+        states = dict(zip([node.name for node in nodes], in_parallel(self._node_state, nodes), strict=True))
+        if sum(state["swarm"] == "active true" for state in states.values()) > 1:
+            return True  # restored, its managers would wait out a raft election: slower than the replay
         with step("Recording the lab's start snapshot (the next start restores it)"):
-            snapshot = Snapshot(key, clock(), self._cert_lifetime(), dict(zip(
-                [node.name for node in nodes], in_parallel(self._node_state, nodes), strict=True)))
+            snapshot = Snapshot(key, clock(), self._cert_lifetime(), states)
             containers = [self.cluster.node_container(node) for node in nodes]
             in_parallel(lambda container: container.stop(timeout=STOP_TIMEOUT), containers)
             slot = f"{lab.id} {self.cluster.topology.subnet}"
-            self.remove(key)  # recorded anew (--fresh)
             common = {**OWNER, KEY_LABEL: key, SLOT_LABEL: slot, "org.dcalab.snapshot-lab": lab.id,
                       MADE_LABEL: str(snapshot.made), LIFETIME_LABEL: str(snapshot.cert_lifetime)}
             try:
@@ -192,6 +196,10 @@ class SnapshotStore:
         return {"docker": True, "swarm": swarm.strip(),
                 "containers": [line.split()[0] for line in running if len(line.split()) == 1]}
 
+    def _start_containers(self, node, state: dict) -> bool:
+        """The containers the node ran outside services, started again (those with a restart policy already are)."""
+        return not state["containers"] or self.cluster.run(node, "docker", "start", *state["containers"])[0] == 0
+
     def _cert_lifetime(self) -> float:
         """The swarm's node certificate lifetime in seconds, read on a manager; 0 without a swarm."""
         for node in self.cluster.topology.nodes:
@@ -227,10 +235,8 @@ class SnapshotStore:
             time.sleep(0.3)
         else:
             return False
-        for node in nodes:
-            ids = snapshot.nodes[node.name]["containers"]
-            if ids and self.cluster.run(node, "docker", "start", *ids)[0] != 0:
-                return False
+        if not all(in_parallel(lambda node: self._start_containers(node, snapshot.nodes[node.name]), nodes)):
+            return False
         members = {node.fqdn for node in nodes if snapshot.nodes[node.name]["swarm"].startswith("active")}
         managers = [node for node in nodes if snapshot.nodes[node.name]["swarm"] == "active true"]
         while managers and time.monotonic() < deadline:
