@@ -144,9 +144,8 @@ def start_command(args: argparse.Namespace) -> int:
         return started
 
     def started(done: Done) -> str:
-        how = "on nodes made anew" if done.value.recreated else "on the nodes as they were"
         left = "; ".join(f"{node}: {', '.join(items)}" for node, items in done.value.leftovers.items())
-        return (f"the lab {done.value.lab} is ready, {how}" +
+        return (f"the lab {done.value.lab} is ready, {done.value.how}" +
                 (f"; left from other labs (kept; --force removes them): {left}" if left else ""))
 
     return in_turn(args, learners, "starting", start, started)

@@ -153,9 +153,8 @@ def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
     if started is None:
         print(f"Nothing changed. Start it when you are done: dcalab lab start {lab.id}")
         return 1
-    how = "on nodes made anew" if started.recreated else "on the nodes as they were"
-    how = "restored from its start snapshot (--fresh replays it)" if started.restored else how
-    print(f"The lab {lab.id} is ready, {how}, in {started.seconds:.1f} s.")
+    replays = " (--fresh replays its start)" if started.restored else ""
+    print(f"The lab {lab.id} is ready, {started.how}, in {started.seconds:.1f} s{replays}.")
     if started.leftovers:
         print("Left from other labs (kept; `--force` removes them):")
         for node, items in started.leftovers.items():

@@ -45,6 +45,12 @@ class Started:
     leftovers: dict[str, list[str]]  # node -> what other labs left there (kept without --force)
     restored: bool = False  # from the lab's start snapshot (dcalab.backends.snapshot_store), not replayed
 
+    @property
+    def how(self) -> str:
+        """How the nodes came to the start, as a learner reads it."""
+        made = "on nodes made anew" if self.recreated else "on the nodes as they were"
+        return made + (" from its start snapshot" if self.restored else "")
+
 
 def form_swarm(cluster: Cluster, start: Start) -> None:
     """The swarm the start names: its first manager leads, the other managers and the workers join it,

@@ -88,3 +88,4 @@ def test_a_changed_start_section_and_an_aged_snapshot_are_replayed(cluster: Embe
     aged = start_lab(cluster, load_lab(folder))
     assert not aged.restored
     assert store.find(second).made == later  # recorded anew by the replay
+    store.remove(second)  # the copy is started no more
