@@ -2,6 +2,11 @@
 
     python bench/cluster.py            # from nothing (images rebuilt), cold up (images cached), reset, lab start
     python bench/cluster.py --cached   # skip the from-nothing run
+    python bench/cluster.py --starts   # only each lab's start: replayed, replayed and recorded, restored
+
+The starts are measured on the cluster DCALAB_CLUSTER (or --cluster-name) names, the default one without: a
+replay with no snapshot at all, then `lab start --fresh` (the replay and the recording of its start snapshot),
+then a start that restores that snapshot.
 
 The cold up is measured twice: after `down --purge` (the lab hub filled again) and after `down` (its storage kept).
 A named cluster (--cluster-name) started beside the default one gives what one more learner's cluster costs.
@@ -14,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 from pathlib import Path
 
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.engine import ensure_engine
 from dcalab.images import ensure_hub_images
 from dcalab.images.build import OWNER_LABEL
-from dcalab.lab import find_lab
+from dcalab.lab import find_lab, lab_names
 from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
 from dcalab.labrun import run_lab
 from dcalab.start import start_lab
@@ -56,11 +62,29 @@ def remove_images(cluster: EmbeddedCluster) -> None:
         cluster.client.images.remove(image.id, force=True)
 
 
+def start_figures(cluster: EmbeddedCluster) -> None:
+    """Each lab's start, replayed (no snapshot), replayed and recorded (--fresh), restored; with the goals."""
+    print(f"{'lab start':<20} {'replayed':>9} {'+record':>9} {'restored':>9}   goals: replayed 10 s, restored 5 s")
+    for name in lab_names():
+        lab = find_lab(name)
+        without = EmbeddedCluster(cluster_name=cluster.cluster_name)
+        without.snapshots = lambda: None  # the start as it was before snapshots
+        replayed = timed(partial(start_lab, without, lab))
+        recorded = start_lab(cluster, lab, fresh=True)
+        restored = start_lab(cluster, lab)
+        assert restored.restored and not recorded.restored, name
+        print(f"{name:<20} {replayed:>7.1f} s {recorded.seconds:>7.1f} s {restored.seconds:>7.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cached", action="store_true", help="skip the run that rebuilds every image")
+    parser.add_argument("--starts", action="store_true", help="only each lab's start: replayed and restored")
     args = parser.parse_args()
     ensure_engine()
+    if args.starts:
+        start_figures(EmbeddedCluster())
+        return
     cluster = EmbeddedCluster()
     rows = []
     if not args.cached:

@@ -149,10 +149,9 @@ def start_command(args: argparse.Namespace) -> int:
 
     def started(done: Done) -> str:
         begun, access = done.value
-        how = "on nodes made anew" if begun.recreated else "on the nodes as they were"
         left = "; ".join(f"{node}: {', '.join(items)}" for node, items in begun.leftovers.items())
         ports = f"; SSH from other machines on ports {', '.join(map(str, access.ports.values()))}" if access else ""
-        return (f"the lab {begun.lab} is ready, {how}{ports}" +
+        return (f"the lab {begun.lab} is ready, {begun.how}{ports}" +
                 (f"; left from other labs (kept; --force removes them): {left}" if left else ""))
 
     code = in_turn(args, learners, "starting", start, started)

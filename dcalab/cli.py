@@ -150,12 +150,13 @@ def _list_objectives() -> int:
 
 def _start_lab(lab: Lab, args: argparse.Namespace) -> int:
     asking = sys.stdin.isatty() and not args.yes  # CI, scripts and the README's command go on as asked
-    started = start_lab(_cluster(args), lab, force=args.force, go_on=_remove_work if asking else None)
+    started = start_lab(_cluster(args), lab, force=args.force, go_on=_remove_work if asking else None,
+                        fresh=args.fresh)
     if started is None:
         print(f"Nothing changed. Start it when you are done: dcalab lab start {lab.id}")
         return 1
-    how = "on nodes made anew" if started.recreated else "on the nodes as they were"
-    print(f"The lab {lab.id} is ready, {how}, in {started.seconds:.1f} s.")
+    replays = " (--fresh replays its start)" if started.restored else ""
+    print(f"The lab {lab.id} is ready, {started.how}, in {started.seconds:.1f} s{replays}.")
     if started.leftovers:
         print("Left from other labs (kept; `--force` removes them):")
         for node, items in started.leftovers.items():
@@ -334,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--force", action="store_true",
                      help="with start, on nodes dcalab did not make: remove containers, services, volumes, images and "
                      "daemon.json left by other labs")
+    lab.add_argument("--fresh", action="store_true", help="with start: replay the lab's start step by step and "
+                     "record its snapshot anew, instead of restoring the snapshot an earlier start recorded")
     _cluster_option(lab)
     lab.set_defaults(handler=lab_command)
 

@@ -43,6 +43,13 @@ class Started:
     seconds: float
     recreated: bool  # the nodes were made anew (embedded); else the start was applied to the nodes as they were
     leftovers: dict[str, list[str]]  # node -> what other labs left there (kept without --force)
+    restored: bool = False  # from the lab's start snapshot (dcalab.backends.snapshot_store), not replayed
+
+    @property
+    def how(self) -> str:
+        """How the nodes came to the start, as a learner reads it."""
+        made = "on nodes made anew" if self.recreated else "on the nodes as they were"
+        return made + (" from its start snapshot" if self.restored else "")
 
 
 def form_swarm(cluster: Cluster, start: Start) -> None:
@@ -125,16 +132,34 @@ def work_since_start(cluster: Cluster) -> str:
         return ""
 
 
-def start_lab(cluster: Cluster, lab: Lab, force: bool = False, go_on: Callable[[str], bool] | None = None
-              ) -> Started | None:
-    """`dcalab lab start`: nodes made anew where dcalab made them, else cleaned only with `force`; then the start.
-    With `go_on`, nodes that hold another start's work (the lab's name) are changed only if go_on(that lab) says
-    so; None when it did not."""
+def start_lab(cluster: Cluster, lab: Lab, force: bool = False, go_on: Callable[[str], bool] | None = None,
+              fresh: bool = False) -> Started | None:
+    """`dcalab lab start`: nodes made anew where dcalab made them, else cleaned only with `force`; then the start,
+    restored from the lab's start snapshot where the backend keeps them (unless `fresh`), else replayed (and
+    recorded). With `go_on`, nodes that hold another start's work (the lab's name) are changed only if
+    go_on(that lab) says so; None when it did not."""
     began = time.monotonic()
     if go_on is not None:
         worked_on = work_since_start(cluster)
         if worked_on and not go_on(worked_on):
             return None
+    store = cluster.snapshots()
+    key = store.key(lab) if store is not None else ""
+    snapshot = store.find(key) if store is not None and not fresh else None
+    restored = snapshot is not None and store.restore(snapshot)
+    left: dict[str, list[str]] = {}
+    if restored:
+        recreated = True
+    else:
+        recreated, left = _replay(cluster, lab, force)
+        if store is not None and not store.record(key, lab):
+            recreated, left = _replay(cluster, lab, force)
+    run_or_raise(cluster.host("master"), "echo %s > %s", state_digest(cluster), START_STATE)
+    return Started(lab.id, time.monotonic() - began, recreated, left, restored)
+
+
+def _replay(cluster: Cluster, lab: Lab, force: bool) -> tuple[bool, dict[str, list[str]]]:
+    """The start applied step by step: (the nodes were made anew, what other labs left on them)."""
     recreated = cluster.recreate_nodes()
     left: dict[str, list[str]] = {}
     if not recreated:
@@ -145,5 +170,4 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False, go_on: Callable[[
             left = {}
         run_or_raise(cluster.host("master"), "rm -f %s", STARTED_LABS)  # the start applied below is the one now
     apply_start(cluster, lab)
-    run_or_raise(cluster.host("master"), "echo %s > %s", state_digest(cluster), START_STATE)
-    return Started(lab.id, time.monotonic() - began, recreated, left)
+    return recreated, left

@@ -13,6 +13,7 @@ import pytest
 from checks.swarm import node_list
 from dcalab import hub
 from dcalab.backends.embedded import EmbeddedCluster
+from dcalab.backends.snapshot_store import KEY_LABEL
 from dcalab.errors import DcalabError
 from dcalab.lab import find_lab
 from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
@@ -131,8 +132,11 @@ def test_down_keeps_only_the_hubs_filled_storage_and_purge_leaves_nothing(embedd
     shared = ({hub.HUB_CONTAINER}, {hub.HUB_VOLUME, hub.SEEDED_VOLUME}, {topology().network}) if others else (
         set(), {hub.HUB_VOLUME, hub.SEEDED_VOLUME}, set())
     filled = client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"]
+    snapshots = {volume.name for volume in client.volumes.list(filters={"label": KEY_LABEL})}
+    assert snapshots  # the registry lab's start, recorded by the session's first start
     embedded.down()
     assert left() == shared, others
+    assert snapshots <= {volume.name for volume in client.volumes.list(filters={"label": KEY_LABEL})}  # kept
     start_registry(embedded)  # a cold start: the hub comes back on the storage it had, not filled again
     assert client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"] == filled
     assert embedded.host("worker1").run("docker pull -q busybox").rc == 0
@@ -141,6 +145,8 @@ def test_down_keeps_only_the_hubs_filled_storage_and_purge_leaves_nothing(embedd
     assert left() == (shared if others else (set(), set(), set())), others
     if not others:  # the lab's range free again: a network of someone else's there is refused, named
         assert hub.HUB_VOLUME not in {volume.name for volume in client.volumes.list()}
+        assert not client.volumes.list(filters={"label": KEY_LABEL})  # every start snapshot removed too
+        assert not client.images.list(filters={"label": KEY_LABEL})
         foreign = client.networks.create("not-dcalab-test", ipam={"Config": [{"Subnet": topology().subnet}]})
         try:
             with pytest.raises(DcalabError, match="already used by the Docker network not-dcalab-test"):
@@ -155,5 +161,5 @@ def test_lab_start_makes_the_nodes_anew_and_applies_the_start(embedded: Embedded
     embedded.host("worker1").check_output("echo '{}' > /etc/docker/daemon.json")
     done = dcalab("lab", "start", "registry")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "The lab registry is ready, on nodes made anew, in " in done.stdout
+    assert re.search(r"The lab registry is ready, on nodes made anew( from its start snapshot)?, in ", done.stdout)
     assert pristine_violations(embedded) == []

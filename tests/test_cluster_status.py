@@ -78,7 +78,7 @@ def test_embedded_status_shows_each_nodes_engine_version_from_one_exec(monkeypat
     engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(
         get=no_forwarder))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
-    monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
+    monkeypatch.setattr(embedded.EmbeddedCluster, "node_container", lambda self, node: SimpleNamespace(
         status="running", name=f"dcalab-{node.name}", image=image))
     monkeypatch.setattr(embedded.EmbeddedCluster, "run", run)
     assert assert_status_lines(embedded.EmbeddedCluster().status(), capsys) == [
@@ -124,7 +124,7 @@ def test_embedded_status_bounds_each_command_and_an_engine_that_times_out_is_one
     engine = SimpleNamespace(images=SimpleNamespace(get=lambda tag: image), containers=SimpleNamespace(
         get=lambda name: no_forwarder(name) if name.endswith("-access") else Container(name)))
     monkeypatch.setattr(embedded.EmbeddedCluster, "client", engine)
-    monkeypatch.setattr(embedded.EmbeddedCluster, "_container", lambda self, node: SimpleNamespace(
+    monkeypatch.setattr(embedded.EmbeddedCluster, "node_container", lambda self, node: SimpleNamespace(
         status="running", name=f"dcalab-{node.name}", image=image))
     reports = {report.name: report for report in embedded.EmbeddedCluster().status()}
     assert reports["worker2"].problems == [

@@ -190,7 +190,7 @@ def test_each_node_made_started_or_unpaused_is_a_step_and_a_healthy_cluster_says
     nodes = {"worker1": Node("exited"), "worker2": Node("paused"), "registry": Node("running")}  # master: missing
     monkeypatch.setattr(cluster.net, "prepare", lambda: None)  # the engine, the images and the hub: above
     monkeypatch.setattr(cluster.net, "nodes_of", lambda name: [])
-    monkeypatch.setattr(cluster, "_container", lambda node: nodes.get(node.name))
+    monkeypatch.setattr(cluster, "node_container", lambda node: nodes.get(node.name))
     monkeypatch.setattr(cluster, "_create_node", lambda node: nodes.__setitem__(node.name, Node("running")))
     monkeypatch.setattr(cluster, "_docker_answers", lambda node: nodes[node.name].status == "running")
     monkeypatch.setattr(cluster, "_wait_docker", lambda node: None)

@@ -70,7 +70,7 @@ def test_a_lab_start_whose_images_fail_removes_no_node(monkeypatch) -> None:
     removed = []
     monkeypatch.setattr(EmbeddedCluster, "_remove_node", lambda self, node: removed.append(node.name))
     monkeypatch.setattr(EmbeddedCluster, "_ensure_node", lambda self, node: True)
-    monkeypatch.setattr(EmbeddedCluster, "_container", lambda self, node: None)
+    monkeypatch.setattr(EmbeddedCluster, "node_container", lambda self, node: None)
     monkeypatch.setattr(host_limits, "ensure_room_for_nodes", lambda count: None)  # no host limit changed here
     cluster = EmbeddedCluster()
     cluster.__dict__["net"] = BrokenBuild()  # the cached property, as made

@@ -311,7 +311,7 @@ class InspectedContainer:
 def test_a_paused_node_is_unpaused_not_started(monkeypatch, paused: bool) -> None:
     from dcalab.backends.embedded import EmbeddedCluster
 
-    monkeypatch.setattr(EmbeddedCluster, "_container", lambda self, node: InspectedContainer(paused))
+    monkeypatch.setattr(EmbeddedCluster, "node_container", lambda self, node: InspectedContainer(paused))
     hint = EmbeddedCluster().start_hint("worker1")
     assert hint == ("The node is paused: docker unpause dcalab-worker1" if paused else "Start it: dcalab cluster up")
 

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from testinfra.host import Host
 
@@ -16,6 +16,9 @@ from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.settings import CLUSTER_ENV
 from dcalab.settings import cluster_name as cluster_name_setting
 from dcalab.topology import Topology, topology
+
+if TYPE_CHECKING:
+    from dcalab.backends.snapshot_store import SnapshotStore
 
 T, R = TypeVar("T"), TypeVar("R")
 
@@ -107,6 +110,11 @@ class Cluster(ABC):
     def recreate_nodes(self) -> bool:
         """Make the nodes anew for a lab's start, if this backend made them; False when it cannot (SSH hosts)."""
         return False
+
+    def snapshots(self) -> SnapshotStore | None:
+        """The start snapshots this backend records and restores (dcalab.backends.snapshot_store); None when it
+        keeps none."""
+        return None
 
     @abstractmethod
     def status(self) -> list[NodeStatus]:

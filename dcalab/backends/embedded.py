@@ -27,8 +27,11 @@ from dcalab.settings import image_source
 from dcalab.topology import Node, Topology, topology
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import docker
 
+    from dcalab.backends.snapshot_store import SnapshotStore
     from dcalab.labnet import LabNetwork
 
 T = TypeVar("T")
@@ -110,13 +113,13 @@ class EmbeddedCluster(Cluster):
         from docker.errors import DockerException
 
         with contextlib.suppress(DcalabError, DockerException):  # no engine: the default hint says to start it
-            container = self._container(topology().node(node))
+            container = self.node_container(topology().node(node))
             if container is not None and container.attrs["State"]["Paused"]:
                 return f"The node is paused: docker unpause {container.name}"
         return super().start_hint(node)
 
     def shell_command(self, node: str) -> list[str]:
-        container = self._container(topology().node(node))
+        container = self.node_container(topology().node(node))
         if container is None or container.status != "running":
             raise DcalabError(f"The node {node} is not running.", "Start the cluster: dcalab cluster up")
         return [docker_cli(), "exec", "-it", "-w", "/root", container.name, "bash", "-l"]
@@ -126,7 +129,7 @@ class EmbeddedCluster(Cluster):
     def client(self) -> docker.DockerClient:
         return self.net.client
 
-    def _container(self, node: Node):
+    def node_container(self, node: Node):  # -> Container | None
         from docker.errors import NotFound
 
         try:
@@ -151,17 +154,17 @@ class EmbeddedCluster(Cluster):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self) -> None:
-        self._prepare()
+        self.prepare()
         self._make_nodes()
 
     def reset(self) -> None:
         """Nodes made anew; every image is built and the network and hub are ready first, so a build that fails
         (no root for debootstrap, a mirror that does not answer) leaves the nodes as they were."""
-        self._prepare()
+        self.prepare()
         self.remove_nodes()
         self._make_nodes()
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
         """Everything the nodes need but themselves (net.prepare; a named cluster's own lab network, with the hub
         on it), and the lab's addresses free of Vagrant's."""
         self.net.prepare()
@@ -175,16 +178,36 @@ class EmbeddedCluster(Cluster):
             self.__dict__["topology"] = self.net.ensure_named_network(self.cluster_name)
 
     def _make_nodes(self) -> None:
+        self._before_starting_nodes()
+        with drawn_for_threads():  # each node's step, ticking on the one live line
+            in_parallel(self._ensure_node, self.topology.nodes)
+
+    def _before_starting_nodes(self) -> None:
         from dcalab.endpoint import resolve_endpoint
         from dcalab.host_limits import ensure_room_for_nodes
 
         self.reconnect()  # shells to nodes that were down or recreated start afresh
         if resolve_endpoint().local_socket:  # an engine on this machine's kernel: its limits are ours to check
             starting = [node for node in self.topology.nodes
-                        if (container := self._container(node)) is None or container.status != "running"]
+                        if (container := self.node_container(node)) is None or container.status != "running"]
             ensure_room_for_nodes(len(starting))
-        with drawn_for_threads():  # each node's step, ticking on the one live line
-            in_parallel(self._ensure_node, self.topology.nodes)
+
+    def make_nodes_from(self, images: dict[str, str], fill: Callable[[], None]) -> None:
+        """Nodes made anew from other images than the node image (a start snapshot's, by node), their docker
+        volumes filled by `fill` before the nodes start; their docker is not waited for. After prepare()."""
+        from dcalab.labnet import named_labels
+
+        self.remove_nodes()
+        self._before_starting_nodes()
+        for node in self.topology.nodes:
+            self.client.volumes.create(self.volume_name(node.name), labels=named_labels(self.cluster_name))
+        fill()
+        in_parallel(lambda node: self._create_node(node, images[node.name]), self.topology.nodes)
+
+    def snapshots(self) -> SnapshotStore:
+        from dcalab.backends.snapshot_store import SnapshotStore
+
+        return SnapshotStore(self)
 
     def recreate_nodes(self) -> bool:
         self.reset()
@@ -193,7 +216,7 @@ class EmbeddedCluster(Cluster):
     def restart_node(self, node: str, deadline: float) -> None:
         """`docker restart` of the node's container: its systemd shuts down (the image's stop signal) and boots
         again; its disk (the container's and the /var/lib/docker volume) stays, /run starts empty."""
-        container = self._container(topology().node(node))
+        container = self.node_container(topology().node(node))
         if container is None:
             raise DcalabError(f"The node {node} is missing, so it cannot be restarted.", "Make it: dcalab cluster up")
         container.restart(timeout=max(int(deadline - time.monotonic()), 1))  # then killed, as a power cut would
@@ -206,10 +229,11 @@ class EmbeddedCluster(Cluster):
     def down(self, purge: bool = False) -> None:
         """This cluster's nodes, their volumes, its learners' SSH forwarder (dcalab.access) and (a named cluster's)
         lab network. What every cluster shares (the lab hub, the default lab network it is on) goes with the last
-        cluster; the hub's filled storage stays for the next `up` unless `purge`."""
+        cluster; the hub's filled storage stays for the next `up` unless `purge`, and so do the start snapshots."""
         from docker.errors import DockerException, NotFound
 
         from dcalab.access import ROLE, close_access
+        from dcalab.backends.snapshot_store import purge as purge_snapshots
         from dcalab.engine import answering_client
         from dcalab.hub import HUB_CONTAINER, HUB_VOLUME, SEEDED_VOLUME
         from dcalab.labnet import CLUSTER_LABEL, NAME_LABEL
@@ -242,11 +266,13 @@ class EmbeddedCluster(Cluster):
                         with contextlib.suppress(DockerException):
                             network.disconnect(HUB_CONTAINER, force=True)
                     removed(network)
+            if last and purge:
+                purge_snapshots(client)
 
     # -- nodes ----------------------------------------------------------------------------------
     def _ensure_node(self, node: Node) -> bool:
         """Create, start or unpause the node (a progress step each); True when its docker answers."""
-        container = self._container(node)
+        container = self.node_container(node)
         if container is not None and not self.owns(container.labels):
             raise DcalabError(
                 f"A container named {container.name} exists and was not made by dcalab.",
@@ -278,7 +304,7 @@ class EmbeddedCluster(Cluster):
     def _docker_answers(self, node: Node) -> bool:
         return self._engine_notes(node) is not None
 
-    def _create_node(self, node: Node) -> None:
+    def _create_node(self, node: Node, image: str = "") -> None:
         from dcalab.images import node_tag
         from dcalab.labnet import named_labels
 
@@ -288,7 +314,7 @@ class EmbeddedCluster(Cluster):
         volume = self.volume_name(node.name)
         self.client.volumes.create(volume, labels=labels)
         container = api.create_container(
-            node_tag(),
+            image or node_tag(),
             name=self.container_name(node.name),
             hostname=node.fqdn,
             labels={**labels, "org.dcalab.role": "node", "org.dcalab.node": node.name},
@@ -317,7 +343,7 @@ class EmbeddedCluster(Cluster):
     def _remove_node(self, node: Node) -> None:
         from docker.errors import NotFound
 
-        container = self._container(node)
+        container = self.node_container(node)
         if container is not None:
             container.remove(force=True)
         with contextlib.suppress(NotFound):
@@ -362,9 +388,10 @@ class EmbeddedCluster(Cluster):
         return NodeStatus("hub", "running", notes=["serves library images as registry-1.docker.io"])
 
     def _node_status(self, node: Node) -> NodeStatus:
+        from dcalab.backends.snapshot_store import OF_LABEL
         from dcalab.images import node_tag
 
-        container = self._container(node)
+        container = self.node_container(node)
         fix = "run `dcalab cluster up`"
         if container is None:
             return NodeStatus(node.name, "missing", [f"The node container is missing: {fix}."])
@@ -374,7 +401,8 @@ class EmbeddedCluster(Cluster):
         if container.status != "running":
             return NodeStatus(node.name, container.status, [f"The node is {container.status}: {fix}."])
         report = NodeStatus(node.name, "running")
-        if container.image.id != self.client.images.get(node_tag()).id:
+        node_image = self.client.images.get(node_tag()).id
+        if node_image != container.image.id and node_image != container.image.labels.get(OF_LABEL):  # a snapshot's
             report.notes.append(f"runs another image than {node_tag()} (`dcalab cluster reset` moves it there)")
         try:
             engine = self._engine_notes(node)

@@ -1,0 +1,259 @@
+"""Start snapshots of the embedded cluster on its engine (the key and the age rule: dcalab.snapshots).
+
+Recording, right after a replayed start: what each node runs is noted (its docker answering, its swarm state, the
+containers it runs outside services), the nodes are stopped so that dockerd's databases and the swarm's raft are
+consistent on disk, each node container is committed (the files the start wrote outside /var/lib/docker:
+daemon.json, /etc/dcalab, /root) and each node's docker volume copied, then the nodes start again and settle as a
+restored start does. Restoring: the nodes are made anew from the committed images with the create arguments of
+any node, their volumes filled from the copies, and the start is done when every node's docker that answered at
+the recording answers, in the same swarm state, the containers it ran run again, and the managers see every
+member Ready.
+
+Objects: images dcalab/snapshot-<key12>:<node> and volumes dcalab-snapshot-<key12>-<node>, labelled with
+org.dcalab.snapshot=<key> and the lab and subnet they hold (never org.dcalab.cluster: `down` keeps them, as it
+keeps the hub's storage; `down --purge` of the last cluster removes them). One snapshot per lab and subnet: a
+new one replaces the one before. Volumes are copied by a privileged container on the node image, so the same
+path works as root and as a member of the docker group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dcalab.backends.base import in_parallel
+from dcalab.errors import warn
+from dcalab.lab import Lab
+from dcalab.progress import step
+from dcalab.settings import image_source
+from dcalab.snapshots import restorable, start_inputs, start_key
+
+if TYPE_CHECKING:
+    import docker
+
+    from dcalab.backends.embedded import EmbeddedCluster
+
+OWNER = {"org.dcalab.owner": "dcalab"}
+KEY_LABEL = "org.dcalab.snapshot"
+OF_LABEL = "org.dcalab.snapshot-of"  # the node image a snapshot image was committed from
+SLOT_LABEL = "org.dcalab.snapshot-slot"  # lab and subnet: one snapshot each
+NODE_LABEL = "org.dcalab.snapshot-node"  # JSON: what the node ran at the recording
+MADE_LABEL = "org.dcalab.snapshot-made"
+LIFETIME_LABEL = "org.dcalab.snapshot-cert-lifetime"
+SETTLE_TIMEOUT = 90  # seconds for restored nodes to be as they were recorded
+STOP_TIMEOUT = 30
+clock = time.time  # when snapshots are recorded and aged
+
+# What a node runs, as a snapshot notes it: docker's swarm state, then the containers it runs outside services
+NODE_STATE = ("docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' || exit 3; "
+              "docker ps -q --filter status=running --format '{{.ID}} {{.Label \"com.docker.swarm.task.id\"}}'")
+CERT_LIFETIME = "docker info --format '{{json .Swarm.Cluster.Spec.CAConfig.NodeCertExpiry}}'"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    key: str
+    made: float
+    cert_lifetime: float  # seconds; 0 when the start formed no swarm
+    nodes: dict[str, dict]  # node -> {"docker": bool, "swarm": "active true", "containers": [...]}
+
+    def image(self, node: str) -> str:
+        return f"dcalab/snapshot-{self.key[:12]}:{node}"
+
+    def volume(self, node: str) -> str:
+        return f"dcalab-snapshot-{self.key[:12]}-{node}"
+
+
+class SnapshotStore:
+    """The start snapshots an embedded cluster restores and records."""
+
+    def __init__(self, cluster: EmbeddedCluster) -> None:
+        self.cluster = cluster
+
+    @property
+    def client(self) -> docker.DockerClient:
+        return self.cluster.client
+
+    def key(self, lab: Lab) -> str:
+        """The lab's start key on this cluster, once the engine, node image, network and hub are ready."""
+        from dcalab import hub
+        from dcalab.images import node_tag
+
+        self.cluster.prepare()
+        source = image_source()
+        if source == "offline":  # the images the hub serves are what a start pulls
+            served = hub.hub_container(self.client)
+            source += f" {served.labels.get(hub.SEEDED_LABEL, '') if served is not None else ''}"
+        node_image = self.client.images.get(node_tag()).id
+        return start_key(start_inputs(lab, self.cluster.topology, node_image, source))
+
+    def find(self, key: str) -> Snapshot | None:
+        """The complete snapshot with this key that may still be restored; None when there is none."""
+        volumes = self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"})
+        images = self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"})
+        nodes = {volume.attrs["Labels"].get("org.dcalab.node", ""): volume for volume in volumes}
+        names = [node.name for node in self.cluster.topology.nodes]
+        if sorted(nodes) != sorted(names) or len(images) != len(names):
+            return None
+        labels = volumes[0].attrs["Labels"]
+        found = Snapshot(key, float(labels[MADE_LABEL]), float(labels[LIFETIME_LABEL]),
+                         {node: json.loads(nodes[node].attrs["Labels"][NODE_LABEL]) for node in names})
+        if not restorable(found.made, found.cert_lifetime, clock()):
+            with step("Removing a start snapshot older than half its swarm certificates' lifetime"):
+                self.remove(key)
+            return None
+        return found
+
+    def restore(self, snapshot: Snapshot) -> bool:
+        """The nodes made anew from the snapshot; False (the snapshot removed) when they did not come back as
+        recorded, for the start to be replayed."""
+        images = {node: snapshot.image(node) for node in snapshot.nodes}
+        with step("Restoring the nodes from the lab's start snapshot"):
+            self.cluster.make_nodes_from(images, lambda: self._copy({
+                snapshot.volume(node): self.cluster.volume_name(node) for node in snapshot.nodes}))
+            settled = self._settle(snapshot)
+        if not settled:
+            warn("The nodes restored from the lab's start snapshot did not come back as recorded: the start is "
+                 "replayed and the snapshot removed.")
+            self.remove(snapshot.key)
+        return settled
+
+    def record(self, key: str, lab: Lab) -> bool:
+        """Record the nodes' state as the start left it; False (nothing kept) when the nodes did not come back
+        after the recording as they were, for the start to be replayed without one. A swarm of several managers is
+        not recorded: all restarting at once, they elect a leader only after raft's election timeout (about 10 s
+        here), and such a restore took longer than the replay (bench/cluster.py --starts)."""
+        from dcalab.images import node_tag
+
+        self.remove(key)  # recorded anew (--fresh, or an aged one)
+        nodes = self.cluster.topology.nodes
+        states = dict(zip([node.name for node in nodes], in_parallel(self._node_state, nodes), strict=True))
+        if sum(state["swarm"] == "active true" for state in states.values()) > 1:
+            return True  # restored, its managers would wait out a raft election: slower than the replay
+        with step("Recording the lab's start snapshot (the next start restores it)"):
+            snapshot = Snapshot(key, clock(), self._cert_lifetime(), states)
+            containers = [self.cluster.node_container(node) for node in nodes]
+            in_parallel(lambda container: container.stop(timeout=STOP_TIMEOUT), containers)
+            slot = f"{lab.id} {self.cluster.topology.subnet}"
+            common = {**OWNER, KEY_LABEL: key, SLOT_LABEL: slot, "org.dcalab.snapshot-lab": lab.id,
+                      MADE_LABEL: str(snapshot.made), LIFETIME_LABEL: str(snapshot.cert_lifetime)}
+            try:
+                for node, state in snapshot.nodes.items():
+                    self.client.volumes.create(snapshot.volume(node), labels={
+                        **common, "org.dcalab.node": node, NODE_LABEL: json.dumps(state)})
+                self._copy({self.cluster.volume_name(node): snapshot.volume(node) for node in snapshot.nodes})
+                of = self.client.images.get(node_tag()).id
+                for container in containers:  # last: a snapshot is complete when every node's image is there
+                    repository, tag = snapshot.image(container.labels["org.dcalab.node"]).split(":")
+                    container.commit(repository, tag, changes=[f"LABEL {KEY_LABEL}={key} {OF_LABEL}={of}"])
+            except BaseException:
+                self.remove(key)
+                raise
+            in_parallel(lambda container: container.start(), containers)
+            self.cluster.reconnect()
+            settled = self._settle(snapshot)
+        if settled:
+            self._remove_others(slot, key)
+        else:
+            self.remove(key)
+        return settled
+
+    def remove(self, key: str) -> None:
+        """The snapshot's images (those no node runs) and volumes."""
+        from docker.errors import APIError
+
+        for image in self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"}):
+            with contextlib.suppress(APIError):  # a node still runs it: a later removal takes it
+                self.client.images.remove(image.id, force=bool(image.tags))  # untagged, if a node runs it
+        for volume in self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"}):
+            with contextlib.suppress(APIError):
+                volume.remove()
+
+    def _remove_others(self, slot: str, kept: str) -> None:
+        """The snapshots this one replaces (the same lab on the same subnet), and the images earlier removals left
+        because a node ran them then."""
+        from docker.errors import APIError
+
+        kept_keys = {volume.attrs["Labels"][KEY_LABEL] for volume in self.client.volumes.list(filters={
+            "label": KEY_LABEL})}
+        for image in self.client.images.list(filters={"label": KEY_LABEL}):  # left by removals while a node ran it
+            if not image.tags or image.labels[KEY_LABEL] not in kept_keys:
+                with contextlib.suppress(APIError):  # a node still runs it
+                    self.client.images.remove(image.id, force=bool(image.tags))
+        for volume in self.client.volumes.list(filters={"label": f"{SLOT_LABEL}={slot}"}):
+            if volume.attrs["Labels"].get(KEY_LABEL) != kept:
+                self.remove(volume.attrs["Labels"][KEY_LABEL])
+
+    # -- the nodes ------------------------------------------------------------------------------
+    def _node_state(self, node) -> dict:
+        code, output = self.cluster.run(node, "sh", "-c", NODE_STATE)
+        if code != 0:
+            return {"docker": False, "swarm": "", "containers": []}
+        swarm, *running = output.splitlines()
+        return {"docker": True, "swarm": swarm.strip(),
+                "containers": [line.split()[0] for line in running if len(line.split()) == 1]}
+
+    def _start_containers(self, node, state: dict) -> bool:
+        """The containers the node ran outside services, started again (those with a restart policy already are)."""
+        return not state["containers"] or self.cluster.run(node, "docker", "start", *state["containers"])[0] == 0
+
+    def _cert_lifetime(self) -> float:
+        """The swarm's node certificate lifetime in seconds, read on a manager; 0 without a swarm."""
+        for node in self.cluster.topology.nodes:
+            code, output = self.cluster.run(node, "sh", "-c", CERT_LIFETIME)
+            if code == 0 and output.strip().isdigit():
+                return int(output.strip()) / 1e9
+        return 0
+
+    def _copy(self, pairs: dict[str, str]) -> None:
+        """Copy docker volumes (source -> target) in one privileged container on the node image: inner docker's
+        overlay2 keeps its whiteouts and opaque directories in device files and trusted.* attributes."""
+        from dcalab.images import node_tag
+
+        binds = {}
+        script = []
+        for number, (source, target) in enumerate(pairs.items()):
+            binds[source] = {"bind": f"/from/{number}", "mode": "ro"}
+            binds[target] = {"bind": f"/to/{number}", "mode": "rw"}
+            script.append(f"cp -a /from/{number}/. /to/{number}/ &")
+        self.client.containers.run(node_tag(), entrypoint=["sh", "-c", " ".join(script) + " wait"], volumes=binds,
+                                   privileged=True, remove=True, labels=OWNER, network_mode="none",
+                                   name=f"{self.cluster.container_name('master')}-snapshot-copy")
+
+    def _settle(self, snapshot: Snapshot) -> bool:
+        """Wait until the nodes run as recorded: docker answering in the same swarm state, the containers that ran
+        outside services running (started again), the managers seeing every member Ready."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        nodes = [node for node in self.cluster.topology.nodes if snapshot.nodes[node.name]["docker"]]
+        while time.monotonic() < deadline:
+            now = dict(zip([node.name for node in nodes], in_parallel(self._node_state, nodes), strict=True))
+            if all(now[name]["swarm"] == snapshot.nodes[name]["swarm"] for name in now):
+                break
+            time.sleep(0.3)
+        else:
+            return False
+        if not all(in_parallel(lambda node: self._start_containers(node, snapshot.nodes[node.name]), nodes)):
+            return False
+        members = {node.fqdn for node in nodes if snapshot.nodes[node.name]["swarm"].startswith("active")}
+        managers = [node for node in nodes if snapshot.nodes[node.name]["swarm"] == "active true"]
+        while managers and time.monotonic() < deadline:
+            code, output = self.cluster.run(managers[0], "docker", "node", "ls", "--format",
+                                            "{{.Hostname}} {{.Status}}")
+            if code == 0 and members <= {line.split()[0] for line in output.splitlines() if line.endswith(" Ready")}:
+                return True
+            time.sleep(0.3)
+        return not managers
+
+
+def purge(client: docker.DockerClient) -> None:
+    """Every start snapshot on the engine (`dcalab cluster down --purge` of the last cluster)."""
+    from docker.errors import APIError
+
+    for image in client.images.list(filters={"label": KEY_LABEL}):
+        with contextlib.suppress(APIError):
+            client.images.remove(image.id, force=True)
+    for volume in client.volumes.list(filters={"label": KEY_LABEL}):
+        volume.remove(force=True)

@@ -1,0 +1,68 @@
+"""Start snapshots (issue 34): what makes a lab's start state, as one key, and how long a recorded one may be
+restored. The engine side (recording and restoring the embedded nodes) is dcalab.backends.snapshot_store.
+
+A snapshot holds the state a start leaves, so its key covers every input of that state: the node image, the
+image source (the lab hub's images or Docker Hub's), the topology (addresses are in the swarm's raft and in the
+files starts write), the code that forms swarms and applies starts, the lab's [start] section, and for a lab that
+starts where another ends, that lab whole (its start and the solve that runs its tasks) and the checks the solve
+uses. A snapshot is never restored past half its swarm's node certificate lifetime: certificates issued at the
+recorded start would be renewed, or expire, under the learner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import checks
+from dcalab.lab import Lab, find_lab
+from dcalab.topology import Topology
+
+FORMAT = "1"  # raised when what a snapshot holds changes
+DEFAULT_CERT_LIFETIME = 90 * 24 * 3600  # seconds: swarm's default NodeCertExpiry
+CODE = (Path(__file__).with_name("start.py"), Path(checks.__file__).with_name("swarm.py"))
+
+
+def _digest_files(paths: list[Path]) -> str:
+    found = hashlib.sha256()
+    for path in sorted(paths):
+        found.update(f"{path.name}\0{len(path.read_bytes())}\0".encode() + path.read_bytes())
+    return found.hexdigest()
+
+
+def lab_chain(lab: Lab) -> list[Lab]:
+    """The lab and the labs it starts after, the lab itself first."""
+    chain = [lab]
+    while chain[-1].start.after_lab and len(chain) <= 10:  # a loop is refused by the start itself
+        chain.append(find_lab(chain[-1].start.after_lab))
+    return chain
+
+
+def start_inputs(lab: Lab, topo: Topology, node_image: str, image_source: str) -> list[str]:
+    """Everything a start's state is made of, one readable string each (the key hashes them)."""
+    addresses = [f"{node.name} {node.fqdn} {node.ip}" for node in topo.nodes]
+    inputs = [f"format {FORMAT}", f"node image {node_image}", f"images from {image_source}",
+              f"topology {topo.subnet} {topo.gateway} hub {topo.hub_ip} swarm port {topo.swarm_port} "
+              f"{'; '.join(addresses)}", f"start code {_digest_files(list(CODE))}", f"{lab.id} start {lab.start!r}"]
+    earlier = lab_chain(lab)[1:]
+    for solved in earlier:
+        files = [path for path in solved.folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts]
+        inputs.append(f"{solved.id} solved, its folder {_digest_files(files)}")
+    if earlier:
+        inputs.append(f"checks {_digest_files(list(Path(checks.__file__).parent.glob('*.py')))}")
+    return inputs
+
+
+def start_key(inputs: list[str]) -> str:
+    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+
+
+def max_age(cert_lifetime: float) -> float:
+    """Seconds a snapshot may be restored after it was recorded: half its node certificates' lifetime."""
+    return (cert_lifetime or DEFAULT_CERT_LIFETIME) / 2
+
+
+def restorable(made: float, cert_lifetime: float, now: float) -> bool:
+    """A snapshot recorded at `made` (epoch seconds) may be restored at `now`: younger than max_age, and not from
+    the future (a clock set back would give certificates not yet valid)."""
+    return 0 <= now - made < max_age(cert_lifetime)
