@@ -2,11 +2,12 @@
 
     python bench/cluster.py            # from nothing (images rebuilt), cold up (images cached), reset, lab start
     python bench/cluster.py --cached   # skip the from-nothing run
-    python bench/cluster.py --starts   # only each lab's start: replayed, replayed and recorded, restored
+    python bench/cluster.py --starts   # each lab's start: replayed, recorded, restored, restored elsewhere
 
 The starts are measured on the cluster DCALAB_CLUSTER (or --cluster-name) names, the default one without: a
 replay with no snapshot at all, then `lab start --fresh` (the replay and the recording of its start snapshot),
-then a start that restores that snapshot.
+then a start that restores that snapshot, then a start of another cluster (NAME-moved) that restores it on
+its own lab network.
 
 The cold up is measured twice: after `down --purge` (the lab hub filled again) and after `down` (its storage kept).
 A named cluster (--cluster-name) started beside the default one gives what one more learner's cluster costs.
@@ -63,17 +64,29 @@ def remove_images(cluster: EmbeddedCluster) -> None:
 
 
 def start_figures(cluster: EmbeddedCluster) -> None:
-    """Each lab's start, replayed (no snapshot), replayed and recorded (--fresh), restored; with the goals."""
-    print(f"{'lab start':<20} {'replayed':>9} {'+record':>9} {'restored':>9}   goals: replayed 10 s, restored 5 s")
-    for name in lab_names():
-        lab = find_lab(name)
-        without = EmbeddedCluster(cluster_name=cluster.cluster_name)
-        without.snapshots = lambda: None  # the start as it was before snapshots
-        replayed = timed(partial(start_lab, without, lab))
-        recorded = start_lab(cluster, lab, fresh=True)
-        restored = start_lab(cluster, lab)
-        assert restored.restored and not recorded.restored, name
-        print(f"{name:<20} {replayed:>7.1f} s {recorded.seconds:>7.1f} s {restored.seconds:>7.1f} s")
+    """Each lab's start, replayed (no snapshot), replayed and recorded (--fresh), restored, and restored on another
+    cluster's lab network (a class's learners); with the goals and the ratio restored / replayed."""
+    print(f"{'lab start':<18} {'replayed':>9} {'+record':>9} {'restored':>9} {'moved':>9} {'ratio':>6}"
+          "   goals: replayed 10 s, restored 5 s; moved: restored on another cluster's network")
+    elsewhere = EmbeddedCluster(cluster_name=f"{cluster.cluster_name or 'default'}-moved")
+    try:
+        for name in lab_names():
+            lab = find_lab(name)
+            without = EmbeddedCluster(cluster_name=cluster.cluster_name)
+            without.snapshots = lambda: None  # the start as it was before snapshots
+            replayed = timed(partial(start_lab, without, lab))
+            recorded = start_lab(cluster, lab, fresh=True)
+            restored, moved = start_lab(cluster, lab), start_lab(elsewhere, lab)
+            assert not recorded.restored, name
+            if not restored.restored:  # a start that cannot be recorded (dcalab.backends.snapshot_store.record)
+                print(f"{name:<18} {replayed:>7.1f} s {recorded.seconds:>7.1f} s   replayed every time: "
+                      f"{restored.seconds:.1f} s, {moved.seconds:.1f} s")
+                continue
+            print(f"{name:<18} {replayed:>7.1f} s {recorded.seconds:>7.1f} s {restored.seconds:>7.1f} s "
+                  f"{moved.seconds:>7.1f} s {restored.seconds / replayed:>6.2f}" + ("" if moved.restored else
+                                                                                   " (moved: replayed)"))
+    finally:
+        elsewhere.down()
 
 
 def main() -> None:

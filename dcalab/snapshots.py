@@ -11,14 +11,15 @@ recorded start would be renewed, or expire, under the learner."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from pathlib import Path
 
 import checks
 from dcalab.lab import Lab, find_lab
-from dcalab.topology import Topology
+from dcalab.topology import ADDRESS, Topology, topology
 
-FORMAT = "1"  # raised when what a snapshot holds changes
+FORMAT = "2"  # raised when what a snapshot holds changes
 DEFAULT_CERT_LIFETIME = 90 * 24 * 3600  # seconds: swarm's default NodeCertExpiry
 CODE = (Path(__file__).with_name("start.py"), Path(checks.__file__).with_name("swarm.py"))
 
@@ -38,12 +39,37 @@ def lab_chain(lab: Lab) -> list[Lab]:
     return chain
 
 
+def swarm_managers(lab: Lab) -> tuple[str, ...]:
+    """The managers of the swarm the lab's start leaves (a lab that starts after another and names no roles keeps
+    that lab's swarm)."""
+    for started in lab_chain(lab):
+        if started.start.managers or not started.start.after_lab:
+            return tuple(started.start.managers)
+    return ()
+
+
+def portable(lab: Lab) -> bool:
+    """A start whose snapshot may be restored on any lab network (another cluster's /24): no swarm, or a swarm of
+    one manager, which moves to its new address (dcalab.backends.snapshot_store), and no address of the topology in
+    its start steps (files written with the recorded addresses). A swarm of several managers needs a quorum at
+    the recorded addresses before any of them can move, so it is restored only on the lab network it was recorded
+    on."""
+    own = set(topology().address_map(topology().subnet))
+    steps = [step.run for started in lab_chain(lab) for step in started.start.steps]
+    return len(swarm_managers(lab)) <= 1 and not any(found in own for run in steps for found in ADDRESS.findall(run))
+
+
 def start_inputs(lab: Lab, topo: Topology, node_image: str, image_source: str) -> list[str]:
-    """Everything a start's state is made of, one readable string each (the key hashes them)."""
-    addresses = [f"{node.name} {node.fqdn} {node.ip}" for node in topo.nodes]
+    """Everything a start's state is made of, one readable string each (the key hashes them). A portable start's
+    addresses count by their host part (10.10.10.100 and 10.10.12.100 alike: restored, it is renumbered)."""
+    network = ipaddress.ip_network(topo.subnet)
+    where = (lambda address: str(int(ipaddress.ip_address(address)) - int(network.network_address))) \
+        if portable(lab) else str
+    addresses = [f"{node.name} {node.fqdn} {where(node.ip)}" for node in topo.nodes]
     inputs = [f"format {FORMAT}", f"node image {node_image}", f"images from {image_source}",
-              f"topology {topo.subnet} {topo.gateway} hub {topo.hub_ip} swarm port {topo.swarm_port} "
-              f"{'; '.join(addresses)}", f"start code {_digest_files(list(CODE))}", f"{lab.id} start {lab.start!r}"]
+              f"topology {topo.subnet if not portable(lab) else f'/{network.prefixlen}'} {where(topo.gateway)} "
+              f"hub {where(topo.hub_ip)} swarm port {topo.swarm_port} {'; '.join(addresses)}",
+              f"start code {_digest_files(list(CODE))}", f"{lab.id} start {lab.start!r}"]
     earlier = lab_chain(lab)[1:]
     for solved in earlier:
         files = [path for path in solved.folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts]

@@ -9,8 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.backends.snapshot_store import join_request
 from dcalab.lab import load_lab
-from dcalab.snapshots import DEFAULT_CERT_LIFETIME, lab_chain, max_age, restorable, start_inputs, start_key
+from dcalab.snapshots import (
+    DEFAULT_CERT_LIFETIME,
+    lab_chain,
+    max_age,
+    portable,
+    restorable,
+    start_inputs,
+    start_key,
+    swarm_managers,
+)
 from dcalab.topology import topology
 
 ROOT = Path(__file__).parent.parent
@@ -39,10 +49,30 @@ def test_the_same_inputs_give_the_same_key_and_each_input_another(labs: Path) ->
     registry = labs / "registry"
     key = key_of(registry)
     assert key == key_of(registry)
-    others = {key_of(registry, subnet="10.10.11.0/24"), key_of(registry, node_image="sha256:other"),
-              key_of(registry, source="online"), key_of(registry, source="offline seed2"),
-              key_of(labs / "orchestration")}
-    assert key not in others and len(others) == 5
+    others = {key_of(registry, node_image="sha256:other"), key_of(registry, source="online"),
+              key_of(registry, source="offline seed2"), key_of(labs / "orchestration")}
+    assert key not in others and len(others) == 4
+
+
+def test_a_portable_start_has_one_key_on_every_lab_network_and_a_swarm_of_managers_one_per_network(
+        labs: Path) -> None:
+    assert portable(load_lab(labs / "orchestration")) and portable(load_lab(labs / "images-storage"))
+    assert key_of(labs / "orchestration", subnet="10.10.11.0/24") == key_of(labs / "orchestration")
+    assert not portable(load_lab(labs / "operations"))  # three managers
+    assert key_of(labs / "operations", subnet="10.10.11.0/24") != key_of(labs / "operations")
+    edit(labs / "images-storage" / "lab.toml", "docker volume create old-cache",
+         "echo 10.10.10.130 > /root/peer && docker volume create old-cache")
+    assert not portable(load_lab(labs / "images-storage"))  # a file written with the recorded address
+
+
+def test_a_lab_started_after_another_has_that_lab_s_swarm(labs: Path) -> None:
+    assert swarm_managers(load_lab(labs / "registry-secure")) == ("master",)
+    assert swarm_managers(load_lab(labs / "images-storage")) == ()
+
+
+def test_the_raft_join_request_is_a_grpc_frame_of_the_protobuf_message() -> None:
+    """Field 1 (addr), length-delimited; the frame: no compression, the message's length in 4 bytes."""
+    assert join_request("10.10.12.100:2377") == b"\x00\x00\x00\x00\x13\x0a\x1110.10.12.100:2377"
 
 
 def test_a_changed_start_section_changes_the_key_and_a_task_text_does_not(labs: Path) -> None:

@@ -1,11 +1,12 @@
-"""Start snapshots on the real engine (dcalab.backends.snapshot_store): for every lab, a start restored from its
-snapshot is graded as the replayed start that recorded it, and solves to every task PASS; a changed [start]
-section and an aged snapshot are replayed. One replay and one restore per lab: the CI budget is near full."""
+"""Start snapshots on the real engine (dcalab.backends.snapshot_store): a class's clusters restore the snapshot one
+start recorded on another lab network, graded as that start; a changed [start] section and an aged snapshot are
+replayed. Every lab's restored start graded as its replayed one, before and after a solve: .ci/check-the-checkers."""
 
 from __future__ import annotations
 
-import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,10 @@ from dcalab.backends.snapshot_store import KEY_LABEL
 from dcalab.lab import load_lab
 from dcalab.snapshots import max_age
 from dcalab.start import start_lab
-from tests.labrun import ROOT, outputs, run_lab, verdicts
+from dcalab.topology import ADDRESS, topology
+from tests.labrun import LAB, ROOT, outputs, run_lab, verdicts
 from tests.pristine import start_registry
-
-LABS = sorted(path.parent for path in (ROOT / "labs").glob("*/lab.toml"))
+from tests.same_grades import differences
 
 
 @pytest.fixture(scope="module")
@@ -28,30 +29,45 @@ def cluster(embedded: EmbeddedCluster) -> EmbeddedCluster:
     start_registry(embedded)
 
 
-def comparable(graded: dict[str, dict]) -> dict[str, dict]:
-    """A grade's report entries without timings: the report's own time is not in the entries, and curl's time to
-    a refused connection ("after 2 ms") is in what a check found."""
-    return {task: {**entry, "output": re.sub(r"after \d+ ms", "after N ms", entry["output"])}
-            for task, entry in graded.items()}
-
-
 def snapshot_keys(cluster: EmbeddedCluster) -> set[str]:
     return {volume.attrs["Labels"][KEY_LABEL] for volume in cluster.client.volumes.list(filters={"label": KEY_LABEL})}
 
 
-@pytest.mark.parametrize("lab", LABS, ids=[lab.name for lab in LABS])
-def test_a_restored_start_is_graded_as_the_replayed_start_and_solves(cluster: EmbeddedCluster, lab: Path) -> None:
-    """A start with several managers is not recorded (its restore waits out a raft election): it replays again."""
-    replayed = start_lab(cluster, load_lab(lab), fresh=True)
-    assert not replayed.restored
-    at_replay = comparable(run_lab("grade", lab=lab))
-    again = start_lab(cluster, load_lab(lab))
-    assert again.restored == (len(load_lab(lab).start.managers) < 2) and again.recreated
-    assert comparable(run_lab("grade", lab=lab)) == at_replay
-    tasks = [task.id for task in load_lab(lab).tasks]
-    assert verdicts(run_lab("solve", lab=lab)) == dict.fromkeys(tasks, "PASS")
-    graded = run_lab("grade", lab=lab)
-    assert verdicts(graded) == dict.fromkeys(tasks, "PASS"), outputs(graded, "PASS")
+def as_default(graded: dict[str, dict], cluster: EmbeddedCluster) -> dict[str, dict]:
+    """A named cluster's grade as the default cluster's would read: its addresses (in what the checks found and
+    hinted) written as the default cluster's."""
+    moved = cluster.topology.address_map(topology().subnet)
+    return {task: {**entry, "output": ADDRESS.sub(lambda found: moved.get(found.group(0), found.group(0)),
+                                                  entry["output"])} for task, entry in graded.items()}
+
+
+def test_a_class_starts_from_one_snapshot_recorded_on_another_cluster(cluster: EmbeddedCluster,
+                                                                      tmp_path: Path) -> None:
+    """The registry lab (a swarm of one manager) replayed and recorded on the default cluster; a class of two
+    learners on named clusters (other lab networks) then restores it twice: each swarm at its own addresses,
+    graded as the replayed start, and solved to every task PASS."""
+    assert not start_lab(cluster, load_lab(LAB), fresh=True).restored
+    replayed = run_lab("grade", lab=LAB)
+    roster = tmp_path / "class.toml"
+    roster.write_text('lab = "registry"\n[[learners]]\nname = "zeta"\ncluster_name = "ci-zeta"\n'
+                      '[[learners]]\nname = "eta"\ncluster_name = "ci-eta"\n')
+    learners = [EmbeddedCluster(cluster_name=name) for name in ("ci-zeta", "ci-eta")]
+    try:
+        started = subprocess.run([sys.executable, "-m", "dcalab", "class", "start", "--roster", str(roster)],
+                                 capture_output=True, text=True, cwd=ROOT, timeout=600)
+        assert started.returncode == 0 and started.stdout.count("from its start snapshot") == 2, started.stdout
+        for learner in learners:
+            master = learner.host("master")
+            assert master.run("docker info --format '{{.Swarm.NodeAddr}} {{.Swarm.RemoteManagers}}'").stdout.count(
+                learner.topology.node("master").ip) == 2  # its own address, and its raft's
+            graded = run_lab("grade", "", f"--cluster-name={learner.cluster_name}")
+            assert differences(replayed, as_default(graded, learner)) == []
+        run_lab("solve", "", "--cluster-name=ci-zeta")
+        solved = run_lab("grade", "", "--cluster-name=ci-zeta")
+        assert set(verdicts(solved).values()) == {"PASS"}, outputs(solved, "PASS")
+    finally:
+        for learner in learners:
+            learner.down()
 
 
 def copied_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -192,9 +192,12 @@ class EmbeddedCluster(Cluster):
                         if (container := self.node_container(node)) is None or container.status != "running"]
             ensure_room_for_nodes(len(starting))
 
-    def make_nodes_from(self, images: dict[str, str], fill: Callable[[], None]) -> None:
+    def make_nodes_from(self, images: dict[str, str], fill: Callable[[], None], first: tuple[str, ...] = (),
+                        then: Callable[[], bool] = lambda: True) -> bool:
         """Nodes made anew from other images than the node image (a start snapshot's, by node), their docker
-        volumes filled by `fill` before the nodes start; their docker is not waited for. After prepare()."""
+        volumes filled by `fill` before the nodes start; their docker is not waited for. The nodes named `first`
+        start before the others, which start only when then() says so (False: they are not made). After
+        prepare()."""
         from dcalab.labnet import named_labels
 
         self.remove_nodes()
@@ -202,7 +205,13 @@ class EmbeddedCluster(Cluster):
         for node in self.topology.nodes:
             self.client.volumes.create(self.volume_name(node.name), labels=named_labels(self.cluster_name))
         fill()
-        in_parallel(lambda node: self._create_node(node, images[node.name]), self.topology.nodes)
+        early = [node for node in self.topology.nodes if node.name in first]
+        in_parallel(lambda node: self._create_node(node, images[node.name]), early)
+        if early and not then():
+            return False
+        in_parallel(lambda node: self._create_node(node, images[node.name]),
+                    [node for node in self.topology.nodes if node not in early])
+        return True
 
     def snapshots(self) -> SnapshotStore:
         from dcalab.backends.snapshot_store import SnapshotStore
@@ -328,7 +337,7 @@ class EmbeddedCluster(Cluster):
                 {topo.network: api.create_endpoint_config(ipv4_address=node.ip, aliases=[node.fqdn, node.name])}
             ),
         )
-        if self.cluster_name:  # its own key in place of the lab's, before sshd starts
+        if self.cluster_name or image:  # its own key (a snapshot's image holds its recording cluster's), before sshd
             api.put_archive(container["Id"], "/root/.ssh", self._authorized_keys())
         api.start(container["Id"])
 

@@ -18,8 +18,10 @@ path works as root and as a member of the docker group.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,9 +29,9 @@ from typing import TYPE_CHECKING
 from dcalab.backends.base import in_parallel
 from dcalab.errors import warn
 from dcalab.lab import Lab
-from dcalab.progress import step
+from dcalab.progress import say, step
 from dcalab.settings import image_source
-from dcalab.snapshots import restorable, start_inputs, start_key
+from dcalab.snapshots import portable, restorable, start_inputs, start_key
 
 if TYPE_CHECKING:
     import docker
@@ -42,14 +44,27 @@ OF_LABEL = "org.dcalab.snapshot-of"  # the node image a snapshot image was commi
 SLOT_LABEL = "org.dcalab.snapshot-slot"  # lab and subnet: one snapshot each
 NODE_LABEL = "org.dcalab.snapshot-node"  # JSON: what the node ran at the recording
 MADE_LABEL = "org.dcalab.snapshot-made"
+SUBNET_LABEL = "org.dcalab.snapshot-subnet"  # the lab network it was recorded on
 LIFETIME_LABEL = "org.dcalab.snapshot-cert-lifetime"
+# The raft Join call on a manager's own swarm API, with its node certificate (its key without swarmkit's PEM
+# headers, which curl refuses); the response's headers say grpc-status
+RAFT_JOIN = ("certs=/var/lib/docker/swarm/certificates; base64 -d <<< {request} | curl -sS --http2 -o /dev/null -D - "
+             "--cacert $certs/swarm-root-ca.crt --cert $certs/swarm-node.crt "
+             "--key <(grep -v '^[a-z-]*: \\|^$' $certs/swarm-node.key) --resolve swarm-manager:{port}:{ip} "
+             "-H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- "
+             "https://swarm-manager:{port}/docker.swarmkit.v1.RaftMembership/Join")
+REPLAYED_EVERY_TIME = "replayed every time, not recorded as a snapshot"  # .ci/check-the-checkers reads it
 SETTLE_TIMEOUT = 90  # seconds for restored nodes to be as they were recorded
 STOP_TIMEOUT = 30
 clock = time.time  # when snapshots are recorded and aged
 
-# What a node runs, as a snapshot notes it: docker's swarm state, then the containers it runs outside services
+# What a node runs, as a snapshot notes it: docker's swarm state, whether it lists the swarm's nodes (a manager
+# with a leader), then the containers it runs outside services
 NODE_STATE = ("docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' || exit 3; "
+              "docker node ls -q >/dev/null 2>&1 && echo lists || echo alone; "
               "docker ps -q --filter status=running --format '{{.ID}} {{.Label \"com.docker.swarm.task.id\"}}'")
+# The files where a swarm node keeps addresses: its own (advertise, data path, join) and its managers'
+SWARM_FILES = ("swarm/docker-state.json", "swarm/state.json")
 CERT_LIFETIME = "docker info --format '{{json .Swarm.Cluster.Spec.CAConfig.NodeCertExpiry}}'"
 
 
@@ -58,7 +73,8 @@ class Snapshot:
     key: str
     made: float
     cert_lifetime: float  # seconds; 0 when the start formed no swarm
-    nodes: dict[str, dict]  # node -> {"docker": bool, "swarm": "active true", "containers": [...]}
+    subnet: str  # the lab network it was recorded on
+    nodes: dict[str, dict]  # node -> {"docker": bool, "swarm": "active true", "lists": bool, "containers": [...]}
 
     def image(self, node: str) -> str:
         return f"dcalab/snapshot-{self.key[:12]}:{node}"
@@ -93,14 +109,16 @@ class SnapshotStore:
     def find(self, key: str) -> Snapshot | None:
         """The complete snapshot with this key that may still be restored; None when there is none."""
         volumes = self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"})
-        images = self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"})
+        tags = {tag for image in self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"}) for tag in image.tags}
         nodes = {volume.attrs["Labels"].get("org.dcalab.node", ""): volume for volume in volumes}
         names = [node.name for node in self.cluster.topology.nodes]
-        if sorted(nodes) != sorted(names) or len(images) != len(names):
+        if sorted(nodes) != sorted(names):
             return None
         labels = volumes[0].attrs["Labels"]
-        found = Snapshot(key, float(labels[MADE_LABEL]), float(labels[LIFETIME_LABEL]),
+        found = Snapshot(key, float(labels[MADE_LABEL]), float(labels[LIFETIME_LABEL]), labels[SUBNET_LABEL],
                          {node: json.loads(nodes[node].attrs["Labels"][NODE_LABEL]) for node in names})
+        if not all(found.image(node) in tags for node in names):  # (untagged ones: an earlier recording's, in use)
+            return None
         if not restorable(found.made, found.cert_lifetime, clock()):
             with step("Removing a start snapshot older than half its swarm certificates' lifetime"):
                 self.remove(key)
@@ -108,13 +126,18 @@ class SnapshotStore:
         return found
 
     def restore(self, snapshot: Snapshot) -> bool:
-        """The nodes made anew from the snapshot; False (the snapshot removed) when they did not come back as
-        recorded, for the start to be replayed."""
+        """The nodes made anew from the snapshot, renumbered to this cluster's addresses when it was recorded on
+        another lab network; False (the snapshot removed) when they did not come back as recorded, for the start to
+        be replayed."""
         images = {node: snapshot.image(node) for node in snapshot.nodes}
+        moved = {old: new for new, old in self.cluster.topology.address_map(snapshot.subnet).items()
+                 if old != new and "/" not in old}  # addresses, old -> new (not the subnet: none is written)
+        managers = tuple(name for name, state in snapshot.nodes.items() if state["lists"]) if moved else ()
         with step("Restoring the nodes from the lab's start snapshot"):
-            self.cluster.make_nodes_from(images, lambda: self._copy({
-                snapshot.volume(node): self.cluster.volume_name(node) for node in snapshot.nodes}))
-            settled = self._settle(snapshot)
+            made = self.cluster.make_nodes_from(images, lambda: self._copy({
+                snapshot.volume(node): self.cluster.volume_name(node) for node in snapshot.nodes}, moved),
+                first=managers, then=lambda: self._readdress(managers))
+            settled = made and self._settle(snapshot)
         if not settled:
             warn("The nodes restored from the lab's start snapshot did not come back as recorded: the start is "
                  "replayed and the snapshot removed.")
@@ -124,22 +147,28 @@ class SnapshotStore:
     def record(self, key: str, lab: Lab) -> bool:
         """Record the nodes' state as the start left it; False (nothing kept) when the nodes did not come back
         after the recording as they were, for the start to be replayed without one. A swarm of several managers is
-        not recorded: all restarting at once, they elect a leader only after raft's election timeout (about 10 s
-        here), and such a restore took longer than the replay (bench/cluster.py --starts)."""
+        recorded on the cluster's lab network; a portable start's (dcalab.snapshots.portable) serves every
+        cluster. A swarm without a leader (the operations lab's lost quorum) is not recorded: stopped and started
+        again, its manager would be pending, not active, and its services' containers stopped."""
         from dcalab.images import node_tag
 
         self.remove(key)  # recorded anew (--fresh, or an aged one)
         nodes = self.cluster.topology.nodes
         states = dict(zip([node.name for node in nodes], in_parallel(self._node_state, nodes), strict=True))
-        if sum(state["swarm"] == "active true" for state in states.values()) > 1:
-            return True  # restored, its managers would wait out a raft election: slower than the replay
+        leaderless = [name for name, state in states.items() if state["swarm"].endswith(" true") and not state["lists"]]
+        if leaderless:  # restarted, it would wait (pending) for a leader, its services' tasks stopped
+            say(f"The start of {lab.id} is {REPLAYED_EVERY_TIME}: the swarm of {', '.join(leaderless)} has no leader, "
+                "which restarting the nodes from a snapshot would change.")
+            return True
         with step("Recording the lab's start snapshot (the next start restores it)"):
-            snapshot = Snapshot(key, clock(), self._cert_lifetime(), states)
+            subnet = self.cluster.topology.subnet
+            snapshot = Snapshot(key, clock(), self._cert_lifetime(), subnet, states)
             containers = [self.cluster.node_container(node) for node in nodes]
             in_parallel(lambda container: container.stop(timeout=STOP_TIMEOUT), containers)
-            slot = f"{lab.id} {self.cluster.topology.subnet}"
+            slot = lab.id if portable(lab) else f"{lab.id} {subnet}"
             common = {**OWNER, KEY_LABEL: key, SLOT_LABEL: slot, "org.dcalab.snapshot-lab": lab.id,
-                      MADE_LABEL: str(snapshot.made), LIFETIME_LABEL: str(snapshot.cert_lifetime)}
+                      MADE_LABEL: str(snapshot.made), LIFETIME_LABEL: str(snapshot.cert_lifetime),
+                      SUBNET_LABEL: subnet}
             try:
                 for node, state in snapshot.nodes.items():
                     self.client.volumes.create(snapshot.volume(node), labels={
@@ -191,9 +220,9 @@ class SnapshotStore:
     def _node_state(self, node) -> dict:
         code, output = self.cluster.run(node, "sh", "-c", NODE_STATE)
         if code != 0:
-            return {"docker": False, "swarm": "", "containers": []}
-        swarm, *running = output.splitlines()
-        return {"docker": True, "swarm": swarm.strip(),
+            return {"docker": False, "swarm": "", "lists": False, "containers": []}
+        swarm, lists, *running = output.splitlines()
+        return {"docker": True, "swarm": swarm.strip(), "lists": lists == "lists",
                 "containers": [line.split()[0] for line in running if len(line.split()) == 1]}
 
     def _start_containers(self, node, state: dict) -> bool:
@@ -208,17 +237,22 @@ class SnapshotStore:
                 return int(output.strip()) / 1e9
         return 0
 
-    def _copy(self, pairs: dict[str, str]) -> None:
+    def _copy(self, pairs: dict[str, str], moved: dict[str, str] | None = None) -> None:
         """Copy docker volumes (source -> target) in one privileged container on the node image: inner docker's
-        overlay2 keeps its whiteouts and opaque directories in device files and trusted.* attributes."""
+        overlay2 keeps its whiteouts and opaque directories in device files and trusted.* attributes. `moved`
+        renumbers the addresses (old -> new) in the swarm's files of each copy."""
         from dcalab.images import node_tag
 
+        renumber = " ".join(f"-e 's/(^|[^0-9.]){re.escape(old)}([^0-9]|$)/\\1{new}\\2/g'"
+                            for old, new in (moved or {}).items())
         binds = {}
         script = []
         for number, (source, target) in enumerate(pairs.items()):
             binds[source] = {"bind": f"/from/{number}", "mode": "ro"}
             binds[target] = {"bind": f"/to/{number}", "mode": "rw"}
-            script.append(f"cp -a /from/{number}/. /to/{number}/ &")
+            files = " ".join(f"/to/{number}/{path}" for path in SWARM_FILES)
+            then = f"; for f in {files}; do [ ! -f $f ] || sed -i -E {renumber} $f; done" if renumber else ""
+            script.append(f"{{ cp -a /from/{number}/. /to/{number}/{then}; }} &")
         self.client.containers.run(node_tag(), entrypoint=["sh", "-c", " ".join(script) + " wait"], volumes=binds,
                                    privileged=True, remove=True, labels=OWNER, network_mode="none",
                                    name=f"{self.cluster.container_name('master')}-snapshot-copy")
@@ -238,7 +272,7 @@ class SnapshotStore:
         if not all(in_parallel(lambda node: self._start_containers(node, snapshot.nodes[node.name]), nodes)):
             return False
         members = {node.fqdn for node in nodes if snapshot.nodes[node.name]["swarm"].startswith("active")}
-        managers = [node for node in nodes if snapshot.nodes[node.name]["swarm"] == "active true"]
+        managers = [node for node in nodes if snapshot.nodes[node.name]["lists"]]
         while managers and time.monotonic() < deadline:
             code, output = self.cluster.run(managers[0], "docker", "node", "ls", "--format",
                                             "{{.Hostname}} {{.Status}}")
@@ -247,6 +281,32 @@ class SnapshotStore:
             time.sleep(0.3)
         return not managers
 
+    def _readdress(self, managers: tuple[str, ...]) -> bool:
+        """A renumbered swarm's manager at its new address, before its workers start: its raft keeps the recorded
+        address and would give them that one, and `docker swarm init --force-new-cluster --advertise-addr` keeps
+        it too (docker/for-linux#523). Once it leads, the manager asks its own raft to take its new address: the
+        raft Join call a manager makes at a new address (moby/swarmkit#2198), made with its own certificate."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        port = self.cluster.topology.swarm_port
+        for manager in map(self.cluster.topology.node, managers):
+            while not self._node_state(manager)["lists"]:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.3)
+            address = f"{manager.ip}:{port}"
+            code, output = self.cluster.run(manager, "bash", "-c", RAFT_JOIN.format(
+                request=base64.b64encode(join_request(address)).decode(), ip=manager.ip, port=port))
+            if code != 0 or "grpc-status: 0" not in output:
+                warn(f"The swarm restored on {manager.name} did not take its new address {address}: "
+                     f"{output.strip()[-200:]}")
+                return False
+        return True
+
+
+def join_request(address: str) -> bytes:
+    """A gRPC frame of swarmkit's JoinRequest{addr = 1}: not compressed, its length, the protobuf message."""
+    message = b"\x0a" + bytes([len(address)]) + address.encode()
+    return b"\x00" + len(message).to_bytes(4, "big") + message
 
 def purge(client: docker.DockerClient) -> None:
     """Every start snapshot on the engine (`dcalab cluster down --purge` of the last cluster)."""
