@@ -26,7 +26,7 @@ from dcalab.settings import image_source
 from dcalab.topology import Topology, topology
 
 CLUSTER_LABEL = "org.dcalab.cluster"
-NAME_LABEL = "org.dcalab.cluster-name"  # a named embedded cluster's name (absent on the default cluster's parts)
+NAME_LABEL = "org.dcalab.cluster-name"  # a named embedded cluster's name (absent or empty on the default cluster's)
 LABELS = {CLUSTER_LABEL: "embedded", "org.dcalab.owner": "dcalab"}
 NAMED_SUBNETS = tuple(f"10.10.{third}.0/24" for third in range(11, 255))  # a named cluster's network: the first free
 PREPARING = threading.Lock()  # what every cluster on the engine shares is made by one thread at a time
@@ -36,7 +36,7 @@ def holds_lab_addresses(labels: dict[str, str]) -> bool:
     """A node of the default embedded cluster, on the lab's own addresses (a named cluster's are on a subnet of its
     own), from the container's labels."""
     return (labels.get(CLUSTER_LABEL) == LABELS[CLUSTER_LABEL] and labels.get(hub.ROLE_LABEL) == "node"
-            and NAME_LABEL not in labels)
+            and not labels.get(NAME_LABEL))
 
 
 def named_labels(name: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from checks import run_or_raise, swarm
 from dcalab.backends.base import Cluster, in_parallel
@@ -16,6 +17,9 @@ from dcalab.grading import PASS
 from dcalab.lab import START_STATE, STARTED_LABS, Lab, Start, find_lab
 from dcalab.progress import step
 from dcalab.session import LabSession
+
+if TYPE_CHECKING:
+    from dcalab.backends.snapshot_store import SnapshotStore
 
 # What a lab may leave on a node, one line each, and how --force removes it (with the swarm itself: secrets,
 # node labels, autolock and CA settings live there, and the start forms a new one).
@@ -144,18 +148,31 @@ def start_lab(cluster: Cluster, lab: Lab, force: bool = False, go_on: Callable[[
         if worked_on and not go_on(worked_on):
             return None
     store = cluster.snapshots()
-    key = store.key(lab) if store is not None else ""
-    snapshot = store.find(key) if store is not None and not fresh else None
-    restored = snapshot is not None and store.restore(snapshot)
-    left: dict[str, list[str]] = {}
-    if restored:
-        recreated = True
+    if store is None:
+        (recreated, left), restored = _replay(cluster, lab, force), False
     else:
-        recreated, left = _replay(cluster, lab, force)
-        if store is not None and not store.record(key, lab):
-            recreated, left = _replay(cluster, lab, force)
+        recreated, left, restored = _from_snapshot(store, cluster, lab, force, fresh)
     run_or_raise(cluster.host("master"), "echo %s > %s", state_digest(cluster), START_STATE)
     return Started(lab.id, time.monotonic() - began, recreated, left, restored)
+
+
+def _from_snapshot(store: SnapshotStore, cluster: Cluster, lab: Lab, force: bool,
+                   fresh: bool) -> tuple[bool, dict[str, list[str]], bool]:
+    """The start restored from the lab's snapshot, else replayed and recorded (replayed again when the nodes did
+    not come back from the recording): (nodes made anew, what other labs left, restored). One start at a time
+    replays and records a snapshot: a class's first starts, in parallel, wait for the one that records it, then
+    restore it."""
+    key = store.key(lab)
+    with store.recording(key):
+        snapshot = None if fresh else store.find(key)
+        if snapshot is None:
+            recreated, left = _replay(cluster, lab, force)
+            if not store.record(key, lab):
+                recreated, left = _replay(cluster, lab, force)
+            return recreated, left, False
+    if store.restore(snapshot):
+        return True, {}, True
+    return _from_snapshot(store, cluster, lab, force, fresh=True)  # the snapshot is removed: replayed and recorded
 
 
 def _replay(cluster: Cluster, lab: Lab, force: bool) -> tuple[bool, dict[str, list[str]]]:

@@ -128,7 +128,7 @@ def test_down_keeps_only_the_hubs_filled_storage_and_purge_leaves_nothing(embedd
                 {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
                 {n.name for n in client.networks.list() if ours(n.attrs.get("Labels") or {})})
 
-    others = {c.labels.get(NAME_LABEL) for c in client.containers.list(all=True, filters={"label": NAME_LABEL})}
+    others = {c.labels[NAME_LABEL] for c in client.containers.list(all=True, filters={"label": NAME_LABEL})} - {""}
     shared = ({hub.HUB_CONTAINER}, {hub.HUB_VOLUME, hub.SEEDED_VOLUME}, {topology().network}) if others else (
         set(), {hub.HUB_VOLUME, hub.SEEDED_VOLUME}, set())
     filled = client.volumes.get(hub.HUB_VOLUME).attrs["CreatedAt"]

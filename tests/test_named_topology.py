@@ -11,7 +11,7 @@ import pytest
 from dcalab.backends import get_cluster
 from dcalab.errors import DcalabError
 from dcalab.lab import find_lab
-from dcalab.labnet import LABELS, holds_lab_addresses, named_labels
+from dcalab.labnet import LABELS, NAME_LABEL, holds_lab_addresses, named_labels
 from dcalab.settings import cluster_name
 from dcalab.topology import topology
 from tests.labrun import ROOT
@@ -94,6 +94,7 @@ def test_only_the_default_clusters_nodes_hold_the_lab_addresses_the_vagrant_mach
     subnet of their own (seen when a cluster test ran beside a named cluster)."""
     node = {**LABELS, "org.dcalab.role": "node"}
     assert holds_lab_addresses(node)
+    assert holds_lab_addresses({**node, NAME_LABEL: ""})  # the default cluster's name, empty on its nodes
     assert not holds_lab_addresses({**named_labels("ann"), "org.dcalab.role": "node"})
     assert not holds_lab_addresses({**LABELS, "org.dcalab.role": "hub"})
     assert not holds_lab_addresses({**node, "org.dcalab.cluster": "vagrant"})

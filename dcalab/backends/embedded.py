@@ -315,7 +315,7 @@ class EmbeddedCluster(Cluster):
 
     def _create_node(self, node: Node, image: str = "") -> None:
         from dcalab.images import node_tag
-        from dcalab.labnet import named_labels
+        from dcalab.labnet import NAME_LABEL, named_labels
 
         topo, labels = self.topology, named_labels(self.cluster_name)
         node = topo.node(node.name)  # at this cluster's address
@@ -326,7 +326,9 @@ class EmbeddedCluster(Cluster):
             image or node_tag(),
             name=self.container_name(node.name),
             hostname=node.fqdn,
-            labels={**labels, "org.dcalab.role": "node", "org.dcalab.node": node.name},
+            # the cluster's name always (empty on the default cluster): a snapshot's image carries the labels of the
+            # node it was committed from, another cluster's maybe, and a container keeps an image label it does not set
+            labels={**labels, NAME_LABEL: self.cluster_name, "org.dcalab.role": "node", "org.dcalab.node": node.name},
             host_config=api.create_host_config(
                 privileged=True,
                 tmpfs={"/run": "", "/run/lock": ""},

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import re
 import time
@@ -30,10 +31,12 @@ from dcalab.backends.base import in_parallel
 from dcalab.errors import warn
 from dcalab.lab import Lab
 from dcalab.progress import say, step
-from dcalab.settings import image_source
+from dcalab.settings import image_source, state_dir
 from dcalab.snapshots import portable, restorable, start_inputs, start_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import docker
 
     from dcalab.backends.embedded import EmbeddedCluster
@@ -47,12 +50,18 @@ MADE_LABEL = "org.dcalab.snapshot-made"
 SUBNET_LABEL = "org.dcalab.snapshot-subnet"  # the lab network it was recorded on
 LIFETIME_LABEL = "org.dcalab.snapshot-cert-lifetime"
 # The raft Join call on a manager's own swarm API, with its node certificate (its key without swarmkit's PEM
-# headers, which curl refuses); the response's headers say grpc-status
-RAFT_JOIN = ("certs=/var/lib/docker/swarm/certificates; base64 -d <<< {request} | curl -sS --http2 -o /dev/null -D - "
+# headers, which curl refuses), answered with grpc-status 0. The raft applies a member's new address to its own
+# entry only in memory, so a raft snapshot must hold it (else docker's next restart reads the old one back): the
+# snapshot interval set to 1 for one update, then back to what it was
+RAFT_JOIN = ("set -eo pipefail; certs=/var/lib/docker/swarm/certificates; "
+             "base64 -d <<< {request} | curl -sS --http2 -o /dev/null -D - "
              "--cacert $certs/swarm-root-ca.crt --cert $certs/swarm-node.crt "
              "--key <(grep -v '^[a-z-]*: \\|^$' $certs/swarm-node.key) --resolve swarm-manager:{port}:{ip} "
              "-H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- "
-             "https://swarm-manager:{port}/docker.swarmkit.v1.RaftMembership/Join")
+             "https://swarm-manager:{port}/docker.swarmkit.v1.RaftMembership/Join | grep -q '^grpc-status: 0'; "
+             "interval=$(docker info --format '{{{{.Swarm.Cluster.Spec.Raft.SnapshotInterval}}}}'); "
+             "docker swarm update --snapshot-interval 1 >/dev/null; "
+             "docker swarm update --snapshot-interval $interval >/dev/null")
 REPLAYED_EVERY_TIME = "replayed every time, not recorded as a snapshot"  # .ci/check-the-checkers reads it
 SETTLE_TIMEOUT = 90  # seconds for restored nodes to be as they were recorded
 STOP_TIMEOUT = 30
@@ -105,6 +114,16 @@ class SnapshotStore:
             source += f" {served.labels.get(hub.SEEDED_LABEL, '') if served is not None else ''}"
         node_image = self.client.images.get(node_tag()).id
         return start_key(start_inputs(lab, self.cluster.topology, node_image, source))
+
+    @contextlib.contextmanager
+    def recording(self, key: str) -> Iterator[None]:
+        """Held while a start looks for the snapshot with this key and, when there is none, replays and records it:
+        another start of the same key (a class's, in a thread or a process) waits, then finds and restores it."""
+        lock = state_dir() / "snapshots" / f"{key[:12]}.lock"
+        lock.parent.mkdir(mode=0o700, exist_ok=True)
+        with lock.open("w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes
+            yield
 
     def find(self, key: str) -> Snapshot | None:
         """The complete snapshot with this key that may still be restored; None when there is none."""
@@ -285,7 +304,8 @@ class SnapshotStore:
         """A renumbered swarm's manager at its new address, before its workers start: its raft keeps the recorded
         address and would give them that one, and `docker swarm init --force-new-cluster --advertise-addr` keeps
         it too (docker/for-linux#523). Once it leads, the manager asks its own raft to take its new address: the
-        raft Join call a manager makes at a new address (moby/swarmkit#2198), made with its own certificate."""
+        raft Join call a manager makes at a new address (moby/swarmkit#2198), made with its own certificate; then
+        a raft snapshot keeps it for docker's next start (RAFT_JOIN)."""
         deadline = time.monotonic() + SETTLE_TIMEOUT
         port = self.cluster.topology.swarm_port
         for manager in map(self.cluster.topology.node, managers):
@@ -296,7 +316,7 @@ class SnapshotStore:
             address = f"{manager.ip}:{port}"
             code, output = self.cluster.run(manager, "bash", "-c", RAFT_JOIN.format(
                 request=base64.b64encode(join_request(address)).decode(), ip=manager.ip, port=port))
-            if code != 0 or "grpc-status: 0" not in output:
+            if code != 0:
                 warn(f"The swarm restored on {manager.name} did not take its new address {address}: "
                      f"{output.strip()[-200:]}")
                 return False
