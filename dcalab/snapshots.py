@@ -2,11 +2,11 @@
 restored. The engine side (recording and restoring the embedded nodes) is dcalab.backends.snapshot_store.
 
 A snapshot holds the state a start leaves, so its key covers every input of that state: the node image, the
-image source (the lab hub's images or Docker Hub's), the topology (addresses are in the swarm's raft and in the
-files starts write), the code that forms swarms and applies starts, the lab's [start] section, and for a lab that
-starts where another ends, that lab whole (its start and the solve that runs its tasks) and the checks the solve
-uses. A snapshot is never restored past half its swarm's node certificate lifetime: certificates issued at the
-recorded start would be renewed, or expire, under the learner."""
+image source (the lab hub's images or Docker Hub's), the topology (names and host addresses; the subnet too for a
+start that cannot be renumbered, see portable), the code that forms swarms and applies starts, the lab's [start]
+section, and for a lab that starts where another ends, that lab whole (its start and the solve that runs its tasks)
+and the checks the solve uses. A snapshot is never restored past half its swarm's node certificate lifetime:
+certificates issued at the recorded start would be renewed, or expire, under the learner."""
 
 from __future__ import annotations
 

@@ -7,13 +7,14 @@ daemon.json, /etc/dcalab, /root) and each node's docker volume copied, then the 
 restored start does. Restoring: the nodes are made anew from the committed images with the create arguments of
 any node, their volumes filled from the copies, and the start is done when every node's docker that answered at
 the recording answers, in the same swarm state, the containers it ran run again, and the managers see every
-member Ready.
+member Ready. On another cluster's lab network the swarm's files are renumbered as the volumes are copied, and the
+manager starts first and takes its new address (_readdress) before the workers start.
 
 Objects: images dcalab/snapshot-<key12>:<node> and volumes dcalab-snapshot-<key12>-<node>, labelled with
 org.dcalab.snapshot=<key> and the lab and subnet they hold (never org.dcalab.cluster: `down` keeps them, as it
-keeps the hub's storage; `down --purge` of the last cluster removes them). One snapshot per lab and subnet: a
-new one replaces the one before. Volumes are copied by a privileged container on the node image, so the same
-path works as root and as a member of the docker group.
+keeps the hub's storage; `down --purge` of the last cluster removes them). One snapshot per lab (per lab and subnet
+for a start that cannot move, dcalab.snapshots.portable): a new one replaces the one before. Volumes are copied
+by a privileged container on the node image, so the same path works as root and as a member of the docker group.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 OWNER = {"org.dcalab.owner": "dcalab"}
 KEY_LABEL = "org.dcalab.snapshot"
 OF_LABEL = "org.dcalab.snapshot-of"  # the node image a snapshot image was committed from
-SLOT_LABEL = "org.dcalab.snapshot-slot"  # lab and subnet: one snapshot each
+SLOT_LABEL = "org.dcalab.snapshot-slot"  # the lab (and subnet, if it cannot move): one snapshot each
 NODE_LABEL = "org.dcalab.snapshot-node"  # JSON: what the node ran at the recording
 MADE_LABEL = "org.dcalab.snapshot-made"
 SUBNET_LABEL = "org.dcalab.snapshot-subnet"  # the lab network it was recorded on
@@ -221,8 +222,8 @@ class SnapshotStore:
                 volume.remove()
 
     def _remove_others(self, slot: str, kept: str) -> None:
-        """The snapshots this one replaces (the same lab on the same subnet), and the images earlier removals left
-        because a node ran them then."""
+        """The snapshots this one replaces (the same slot: the lab, and its subnet if it cannot move), and the images
+        earlier removals left because a node ran them then."""
         from docker.errors import APIError
 
         kept_keys = {volume.attrs["Labels"][KEY_LABEL] for volume in self.client.volumes.list(filters={
