@@ -1,5 +1,5 @@
-"""Two grades the same but for timings: a start restored from its snapshot is graded as the replayed start, before
-and after a solve. Used by tests/test_start_snapshots.py and .ci/check-the-checkers:
+"""Two grades the same but for timings and random IDs: a start restored from its snapshot is graded as the replayed
+start, before and after a solve. Used by tests/test_start_snapshots.py and .ci/check-the-checkers:
 
     python -m tests.same_grades REPLAYED.json RESTORED.json   # reports of --lab-report-json; exit 1 when they differ
 """
@@ -13,9 +13,10 @@ from pathlib import Path
 
 
 def comparable(graded: dict[str, dict]) -> dict[str, dict]:
-    """A grade's entries (task -> entry) without timings: the report's own time is not in the entries, and curl's
-    time to a refused connection ("after 2 ms") is in what a check found."""
-    return {task: {**entry, "output": re.sub(r"after \d+ ms", "after N ms", entry["output"])}
+    """A grade's entries (task -> entry) without timings and random IDs: curl's time to a refused connection ("after
+    2 ms") and the ID docker gives what a solve makes (an anonymous volume's name) are in what a check found."""
+    return {task: {**entry, "output": re.sub(r"\b[0-9a-f]{64}\b", "ID", re.sub(r"after \d+ ms", "after N ms",
+                                                                               entry["output"]))}
             for task, entry in graded.items()}
 
 
