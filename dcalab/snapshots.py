@@ -62,12 +62,12 @@ def portable(lab: Lab) -> bool:
 def start_inputs(lab: Lab, topo: Topology, node_image: str, image_source: str) -> list[str]:
     """Everything a start's state is made of, one readable string each (the key hashes them). A portable start's
     addresses count by their host part (10.10.10.100 and 10.10.12.100 alike: restored, it is renumbered)."""
-    network = ipaddress.ip_network(topo.subnet)
+    network, moves = ipaddress.ip_network(topo.subnet), portable(lab)
     where = (lambda address: str(int(ipaddress.ip_address(address)) - int(network.network_address))) \
-        if portable(lab) else str
+        if moves else str
     addresses = [f"{node.name} {node.fqdn} {where(node.ip)}" for node in topo.nodes]
     inputs = [f"format {FORMAT}", f"node image {node_image}", f"images from {image_source}",
-              f"topology {topo.subnet if not portable(lab) else f'/{network.prefixlen}'} {where(topo.gateway)} "
+              f"topology {f'/{network.prefixlen}' if moves else topo.subnet} {where(topo.gateway)} "
               f"hub {where(topo.hub_ip)} swarm port {topo.swarm_port} {'; '.join(addresses)}",
               f"start code {_digest_files(list(CODE))}", f"{lab.id} start {lab.start!r}"]
     earlier = lab_chain(lab)[1:]
