@@ -68,10 +68,13 @@ class Topology:
     def localize(self, text: str) -> str:
         """Text written for the default cluster (a lab's instructions, hints) with this cluster's addresses:
         only the topology's own addresses change (a DNS server 10.10.10.53 named by a task stays)."""
-        default = topology()
-        if self.subnet == default.subnet:
+        return topology().readdress(text, self.subnet)
+
+    def readdress(self, text: str, subnet: str) -> str:
+        """Text naming this topology's addresses with the same host parts in `subnet` instead; others stay."""
+        if subnet == self.subnet:
             return text
-        moved = default.address_map(self.subnet)
+        moved = self.address_map(subnet)
         return ADDRESS.sub(lambda found: moved.get(found.group(0), found.group(0)), text)
 
     def hosts_entries(self) -> dict[str, str]:

@@ -34,6 +34,7 @@ def test_only_the_clusters_own_addresses_are_rewritten_in_a_labs_text() -> None:
         "join 10.10.12.100:2377; the hub 10.10.12.2; a network apart from 10.10.12.0/24; the DNS server "
         "10.10.10.53 a task names; 110.10.10.100 and 10.10.10.1000 are not lab addresses")
     assert topology().localize(text) == text
+    assert NAMED.readdress(NAMED.localize(text), topology().subnet) == text  # read back as the default cluster's
 
 
 def test_a_lab_localized_for_a_named_cluster_shows_its_addresses_everywhere() -> None:

@@ -17,7 +17,7 @@ from dcalab.backends.snapshot_store import KEY_LABEL
 from dcalab.lab import load_lab
 from dcalab.snapshots import max_age
 from dcalab.start import start_lab
-from dcalab.topology import ADDRESS, topology
+from dcalab.topology import topology
 from tests.labrun import LAB, ROOT, outputs, run_lab, verdicts
 from tests.pristine import start_registry
 from tests.same_grades import differences
@@ -37,9 +37,8 @@ def snapshot_keys(cluster: EmbeddedCluster) -> set[str]:
 def as_default(graded: dict[str, dict], cluster: EmbeddedCluster) -> dict[str, dict]:
     """A named cluster's grade as the default cluster's would read: its addresses (in what the checks found and
     hinted) written as the default cluster's."""
-    moved = cluster.topology.address_map(topology().subnet)
-    return {task: {**entry, "output": ADDRESS.sub(lambda found: moved.get(found.group(0), found.group(0)),
-                                                  entry["output"])} for task, entry in graded.items()}
+    return {task: {**entry, "output": cluster.topology.readdress(entry["output"], topology().subnet)}
+            for task, entry in graded.items()}
 
 
 def test_a_class_starts_from_one_replay_and_restores_on_each_lab_network(cluster: EmbeddedCluster,
