@@ -59,9 +59,10 @@ MISTAKES = [  # (command on master, task, check that fails, words its finding or
      "secrets-configs", "secret-mode-0400", "with mode 0444"),
     ("docker stack rm blog && docker stack deploy -c /root/blog/docker-compose.yml blog2", "stack",
      "deployed-as-blog", "no service blog_web"),
-    ("docker node update --availability active worker2.docker-dca.example && "
-     "docker node update --availability drain registry.docker-dca.example", "node-operations", "worker2-drained",
-     "worker2.docker-dca.example is active"),
+    # (a node update asked while the swarm still applies the one before: "update out of sequence")
+    (f"{retried('docker node update --availability active worker2.docker-dca.example', 10)} && "
+     f"{retried('docker node update --availability drain registry.docker-dca.example', 10)}", "node-operations",
+     "worker2-drained", "worker2.docker-dca.example is active"),
     ("docker node demote worker1.docker-dca.example", "node-operations", "three-managers", "2 manager(s)"),
     ("docker service rm broken && docker service create -d -q --name broken --replicas 2 nginx:1.25",
      "troubleshoot", "fixed-in-place", "a new service named broken"),
