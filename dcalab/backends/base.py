@@ -45,6 +45,14 @@ def in_parallel(function: Callable[[T], R], items: Iterable[T], most: int = 4) -
         return list(pool.map(function, items))
 
 
+def one_at_a_time(function: Callable[[T], object], containers: Iterable[T]) -> None:
+    """function(container) for each container of one lab network, in turn, where it stops or removes them: the
+    containers of one network leaving it at once can deadlock the engine's network controller (docker 20.10.24, as
+    Debian ships it: moby/libnetwork#2649, fixed upstream by moby/libnetwork#2679), which then answers no call."""
+    for container in containers:
+        function(container)
+
+
 def swarm_note(state: str, is_manager: bool) -> str:
     """A node's swarm membership as status shows it (a lab's start says what it should be)."""
     return "not in a swarm" if state == "inactive" else f"swarm {state} as {'manager' if is_manager else 'worker'}"

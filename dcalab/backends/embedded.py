@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
-from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel
+from dcalab.backends.base import ENGINE_FORMAT, Cluster, NodeStatus, engine_notes, in_parallel, one_at_a_time
 from dcalab.backends.nsenter import enter_command
 from dcalab.errors import DcalabError, EnvironmentFault
 from dcalab.progress import drawn_for_threads, step
@@ -233,7 +233,7 @@ class EmbeddedCluster(Cluster):
     def remove_nodes(self) -> None:
         """Remove the node containers and their docker volumes; the network and the hub stay."""
         with step("Removing the lab nodes"):
-            in_parallel(self._remove_node, self.topology.nodes)
+            one_at_a_time(self._remove_node, self.topology.nodes)
 
     def down(self, purge: bool = False) -> None:
         """This cluster's nodes, their volumes, its learners' SSH forwarder (dcalab.access) and (a named cluster's)
@@ -259,7 +259,7 @@ class EmbeddedCluster(Cluster):
                 thing.remove(**options)
 
         with step(f"Removing the embedded cluster{' ' + self.cluster_name if self.cluster_name else ''}"):
-            in_parallel(lambda c: removed(c, force=True), [c for c in containers if last or (
+            one_at_a_time(lambda c: removed(c, force=True), [c for c in containers if last or (
                 self.owns(c.labels) and c.labels.get("org.dcalab.role") in ("node", ROLE))])
             close_access(self)
             hub_storage = (HUB_VOLUME, SEEDED_VOLUME)
@@ -295,6 +295,10 @@ class EmbeddedCluster(Cluster):
             with step(f"Starting docker in the node {node.name}"):
                 self.run(node, "sh", "-c", "systemctl reset-failed docker docker.socket; systemctl start docker")
             return self._docker_answers(node)
+        if container is not None and container.status == "dead":  # its removal was cut short: it cannot start
+            with step(f"Removing the node {node.name}, left half removed"):
+                self._remove_node(node)
+            container = None
         if container is None:
             title, make = f"Making the node {node.name}", lambda: self._create_node(node)
         elif container.status == "paused":

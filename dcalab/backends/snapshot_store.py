@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dcalab.backends.base import in_parallel
+from dcalab.backends.base import in_parallel, one_at_a_time
 from dcalab.errors import warn
 from dcalab.lab import Lab
 from dcalab.progress import say, step
@@ -184,7 +184,7 @@ class SnapshotStore:
             subnet = self.cluster.topology.subnet
             snapshot = Snapshot(key, clock(), self._cert_lifetime(), subnet, states)
             containers = [self.cluster.node_container(node) for node in nodes]
-            in_parallel(lambda container: container.stop(timeout=STOP_TIMEOUT), containers)
+            one_at_a_time(lambda container: container.stop(timeout=STOP_TIMEOUT), containers)
             slot = lab.id if portable(lab) else f"{lab.id} {subnet}"
             common = {**OWNER, KEY_LABEL: key, SLOT_LABEL: slot, "org.dcalab.snapshot-lab": lab.id,
                       MADE_LABEL: str(snapshot.made), LIFETIME_LABEL: str(snapshot.cert_lifetime),
