@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from checks import EnvironmentFault, Verdict, run_or_raise, verdict
 from checks.docker_cli import api_json, docker_json, node_of, raise_unless_answering
-from checks.swarm import local_swarm, nodes, not_managing, ready
+from checks.swarm import local_swarm, nodes, not_managing, ready, unreported
 from dcalab.errors import NodeRefused
 
 SETTLING = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
@@ -293,9 +293,10 @@ def networks(manager) -> list[dict]:
 
 
 def settled(manager, name: str) -> Verdict:
-    """PASS once nothing of the service is in flight (see settling; asked afresh)."""
-    service = services(manager).get(name)
-    busy = settling(service, tasks_of(task_list(manager), service), ready(nodes(manager)))
+    """PASS once nothing of the service is in flight (see settling; asked afresh) and the manager knows every node's
+    state (swarm.unreported: its tasks there are judged once it does)."""
+    service, listed = services(manager).get(name), nodes(manager)
+    busy = bool(unreported(listed)) or settling(service, tasks_of(task_list(manager), service), ready(listed))
     return verdict(not busy, f"{name} settled", f"{name} {'is still converging' if busy else 'settled'}")
 
 

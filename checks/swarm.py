@@ -191,6 +191,12 @@ def ready(details: list[dict]) -> set[str]:
     return {entry["ID"] for entry in details if (entry.get("Status") or {}).get("State") == "ready"}
 
 
+def unreported(details: list[dict]) -> list[str]:
+    """The nodes whose state the manager does not know yet: hostnames. Right after docker restarted on the manager it
+    says unknown for each node until that node reports again (a node whose docker stopped turns down)."""
+    return [entry["Description"]["Hostname"] for entry in details if entry["Status"]["State"] == "unknown"]
+
+
 def active(details: list[dict]) -> dict[str, str]:
     """The Ready nodes whose availability is active (where the scheduler places tasks): ID -> hostname."""
     return {entry["ID"]: entry["Description"]["Hostname"] for entry in details
