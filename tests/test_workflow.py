@@ -58,10 +58,10 @@ def test_the_job_runs_the_registry_labs_check_the_checkers_as_ci_does() -> None:
     assert [step["run"] for step in steps if ".ci/check-the-checkers" in step.get("run", "")] == [
         'PATH="$PWD/.venv/bin:$PATH" .ci/check-the-checkers registry']
     script = (ROOT / ".ci" / "check-every-lab").read_text()
-    lanes = re.findall(r"^checkers ctc\d((?: [a-z][\w-]*(?::\d+)?)+)", script, re.MULTILINE)
-    named = [lab.split(":")[0] for labs in lanes for lab in labs.split()]
-    every = sorted(path.parent.name for path in (ROOT / "labs").glob("*/lab.toml"))
-    assert set(named) < set(every) and "registry" not in named, named  # the main job's lab in the default lane
-    assert f'[[ " {" ".join(named)} " == *" $lab "* ]] || others+=("$lab")' in script  # every other lab there
+    lanes = re.search(r"^ctc1=\(([^)]*)\) ctc2=\(([^)]*)\)", script, re.MULTILINE)
+    assert lanes, "the named lanes' labs are not where the test reads them"
+    named = {lab.split(":")[0] for labs in lanes.groups() for lab in labs.split()}
+    every = {path.parent.name for path in (ROOT / "labs").glob("*/lab.toml")}
+    assert named < every and "registry" not in named, named  # the main job's lab in the default lane, with the rest
     assert os.access(CHECK_THE_CHECKERS, os.X_OK)
     assert subprocess.run(["bash", "-n", str(CHECK_THE_CHECKERS)]).returncode == 0
