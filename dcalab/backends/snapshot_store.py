@@ -129,7 +129,7 @@ class SnapshotStore:
     def find(self, key: str) -> Snapshot | None:
         """The complete snapshot with this key that may still be restored; None when there is none."""
         volumes = self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"})
-        tags = {tag for image in self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"}) for tag in image.tags}
+        tags = {tag for image in snapshot_images(self.client, f"{KEY_LABEL}={key}") for tag in image.tags}
         nodes = {volume.attrs["Labels"].get("org.dcalab.node", ""): volume for volume in volumes}
         names = [node.name for node in self.cluster.topology.nodes]
         if sorted(nodes) != sorted(names):
@@ -214,7 +214,7 @@ class SnapshotStore:
         """The snapshot's images (those no node runs) and volumes."""
         from docker.errors import APIError
 
-        for image in self.client.images.list(filters={"label": f"{KEY_LABEL}={key}"}):
+        for image in snapshot_images(self.client, f"{KEY_LABEL}={key}"):
             with contextlib.suppress(APIError):  # a node still runs it: a later removal takes it
                 self.client.images.remove(image.id, force=bool(image.tags))  # untagged, if a node runs it
         for volume in self.client.volumes.list(filters={"label": f"{KEY_LABEL}={key}"}):
@@ -228,8 +228,8 @@ class SnapshotStore:
 
         kept_keys = {volume.attrs["Labels"][KEY_LABEL] for volume in self.client.volumes.list(filters={
             "label": KEY_LABEL})}
-        for image in self.client.images.list(filters={"label": KEY_LABEL}):  # left by removals while a node ran it
-            if not image.tags or image.labels[KEY_LABEL] not in kept_keys:
+        for image in snapshot_images(self.client, KEY_LABEL):  # left by removals while a node ran it
+            if not image.tags or image.key not in kept_keys:
                 with contextlib.suppress(APIError):  # a node still runs it
                     self.client.images.remove(image.id, force=bool(image.tags))
         for volume in self.client.volumes.list(filters={"label": f"{SLOT_LABEL}={slot}"}):
@@ -329,11 +329,26 @@ def join_request(address: str) -> bytes:
     message = b"\x0a" + bytes([len(address)]) + address.encode()
     return b"\x00" + len(message).to_bytes(4, "big") + message
 
+@dataclass(frozen=True)
+class SnapshotImage:
+    id: str
+    tags: tuple[str, ...]
+    key: str  # the start key it was recorded under
+
+
+def snapshot_images(client: docker.DockerClient, label: str) -> list[SnapshotImage]:
+    """The images with that label (filter), from one listing. Not `images.list`: it inspects each image it listed,
+    and another start recording at once (a class's, CI's lanes) may remove one meanwhile: a 404, not a snapshot."""
+    return [SnapshotImage(entry["Id"], tuple(tag for tag in entry.get("RepoTags") or [] if tag != "<none>:<none>"),
+                          (entry.get("Labels") or {}).get(KEY_LABEL, ""))
+            for entry in client.api.images(filters={"label": label})]
+
+
 def purge(client: docker.DockerClient) -> None:
     """Every start snapshot on the engine (`dcalab cluster down --purge` of the last cluster)."""
     from docker.errors import APIError
 
-    for image in client.images.list(filters={"label": KEY_LABEL}):
+    for image in snapshot_images(client, KEY_LABEL):
         with contextlib.suppress(APIError):
             client.images.remove(image.id, force=True)
     for volume in client.volumes.list(filters={"label": KEY_LABEL}):
