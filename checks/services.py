@@ -54,6 +54,14 @@ def running(tasks: list[dict]) -> list[dict]:
     return [entry for entry in tasks if entry["DesiredState"] == "running" and entry["Status"]["State"] == "running"]
 
 
+def last_running(tasks: list[dict], ready_nodes: set[str]) -> list[dict]:
+    """The running tasks; when none runs, those last reported running on a node that is not Ready (`ready_nodes`:
+    their IDs). The manager asks a lost node's tasks to shut down but cannot see it happen, so only a look on that
+    node tells whether one still runs (and a node whose docker stopped cannot be looked at: ENV-ERROR naming it)."""
+    return running(tasks) or [entry for entry in tasks
+                              if entry["Status"]["State"] == "running" and entry.get("NodeID") not in ready_nodes]
+
+
 def short_image(image: str) -> str:
     """An image as the learner typed it: without the digest swarm pins and without docker.io/library/."""
     return image.split("@")[0].removeprefix("docker.io/").removeprefix("library/")

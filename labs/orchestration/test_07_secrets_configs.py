@@ -29,10 +29,11 @@ def test_secrets_configs(task) -> None:
             services.file_given(app, "secret", SECRET, SECRET_PATH, 0o400).passed
             and services.file_given(app, "config", CONFIG, CONFIG_PATH).passed))
     app, tasks = services.when_settled(task, manager, "app")
-    nodes = swarm.hostnames(swarm.nodes(manager))
+    listed = swarm.nodes(manager)
+    nodes = swarm.hostnames(listed)
     inside = "no running task of app"
     files_right = False
-    for entry in services.running(tasks)[:1]:
+    for entry in services.last_running(tasks, swarm.ready(listed))[:1]:
         node, container = nodes[entry["NodeID"]].split(".")[0], entry["Status"]["ContainerStatus"]["ContainerID"]
         secret = services.file_in_task(task.host(node), container, SECRET_PATH)
         config = services.file_in_task(task.host(node), container, CONFIG_PATH)
