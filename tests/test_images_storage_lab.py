@@ -1,11 +1,11 @@
-"""The images-storage lab on the real cluster: every check fails at the lab's start and passes after solve; solve
-is idempotent and grade read-only; equivalent solutions pass; learner mistakes, applied together to one solved
-cluster, each fail the right check with a hint naming the mistake."""
+"""The images-storage lab on the real cluster: equivalent solutions pass; learner mistakes, applied together to one
+solved cluster, each fail the right check with a hint naming the mistake. That every check fails at the lab's start
+and passes after solve, that grade is read-only and a second solve changes nothing, .ci/check-the-checkers checks."""
 
 from __future__ import annotations
 
 from dcalab.backends.embedded import EmbeddedCluster
-from tests.labrun import ROOT, assert_checkers_hold, assert_equivalents_pass_and_mistakes_fail, check_lines, run_lab
+from tests.labrun import ROOT, assert_equivalents_pass_and_mistakes_fail, check_lines, run_lab
 
 LAB = ROOT / "labs" / "images-storage"
 SINGLE_STAGE = """FROM gcc:12
@@ -14,10 +14,6 @@ RUN gcc -O2 -o /usr/local/bin/app app.c
 EXPOSE 8080
 ENTRYPOINT /usr/local/bin/app
 """
-
-
-def test_start_fails_every_check_read_only_then_solve_passes_idempotently(started: EmbeddedCluster) -> None:
-    assert_checkers_hold(started, LAB)
 
 
 EQUIVALENTS = [  # other ways to the same state, on master

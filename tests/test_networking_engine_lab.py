@@ -1,6 +1,7 @@
-"""The networking-engine lab on the real cluster: every check fails at the lab's start (a dependent task is
-BLOCKED) and passes after solve; solve is idempotent and grade read-only; equivalent solutions pass; learner
-mistakes, applied together to one solved cluster, each fail the right check with a hint naming the mistake."""
+"""The networking-engine lab on the real cluster: the start's own findings (a dependent task BLOCKED); equivalent
+solutions pass; learner mistakes, applied together to one solved cluster, each fail the right check with a hint
+naming the mistake. That every check fails at the lab's start and passes after solve, that grade is read-only and a
+second solve changes nothing, .ci/check-the-checkers checks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
     ROOT,
-    assert_checkers_hold,
     assert_equivalents_pass_and_mistakes_fail,
     check_lines,
     outputs,
@@ -26,8 +26,8 @@ server { listen 80; server_name b.example; location / { proxy_pass http://site_b
 DROP_IN = "/etc/systemd/system/docker.service.d/no-hosts-flag.conf"
 
 
-def test_start_fails_every_check_read_only_then_solve_passes_idempotently(started: EmbeddedCluster) -> None:
-    graded = assert_checkers_hold(started, LAB)
+def test_the_start_fails_each_task_with_its_own_finding(started: EmbeddedCluster) -> None:
+    graded = run_lab("grade", lab=LAB)
     refused = check_lines(graded["engine-repair"]["output"], "docker-starts")
     assert "refuses to start" in refused and "specified both as a flag and in the configuration file" in refused
     assert graded["docker-group"]["verdict"] == "BLOCKED" and graded["overlay-attachable"]["verdict"] == "BLOCKED"

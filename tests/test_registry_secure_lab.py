@@ -1,8 +1,9 @@
-"""The registry-secure lab on the real cluster: every check fails at the lab's start (the registry lab solved) and
-passes after solve; solve is idempotent and grade read-only; equivalent solutions pass (a config file and --mount
-instead of -e and -v); learner mistakes, applied together to one solved cluster, each fail the right check with a
-finding or hint naming the mistake; a stopped registry is FAIL in bounded time; no password, hash, key or login
-credential reaches a report or the history."""
+"""The registry-secure lab on the real cluster: the start's own findings (the registry lab solved); equivalent
+solutions pass (a config file and --mount instead of -e and -v); learner mistakes, applied together to one solved
+cluster, each fail the right check with a finding or hint naming the mistake; a stopped registry is FAIL in bounded
+time; no password, hash, key or login credential reaches a report or the history. That every check fails at the
+lab's start and passes after solve, that grade is read-only and a second solve changes nothing,
+.ci/check-the-checkers checks."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from checks import retried, services
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
     ROOT,
-    assert_checkers_hold,
     assert_equivalents_pass_and_mistakes_fail,
     check_lines,
     on_nodes,
@@ -43,8 +43,8 @@ auth:
 SECRETS = ("dca-lab-2026", "ZGNhOmRjYS1sYWItMjAyNg", "PRIVATE KEY-----\nMII", "$2y$05$")
 
 
-def test_start_fails_every_check_read_only_then_solve_passes_idempotently(started: EmbeddedCluster) -> None:
-    graded = assert_checkers_hold(started, LAB)
+def test_the_start_fails_each_task_with_its_own_finding(started: EmbeddedCluster) -> None:
+    graded = run_lab("grade", lab=LAB)
     assert "nothing serves TLS on 5000 (no answer (it speaks plain HTTP there, not TLS" in check_lines(
         graded["serve-tls"]["output"], "images-kept")
     assert "x509" not in graded["trust"]["output"] or "certs.d" in graded["trust"]["output"]
