@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dcalab.backends.base import in_parallel
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.lab import load_lab
 from dcalab.start import start_lab
@@ -48,12 +49,15 @@ def named(embedded: EmbeddedCluster) -> dict[str, EmbeddedCluster]:
     """The three named clusters in their labs' states, beside the default cluster at the registry lab's start;
     removed afterwards."""
     clusters = {name: EmbeddedCluster(cluster_name=name) for name in CLASS}
+
+    def into_its_state(name: str) -> None:
+        lab, solved = CLASS[name]
+        start_lab(clusters[name], load_lab(lab))
+        if solved:
+            run_lab("solve", "" if solved == "all" else solved, f"--cluster-name={name}", lab=lab)
+
     try:
-        for name, cluster in clusters.items():
-            lab, solved = CLASS[name]
-            start_lab(cluster, load_lab(lab))
-            if solved:
-                run_lab("solve", "" if solved == "all" else solved, f"--cluster-name={name}", lab=lab)
+        in_parallel(into_its_state, CLASS)  # at once, as `dcalab class start` starts a class's clusters
         yield clusters
     finally:
         for cluster in clusters.values():
