@@ -40,16 +40,17 @@ def fingerprint(cluster: EmbeddedCluster) -> dict[str, str]:
             "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}' || true"  # docker may not run
         )
     master = cluster.host("master")
-    # The members and their roles, empty in a lab without a swarm. Not the nodes' status: after a restored start the
-    # manager lists a stopped node Unknown, then Down ~30 s later, whatever a grade does (docker restarts show above).
+    # The members, their roles and availability, empty in a lab without a swarm. Not the nodes' status: after a
+    # restored start the manager lists a stopped node Unknown, then Down ~30 s later, whatever a grade does (docker
+    # restarts show above).
     state["swarm"] = master.run(
-        "ids=$(docker node ls -q 2>/dev/null); [ -z \"$ids\" ] || "
-        "docker node inspect --format '{{.ID}} {{.Description.Hostname}} {{.Spec.Role}}' $ids"
+        "ids=$(docker node ls -q 2>/dev/null); [ -z \"$ids\" ] || docker node inspect "
+        "--format '{{.ID}} {{.Description.Hostname}} {{.Spec.Role}} {{.Spec.Availability}}' $ids"
     ).stdout
     state["swarm-objects"] = master.run(  # services (spec versions), secrets, configs, credentials by digest, files
         "ids=$(docker service ls -q 2>/dev/null); [ -z \"$ids\" ] || docker service inspect "
         "--format '{{.Spec.Name}} {{.Version.Index}} {{json .UpdateStatus}}' $ids; docker secret ls -q 2>/dev/null; "
-        "docker config ls -q 2>/dev/null; docker node ls --format '{{.Hostname}} {{.Availability}}' 2>/dev/null; "
+        "docker config ls -q 2>/dev/null; "
         "docker info --format '{{json .Swarm.Cluster}}'; { docker swarm join-token -q worker; "
         "docker swarm unlock-key -q; } 2>/dev/null | sha256sum; cat /root/blog/docker-compose.yml /root/unlock.key "
         "/root/app/Dockerfile /root/answers/* 2>/dev/null | sha256sum"

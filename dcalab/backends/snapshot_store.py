@@ -329,8 +329,11 @@ def join_request(address: str) -> bytes:
     message = b"\x0a" + bytes([len(address)]) + address.encode()
     return b"\x00" + len(message).to_bytes(4, "big") + message
 
+
 @dataclass(frozen=True)
 class SnapshotImage:
+    """A start snapshot's image, as the engine's image list gives it."""
+
     id: str
     tags: tuple[str, ...]
     key: str  # the start key it was recorded under
