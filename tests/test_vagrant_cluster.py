@@ -15,6 +15,8 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.backends.vagrant import VagrantCluster, machine_names
 from dcalab.engine import answering_client
 from dcalab.errors import DcalabError
+from dcalab.hub import HUB_CONTAINER
+from dcalab.labnet import network_name
 from dcalab.start import apply_start
 from dcalab.topology import topology
 from tests.labrun import ROOT, run_lab
@@ -91,6 +93,22 @@ def test_refused_ssh_is_env_error_naming_vagrant_ssh(machines: VagrantCluster) -
     assert graded["daemon-json"]["verdict"] == "ENV-ERROR"
     output = graded["daemon-json"]["output"]
     assert "cannot reach worker1" in output and "`vagrant ssh worker1`" in output and "vagrant reload" in output
+
+
+def test_the_machines_keep_the_default_cluster_away_not_a_named_one(machines: VagrantCluster) -> None:
+    """The machines hold the default lab network's addresses; a named cluster's network is its own, and it is made
+    beside them."""
+    with pytest.raises(DcalabError, match="The Vagrant cluster's machines") as raised:
+        EmbeddedCluster().prepare()
+    assert raised.value.fix == "Remove them first: dcalab cluster down --cluster vagrant"
+    beside = EmbeddedCluster(cluster_name="ci-beside-vagrant")
+    try:
+        beside.prepare()
+        assert beside.topology.subnet != topology().subnet
+    finally:  # its network, as `dcalab cluster down --cluster-name` removes it while other clusters stay
+        network = answering_client().networks.get(network_name(beside.cluster_name))
+        network.disconnect(HUB_CONTAINER, force=True)
+        network.remove()
 
 
 def vagrantfile_without_worker2(folder: Path, monkeypatch) -> None:

@@ -166,9 +166,9 @@ class EmbeddedCluster(Cluster):
 
     def prepare(self) -> None:
         """Everything the nodes need but themselves (net.prepare; a named cluster's own lab network, with the hub
-        on it), and the lab's addresses free of Vagrant's."""
+        on it), and the default cluster's addresses free of Vagrant's (a named cluster's network is its own)."""
         self.net.prepare()
-        if self.net.nodes_of("vagrant"):
+        if not self.cluster_name and self.net.nodes_of("vagrant"):
             raise DcalabError("The Vagrant cluster's machines (docker provider) hold the lab's addresses.",
                               "Remove them first: dcalab cluster down --cluster vagrant")
         if self.cluster_name:
