@@ -81,10 +81,11 @@ Command = str | tuple[str, str]  # a command on master, or (node, command)
 
 
 def on_nodes(cluster: EmbeddedCluster, commands: list[Command]) -> None:
-    """Run each command on master, or (node, command) on that node, in order."""
+    """Run each command on master, or (node, command) on that node, in order; written for the default cluster, with
+    this cluster's addresses."""
     for command in commands:
         node, command = command if isinstance(command, tuple) else ("master", command)
-        sh(cluster, node, command)
+        sh(cluster, node, cluster.topology.localize(command))
 
 
 def check_lines(output: str, check: str) -> str:
@@ -149,5 +150,5 @@ def assert_equivalents_pass_and_mistakes_fail(cluster: EmbeddedCluster, lab: Pat
     for _, task, check, words in mistakes:
         assert graded[task]["verdict"] in ("FAIL", "BLOCKED"), (task, graded[task]["output"])
         own = check_lines(graded[task]["output"], check)
-        assert "hint:" in own and words in own, (check, own)
+        assert "hint:" in own and cluster.topology.localize(words) in own, (check, own)
     return graded

@@ -27,6 +27,8 @@ from dcalab.settings import state_dir
 from dcalab.topology import topology
 from tests.labrun import ROOT, run_lab, verdicts
 
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
+
 FIRST, SECOND = os.environ.get("DCALAB_TEST_CLUSTERS", "ci-ann,ci-ben").split(",")
 LEARNERS = {"ann": FIRST, "ben": SECOND}
 BIND = "127.0.0.1"  # the test's ssh comes from this machine: only its loopback address is opened

@@ -11,11 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import ROOT, changed, fingerprint, run_lab
 from tests.pristine import pristine_violations
 from tests.test_reports import ARTIFACTS, chromium, headless  # noqa: F401 (chromium is a fixture)
 from tests.test_ssh_cluster import ssh_file  # noqa: F401 (a fixture: the embedded nodes' ssh_config)
+
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
 
 UNREACHABLE = "Host *\n  HostName 127.0.0.1\n  Port 1\n  User root\n"  # nothing listens on port 1
 

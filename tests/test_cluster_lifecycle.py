@@ -23,6 +23,8 @@ from tests import terminal
 from tests.labrun import run_lab
 from tests.pristine import pristine_violations, start_registry
 
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
+
 
 def dcalab(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dcalab", *args], capture_output=True, text=True, timeout=300)

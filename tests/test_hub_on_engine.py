@@ -18,6 +18,8 @@ from dcalab.labnet import LABELS
 from dcalab.topology import topology
 from tests.clocks import TwentyOneDaysLater
 
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
+
 NODES = [node.name for node in topology().nodes]
 
 

@@ -20,6 +20,8 @@ from dcalab.images.build import OWNER_LABEL, from_images
 from dcalab.settings import image_platform
 from tests.engines import debian_mirror, second_engine
 
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
+
 
 class FakeImages:
     def __init__(self, labels: dict[str, dict[str, str]]) -> None:

@@ -4,8 +4,12 @@ and passes after solve, that grade is read-only and a second solve changes nothi
 
 from __future__ import annotations
 
+import pytest
+
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import ROOT, assert_equivalents_pass_and_mistakes_fail, check_lines, run_lab
+
+pytestmark = pytest.mark.any_cluster  # its lab's start on the session's cluster, named or not (.ci/cluster-session)
 
 LAB = ROOT / "labs" / "images-storage"
 SINGLE_STAGE = """FROM gcc:12

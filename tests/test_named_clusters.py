@@ -18,6 +18,8 @@ from tests.labrun import LAB, ROOT, changed, fingerprint, run_lab, verdicts
 from tests.pristine import pristine_violations
 from tests.test_ssh_cluster import ssh_file  # noqa: F401 (a fixture: the default cluster's nodes over SSH)
 
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
+
 LABS = ROOT / "labs"
 # name -> (the lab it starts, the tasks solved after its start): each cluster in another lab and another state
 CLASS = {"ci-alpha": (LAB, "all"), "ci-beta": (LABS / "images-storage", "multi_stage"),

@@ -5,6 +5,8 @@ second solve changes nothing, .ci/check-the-checkers checks."""
 
 from __future__ import annotations
 
+import pytest
+
 from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
@@ -16,6 +18,8 @@ from tests.labrun import (
     sh,
     verdicts,
 )
+
+pytestmark = pytest.mark.any_cluster  # its lab's start on the session's cluster, named or not (.ci/cluster-session)
 
 LAB = ROOT / "labs" / "networking-engine"
 UPSTREAMS = """upstream site_a { server site-a:80; }

@@ -8,6 +8,8 @@ lab's start and passes after solve, that grade is read-only and a second solve c
 
 from __future__ import annotations
 
+import pytest
+
 from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
@@ -17,6 +19,8 @@ from tests.labrun import (
     on_nodes,
     run_lab,
 )
+
+pytestmark = pytest.mark.any_cluster  # its lab's start on the session's cluster, named or not (.ci/cluster-session)
 
 LAB = ROOT / "labs" / "operations"
 DROP_IN = "/etc/systemd/system/docker.service.d/tls.conf"

@@ -4,10 +4,14 @@ start-on-boot task: docker started but not enabled fails, plain and after a rebo
 
 from __future__ import annotations
 
+import pytest
+
 from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.grading import AFTER_REBOOT, FAIL
 from tests.labrun import check_lines, run_lab, sh
 from tests.quorum_states import OPERATIONS_LAB, initialised_anew, rejoined_as_worker
+
+pytestmark = pytest.mark.any_cluster  # its lab's start on the session's cluster, named or not (.ci/cluster-session)
 
 LAB = OPERATIONS_LAB.folder
 

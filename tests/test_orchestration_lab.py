@@ -5,6 +5,8 @@ solve changes nothing, .ci/check-the-checkers checks."""
 
 from __future__ import annotations
 
+import pytest
+
 from checks import retried
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
@@ -13,6 +15,8 @@ from tests.labrun import (
     check_lines,
     run_lab,
 )
+
+pytestmark = pytest.mark.any_cluster  # its lab's start on the session's cluster, named or not (.ci/cluster-session)
 
 LAB = ROOT / "labs" / "orchestration"
 
@@ -78,7 +82,7 @@ def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started:
 
 
 def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: EmbeddedCluster) -> None:
-    worker2 = started.client.containers.get("dcalab-worker2")
+    worker2 = started.client.containers.get(started.container_name("worker2"))
     worker2.pause()
     try:
         graded = run("grade", "templates or global_agent", "--lab-timeout=3")

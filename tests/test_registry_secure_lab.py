@@ -13,6 +13,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from checks import retried, services
 from dcalab.backends.embedded import EmbeddedCluster
 from tests.labrun import (
@@ -25,6 +27,8 @@ from tests.labrun import (
     verdicts,
 )
 from tests.test_reports import chromium, headless  # noqa: F401 (chromium is a fixture)
+
+pytestmark = pytest.mark.any_cluster  # its lab's start on the session's cluster, named or not (.ci/cluster-session)
 
 LAB = ROOT / "labs" / "registry-secure"
 REGISTRY = "registry.docker-dca.example:5000"

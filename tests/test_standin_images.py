@@ -10,7 +10,7 @@ import pytest
 from dcalab.engine import ensure_engine
 from dcalab.images import REGISTRY_TAG, ensure_hub_images
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.engine_wide]  # the hub's images: run alone (.ci/cluster-session)
 
 Served = dict[tuple[str, str], str]  # (name, tag) the hub serves -> local image
 

@@ -22,6 +22,8 @@ from tests.labrun import LAB, ROOT, outputs, run_lab, verdicts
 from tests.pristine import start_registry
 from tests.same_grades import differences
 
+pytestmark = pytest.mark.engine_wide  # changes what every cluster on the engine shares: run alone (.ci/cluster-session)
+
 
 @pytest.fixture(scope="module")
 def cluster(embedded: EmbeddedCluster) -> EmbeddedCluster:
