@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from docker.errors import APIError
 
 from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
@@ -75,6 +80,26 @@ def join_swarm(cluster: EmbeddedCluster, node: str, role: str) -> None:
     address = f"{cluster.topology.node('master').ip}:{cluster.topology.swarm_port}"
     token = cluster.host("master").check_output(f"docker swarm join-token -q {role}")
     sh(cluster, node, f"docker swarm join --token {token} {address}")
+
+
+@contextlib.contextmanager
+def paused(cluster: EmbeddedCluster, node: str) -> Iterator[object]:
+    """The node's container paused for the block (the container yielded), then unpaused and reconnected. A freeze
+    that does not complete (runc gives up while the node's processes fork, on a loaded machine) is tried again."""
+    container = cluster.client.containers.get(cluster.container_name(node))
+    for tries_left in reversed(range(5)):
+        try:
+            container.pause()
+            break
+        except APIError as error:
+            if "unable to freeze" not in str(error) or not tries_left:
+                raise
+            time.sleep(1)
+    try:
+        yield container
+    finally:
+        container.unpause()
+        cluster.reconnect()
 
 
 Command = str | tuple[str, str]  # a command on master, or (node, command)

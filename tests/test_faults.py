@@ -18,7 +18,7 @@ from checks.swarm import await_ready
 from dcalab.backends.embedded import EXEC_TIMEOUT, EmbeddedCluster
 from dcalab.topology import topology
 from tests import terminal
-from tests.labrun import LAB, ROOT, fingerprint, run_lab
+from tests.labrun import LAB, ROOT, fingerprint, paused, run_lab
 from tests.pristine import REGISTRY_LAB, start_registry
 
 REGISTRY = "registry.docker-dca.example:5000"
@@ -128,17 +128,13 @@ def test_node_cut_off_the_network_is_graded_in_bounded_time(solved: EmbeddedClus
 
 
 def test_a_paused_node_is_env_error_and_the_grade_still_ends(solved: EmbeddedCluster) -> None:
-    solved.client.containers.get("dcalab-worker1").pause()
-    try:
+    with paused(solved, "worker1"):
         started = time.monotonic()
         graded = run_lab("grade", "", "--lab-timeout=3")  # no fingerprint: a paused node cannot be read
         assert time.monotonic() - started < 20
         assert graded["daemon-json"]["verdict"] == "ENV-ERROR" and "worker1" in graded["daemon-json"]["output"]
         assert "The node is paused: docker unpause dcalab-worker1" in graded["daemon-json"]["output"]
         assert graded["registry-running"]["verdict"] == "PASS"  # the other nodes are graded normally
-    finally:
-        solved.client.containers.get("dcalab-worker1").unpause()
-        solved.reconnect()
 
 
 def test_a_hung_docker_costs_the_timeout_once(solved: EmbeddedCluster) -> None:

@@ -13,6 +13,7 @@ from tests.labrun import (
     ROOT,
     assert_equivalents_pass_and_mistakes_fail,
     check_lines,
+    paused,
     run_lab,
 )
 
@@ -34,8 +35,8 @@ def test_the_start_fails_each_task_with_its_own_finding(started: EmbeddedCluster
 EQUIVALENTS = {  # task -> another way to the same state, applied on master to the solved lab
     "placement": ["docker service update -q --constraint-rm node.labels.zone==east "
                   "--constraint-add 'node.labels.zone == east' east"],
-    "node-operations": ["docker node demote registry.docker-dca.example",
-                        "docker node update --role manager registry.docker-dca.example"],
+    "node-operations": [retried("docker node demote registry.docker-dca.example", 5),
+                        retried("docker node update --role manager registry.docker-dca.example", 5)],
     "secrets-configs": ["docker service update -q --secret-rm db_password "
                         "--secret-add source=db_password,target=/run/secrets/db_password,mode=0400 app"],
     "troubleshoot": ["docker node update --label-add tier=frontend worker1.docker-dca.example",
@@ -67,7 +68,7 @@ MISTAKES = [  # (command on master, task, check that fails, words its finding or
     (f"{retried('docker node update --availability active worker2.docker-dca.example', 10)} && "
      f"{retried('docker node update --availability drain registry.docker-dca.example', 10)}", "node-operations",
      "worker2-drained", "worker2.docker-dca.example is active"),
-    ("docker node demote worker1.docker-dca.example", "node-operations", "three-managers", "2 manager(s)"),
+    (retried("docker node demote worker1.docker-dca.example", 5), "node-operations", "three-managers", "2 manager(s)"),
     ("docker service rm broken && docker service create -d -q --name broken --replicas 2 nginx:1.25",
      "troubleshoot", "fixed-in-place", "a new service named broken"),
     ("docker swarm unlock-key --rotate -q >/dev/null", "autolock", "key-saved",
@@ -82,15 +83,10 @@ def test_equivalent_solutions_pass_and_each_mistake_fails_its_own_check(started:
 
 
 def test_a_paused_node_is_env_error_for_the_tasks_that_read_it(started: EmbeddedCluster) -> None:
-    worker2 = started.client.containers.get(started.container_name("worker2"))
-    worker2.pause()
-    try:
+    with paused(started, "worker2"):
         graded = run("grade", "templates or global_agent", "--lab-timeout=3")
         assert graded["templates"]["verdict"] == "ENV-ERROR" and "worker2" in graded["templates"]["output"]
         assert graded["global-agent"]["verdict"] in {"PASS", "FAIL"}  # it reads master only: graded
-    finally:
-        worker2.unpause()
-        started.reconnect()
 
 
 def test_docker_down_where_a_task_runs_is_env_error_not_a_missing_file(started: EmbeddedCluster) -> None:

@@ -16,6 +16,7 @@ from dcalab.backends.embedded import EmbeddedCluster
 from dcalab.backends.shell import STOP_TIMEOUT, PersistentShell, shell_host
 from dcalab.errors import NodeTimeout
 from dcalab.settings import SSH_CONFIG_ENV
+from tests.labrun import paused
 
 NODE = "worker2"
 
@@ -88,16 +89,11 @@ def test_output_that_is_not_utf8_is_decoded_on_a_node(transport) -> None:
 def test_a_large_command_to_a_paused_node_ends_at_the_timeout(embedded: EmbeddedCluster, shell: PersistentShell
                                                              ) -> None:
     shell.run("true")  # the shell is open before the node freezes
-    container = embedded.client.containers.get(embedded.container_name(NODE))
-    container.pause()
-    try:
+    with paused(embedded, NODE):
         started = time.monotonic()
         with pytest.raises(NodeTimeout, match=f"{NODE} did not answer within 3 s"):
             shell.run("echo " + "x" * 5_000_000, timeout=3)
         assert time.monotonic() - started < 3 + min(STOP_TIMEOUT, 3) + 2
-    finally:
-        container.unpause()
-        embedded.reconnect()
 
 
 def running_on(shell: PersistentShell, pids: list[str]) -> list[str]:
@@ -145,12 +141,8 @@ def test_the_nsenter_shell_sees_what_the_docker_exec_shell_sees(embedded: Embedd
 
 
 def test_a_paused_node_is_reached_by_docker_exec_and_its_message(embedded: EmbeddedCluster) -> None:
-    container = embedded.client.containers.get(embedded.container_name(NODE))
-    container.pause()
-    try:
+    with paused(embedded, NODE) as container:
         assert embedded.pipe_command(NODE)[1:] == ["exec", "-i", container.name, "/bin/sh"]
-    finally:
-        container.unpause()
     assert Path(embedded.pipe_command(NODE)[0]).name == "nsenter"
 
 
