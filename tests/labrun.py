@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from docker.errors import APIError
+from docker.models.containers import Container
 
 from dcalab import labrun
 from dcalab.backends.embedded import EmbeddedCluster
@@ -83,7 +84,7 @@ def join_swarm(cluster: EmbeddedCluster, node: str, role: str) -> None:
 
 
 @contextlib.contextmanager
-def paused(cluster: EmbeddedCluster, node: str) -> Iterator[object]:
+def paused(cluster: EmbeddedCluster, node: str) -> Iterator[Container]:
     """The node's container paused for the block (the container yielded), then unpaused and reconnected. A freeze
     that does not complete (runc gives up while the node's processes fork, on a loaded machine) is tried again."""
     container = cluster.client.containers.get(cluster.container_name(node))

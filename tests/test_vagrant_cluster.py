@@ -106,9 +106,10 @@ def test_the_machines_keep_the_default_cluster_away_not_a_named_one(machines: Va
         beside.prepare()
         assert beside.topology.subnet != topology().subnet
     finally:  # its network, as `dcalab cluster down --cluster-name` removes it while other clusters stay
-        network = answering_client().networks.get(network_name(beside.cluster_name))
-        network.disconnect(HUB_CONTAINER, force=True)
-        network.remove()
+        name = network_name(beside.cluster_name)
+        for network in [found for found in answering_client().networks.list(names=[name]) if found.name == name]:
+            network.disconnect(HUB_CONTAINER, force=True)
+            network.remove()
 
 
 def vagrantfile_without_worker2(folder: Path, monkeypatch) -> None:
